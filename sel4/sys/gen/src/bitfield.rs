@@ -1,0 +1,1 @@
+//! Bitfield types from the kernel's preprocessed `.pbf` files.
