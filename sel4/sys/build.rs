@@ -2,7 +2,9 @@
 //!
 //! Outputs (for dependents' build scripts, through `links = "sel4"`):
 //! `DEP_SEL4_PREFIX`, `DEP_SEL4_INCLUDE`, `DEP_SEL4_MCS` (`1`/`0`), `DEP_SEL4_SEL4_ARCH`,
-//! `DEP_SEL4_WORD_SIZE`, `DEP_SEL4_CONFIG_JSON` (the merged configuration as a JSON file).
+//! `DEP_SEL4_WORD_SIZE`, `DEP_SEL4_CONFIG_JSON` (the merged configuration as a JSON file),
+//! `DEP_SEL4_SYSCALLS` (the kernel's system calls, comma-separated) and `DEP_SEL4_FEATURES`
+//! (its invocations, their parameters, bitfield types and fields; see `sel4-build-cfg`).
 
 use std::path::PathBuf;
 
@@ -82,4 +84,24 @@ fn main() {
         cfg.word_size().unwrap_or_default()
     );
     println!("cargo::metadata=config_json={}", json_path.display());
+    // For sel4-build-cfg: the syscalls and interface features this kernel has.
+    let syscalls: Vec<&str> = generated
+        .syscalls
+        .iter()
+        .filter(|s| s.enabled)
+        .map(|s| s.name.as_str())
+        .collect();
+    println!("cargo::metadata=syscalls={}", syscalls.join(","));
+    let features: Vec<&str> = generated.features.iter().map(String::as_str).collect();
+    println!("cargo::metadata=features={}", features.join(","));
+    let version = cfg.string("KERNEL_VERSION");
+    let version_rs = format!(
+        "/// The kernel's version, when its install records one (`KERNEL_VERSION` in\n\
+         /// `gen_config.json`, as `tools/kernel` writes for the embedded kernel).\n\
+         pub const KERNEL_VERSION: Option<&str> = {:?};\n",
+        version
+    );
+    if let Err(e) = std::fs::write(out_dir.join("version.rs"), version_rs) {
+        fail(&format!("cannot write the generated bindings: {e}"));
+    }
 }

@@ -23,7 +23,7 @@ pub fn seL4_GetIPCBuffer() -> *mut seL4_IPCBuffer {
             "mov {p}, qword ptr fs:[{off}]",
             p = out(reg) p,
             off = const IPC_BUFFER_TP_OFFSET,
-            options(nostack, readonly, preserves_flags)
+            options(pure, nostack, readonly, preserves_flags)
         );
     }
     p

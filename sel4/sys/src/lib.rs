@@ -77,6 +77,8 @@ mod invocations {
 }
 pub use invocations::*;
 
+include!(concat!(env!("OUT_DIR"), "/version.rs"));
+
 mod arch;
 pub use arch::*;
 

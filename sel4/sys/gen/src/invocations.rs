@@ -495,13 +495,23 @@ impl Interfaces {
             let doc = format!(" A capability pointer to a `{name}` object.");
             items.push(quote!(#[doc = #doc] pub type #id = seL4_CPtr;));
         }
+        let mut explicit = Vec::new();
         for m in self.methods.iter().filter(|m| m.enabled) {
-            items.push(self.generate_stub(m)?);
+            let (stub, with_ipc) = self.generate_stub(m)?;
+            items.push(stub);
+            explicit.push(with_ipc);
         }
-        Ok(quote!(#(#items)*))
+        Ok(quote! {
+            #(#items)*
+            /// The invocation stubs with the IPC buffer as an explicit first argument.
+            pub mod with_ipc_buffer {
+                use super::*;
+                #(#explicit)*
+            }
+        })
     }
 
-    fn generate_stub(&self, m: &Method) -> Result<TokenStream, Error> {
+    fn generate_stub(&self, m: &Method) -> Result<(TokenStream, TokenStream), Error> {
         let fn_name = m.fn_name();
         let fn_id = format_ident!("{}", fn_name);
         let label = format_ident!("{}", m.label);
@@ -588,7 +598,7 @@ impl Interfaces {
         for (i, c) in layout.caps.iter().enumerate() {
             let id = rust_ident(c);
             let i = Literal::usize_unsuffixed(i);
-            body.push(quote!(seL4_SetCap(#i, #id);));
+            body.push(quote!((*__ipc).caps_or_badges[#i] = #id as seL4_Word;));
         }
         let mr_ids: Vec<_> = (0..num_mrs).map(|i| format_ident!("__mr{}", i)).collect();
         for (i, id) in mr_ids.iter().enumerate() {
@@ -597,7 +607,7 @@ impl Interfaces {
         }
         for (i, e) in word_exprs.iter().enumerate().skip(num_mrs) {
             let i = Literal::usize_unsuffixed(i);
-            body.push(quote!(seL4_SetMR(#i, #e);));
+            body.push(quote!((*__ipc).msg[#i] = #e;));
         }
         if num_mrs > 0 {
             let args = mr_ids.iter().map(|id| quote!(&mut #id));
@@ -606,6 +616,7 @@ impl Interfaces {
             body.push(quote!(let __out = seL4_Call(_service, __tag);));
         }
         body.push(quote!(let __error = __out.get_label() as seL4_Error;));
+        body.push(quote!(let _ = __ipc;));
 
         let returning_struct = self.needs_result_struct(m)?;
         let result_ty = format_ident!("{}_t", fn_name);
@@ -617,7 +628,7 @@ impl Interfaces {
         if num_mrs > 0 {
             let restores = mr_ids.iter().enumerate().map(|(i, id)| {
                 let i = Literal::usize_unsuffixed(i);
-                quote!(seL4_SetMR(#i, #id);)
+                quote!((*__ipc).msg[#i] = #id;)
             });
             body.push(quote! {
                 if __error != seL4_NoError {
@@ -645,7 +656,7 @@ impl Interfaces {
                     quote!(#id)
                 } else {
                     let i = Literal::usize_unsuffixed(i);
-                    quote!(seL4_GetMR(#i))
+                    quote!((*__ipc).msg[#i])
                 }
             };
             for (i, first, bits) in self.positions(&outs)? {
@@ -752,15 +763,41 @@ impl Interfaces {
              pointer arguments must be valid."
                 .to_string(),
         );
+        let explicit_doc = format!(
+            " [`super::{fn_name}`] with the IPC buffer passed explicitly as `__ipc` instead of \
+             found through the thread pointer (for code that runs before the thread pointer \
+             is set)."
+        );
         let doc = doc.iter().map(|d| quote!(#[doc = #d]));
-        Ok(quote! {
-            #result_struct
-            #(#doc)*
-            #[inline]
-            pub unsafe fn #fn_id(#(#params),*) -> #ret_ty {
-                #(#body)*
-                #tail
-            }
-        })
+        let arg_names: Vec<TokenStream> = params
+            .iter()
+            .map(|p| {
+                let mut it = p.clone().into_iter();
+                let first = it.next().expect("parameter has a name");
+                quote!(#first)
+            })
+            .collect();
+        Ok((
+            quote! {
+                #result_struct
+                #(#doc)*
+                #[inline]
+                pub unsafe fn #fn_id(#(#params),*) -> #ret_ty {
+                    with_ipc_buffer::#fn_id(seL4_GetIPCBuffer(), #(#arg_names),*)
+                }
+            },
+            quote! {
+                #[doc = #explicit_doc]
+                ///
+                /// # Safety
+                ///
+                /// `__ipc` must be the calling thread's IPC buffer; pointer arguments must be valid.
+                #[inline]
+                pub unsafe fn #fn_id(__ipc: *mut seL4_IPCBuffer, #(#params),*) -> #ret_ty {
+                    #(#body)*
+                    #tail
+                }
+            },
+        ))
     }
 }

@@ -125,6 +125,12 @@ pub struct Generated {
     pub files: Vec<(String, String)>,
     /// Every input file read (for `cargo:rerun-if-changed`).
     pub inputs: Vec<PathBuf>,
+    /// What this kernel's interface defines, for dependents' conditional
+    /// compilation: every enabled invocation (`TCB_SetPriority`) and its
+    /// parameters (`TCB_SetPriority.authority`), every bitfield type
+    /// (`seL4_CapRights`) and its fields or union members
+    /// (`seL4_CapRights.capAllowGrantReply`, `seL4_Fault.VMFault`).
+    pub features: BTreeSet<String>,
 }
 
 impl Generated {
@@ -238,8 +244,8 @@ pub fn generate_from_include_dir(include_dir: &Path, opts: &Options) -> Result<G
     let mut bitfield_tokens = Vec::new();
     for p in inputs.pbf_files() {
         let t = error::read(&p)?;
-        pbf.add(&t).map_err(|e| Error::parse(&p, e))?;
         let file = bitfield::parse(&t).map_err(|e| Error::parse(&p, e))?;
+        pbf.add(&file);
         bitfield_tokens.push(file.generate());
         read_files.push(p);
     }
@@ -320,11 +326,23 @@ pub fn generate_from_include_dir(include_dir: &Path, opts: &Options) -> Result<G
     files.push(("bitfield.rs".to_string(), format(quote::quote!(#(#mods)*))?));
     files.push(("bindings.rs".to_string(), bindings));
 
+    let mut features: BTreeSet<String> = pbf.types.keys().cloned().collect();
+    features.extend(pbf.fields.iter().cloned());
+    for m in interfaces.methods.iter().filter(|m| m.enabled) {
+        let name = m.fn_name();
+        let name = name.strip_prefix("seL4_").unwrap_or(&name).to_string();
+        for p in m.inputs.iter().chain(&m.outputs) {
+            features.insert(format!("{name}.{}", p.name));
+        }
+        features.insert(name);
+    }
+
     Ok(Generated {
         config,
         syscalls,
         interfaces,
         files,
         inputs: read_files,
+        features,
     })
 }

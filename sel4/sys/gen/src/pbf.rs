@@ -1,7 +1,7 @@
-//! A light scan of preprocessed bitfield files (`*.pbf`): which C types they
-//! define and how many words each is. The full bitfield code generator lives in
-//! [`crate::bitfield`]; the invocation stubs only need names and sizes.
+//! What the invocation stubs need to know of the bitfield types: their names
+//! and sizes, taken from the parsed files ([`crate::bitfield`]).
 
+use crate::bitfield::BitfieldFile;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Types defined by a set of `.pbf` files.
@@ -12,70 +12,47 @@ pub struct PbfTypes {
     pub types: BTreeMap<String, u32>,
     /// Every block and tagged-union name (members included).
     pub all_names: BTreeSet<String>,
+    /// `Type.field` for every named field of a top-level block, and
+    /// `Union.Member` for every member of a tagged union.
+    pub fields: BTreeSet<String>,
 }
 
 impl PbfTypes {
-    /// Scans one file's text and adds what it defines.
-    pub fn add(&mut self, text: &str) -> Result<(), String> {
-        let mut blocks: BTreeMap<String, u32> = BTreeMap::new();
-        let mut unions: Vec<(String, Vec<String>)> = Vec::new();
-        let mut current: Option<(String, bool, u32, Vec<String>)> = None; // name, is_union, bits, tags
-        for raw in text.lines() {
-            let line = raw.split("--").next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
-            let words: Vec<&str> = line.split_whitespace().collect();
-            match words.as_slice() {
-                ["block", name, ..] => {
-                    let name = name.trim_end_matches('{').to_string();
-                    // `block name(field, ...) {` lists visible fields; keep the name only.
-                    let name = name.split('(').next().unwrap_or("").to_string();
-                    current = Some((name, false, 0, Vec::new()));
-                }
-                ["tagged_union", name, ..] => {
-                    current = Some((name.to_string(), true, 0, Vec::new()));
-                }
-                ["field", _, bits] | ["field_high", _, bits] | ["padding", bits] => {
-                    let n: u32 = bits.parse().map_err(|_| format!("bad size in {line:?}"))?;
-                    if let Some(c) = current.as_mut() {
-                        c.2 += n;
-                    }
-                }
-                ["tag", name, ..] => {
-                    if let Some(c) = current.as_mut() {
-                        c.3.push(name.to_string());
-                    }
-                }
-                ["}"] => {
-                    if let Some((name, is_union, bits, tags)) = current.take() {
-                        if is_union {
-                            unions.push((name, tags));
-                        } else {
-                            blocks.insert(name, bits);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        let members: BTreeSet<&String> = unions.iter().flat_map(|(_, t)| t).collect();
-        for (name, bits) in &blocks {
-            self.all_names.insert(name.clone());
-            if !members.contains(name) {
-                self.types.insert(name.clone(), *bits);
-            }
-        }
-        for (name, tags) in &unions {
-            self.all_names.insert(name.clone());
-            let bits = tags
+    /// Adds what one parsed file defines.
+    pub fn add(&mut self, file: &BitfieldFile) {
+        let block_bits = |name: &str| {
+            file.blocks
                 .iter()
-                .filter_map(|t| blocks.get(t))
-                .copied()
+                .find(|b| b.name == name)
+                .map(|b| b.fields.iter().map(|f| f.size).sum::<u32>())
+        };
+        let members: BTreeSet<&str> = file
+            .unions
+            .iter()
+            .flat_map(|u| u.tags.iter().map(|(m, _)| m.as_str()))
+            .collect();
+        for b in &file.blocks {
+            self.all_names.insert(b.name.clone());
+            if !members.contains(b.name.as_str()) {
+                let bits = b.fields.iter().map(|f| f.size).sum();
+                self.types.insert(b.name.clone(), bits);
+                for f in b.fields.iter().filter_map(|f| f.name.as_ref()) {
+                    self.fields.insert(format!("{}.{}", b.name, f));
+                }
+            }
+        }
+        for u in &file.unions {
+            self.all_names.insert(u.name.clone());
+            let bits = u
+                .tags
+                .iter()
+                .filter_map(|(m, _)| block_bits(m))
                 .max()
                 .unwrap_or(0);
-            self.types.insert(name.clone(), bits);
+            self.types.insert(u.name.clone(), bits);
+            for (m, _) in &u.tags {
+                self.fields.insert(format!("{}.{}", u.name, m));
+            }
         }
-        Ok(())
     }
 }

@@ -286,7 +286,7 @@ fn marshalling_16_by_hand() {
     assert_eq!(words[6], "vector");
     let stubs = g.file("invocations.rs").unwrap();
     assert!(
-        stubs.contains("seL4_SetMR(6, vector as seL4_Word);"),
+        stubs.contains("(*__ipc).msg[6] = vector as seL4_Word;"),
         "vector goes to MR6 in the IPC buffer"
     );
     // TCB_WriteRegisters: resume_target (bool, bit 0), arch_flags (u8, bits 8..16), count, regs (20 words).

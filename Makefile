@@ -1,0 +1,56 @@
+# sel4-substrate: the two commands a new user needs.
+#
+#   make run [EXAMPLE=<name>]   boot an example (default: hello) on the embedded seL4 5.0 kernel
+#   make test                   the whole suite: lints, host tests, generator tests, every image booted in QEMU
+#
+# Both install what the machine lacks (tools/deps.sh) and build the kernel
+# once into the cache (tools/kernel/provision.py). Set SEL4_PREFIX to the
+# install prefix of your own seL4 build to use that kernel instead.
+
+EXAMPLE ?= hello
+CARGO ?= cargo
+export SUBSTRATE_CACHE ?= $(HOME)/.cache/sel4-substrate
+
+# The kernel install to build against: the user's, or the embedded one.
+PREFIX_CMD = $${SEL4_PREFIX:-$$(python3 tools/kernel/provision.py)}
+WITH_PREFIX = prefix="$(PREFIX_CMD)" && [ -n "$$prefix" ] && export SEL4_PREFIX="$$prefix" &&
+
+# Crates whose unit tests run on the host.
+HOST_TEST_CRATES = -p sel4-sys-gen -p substrate-heap
+# Root-task images booted by `make test` (examples and failure-mode tests).
+IMAGE_CRATES = -p hello -p test-panicking -p test-hang
+
+.PHONY: all deps kernel run build test lint host-test boot-test doc clean-cache
+
+all: build
+
+deps:
+	@tools/deps.sh
+
+kernel: deps
+	@$(WITH_PREFIX) echo "seL4 prefix: $$SEL4_PREFIX"
+
+run: deps
+	@$(WITH_PREFIX) $(CARGO) run -q -p $(EXAMPLE)
+
+build: deps
+	@$(WITH_PREFIX) $(CARGO) build $(IMAGE_CRATES)
+
+lint: deps
+	$(CARGO) fmt --all --check
+	@$(WITH_PREFIX) $(CARGO) clippy --workspace --all-targets -- -D warnings
+
+doc: deps
+	@$(WITH_PREFIX) RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
+
+host-test: deps
+	@$(WITH_PREFIX) $(CARGO) test $(HOST_TEST_CRATES)
+
+boot-test: build
+	@$(WITH_PREFIX) python3 tests/boot.py
+
+test: lint doc host-test boot-test
+	@echo "make test: all passed"
+
+clean-cache:
+	rm -rf "$(SUBSTRATE_CACHE)"

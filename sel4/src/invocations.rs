@@ -1,0 +1,481 @@
+//! Invocations as methods on typed capabilities. Each method names the
+//! seL4 call it wraps and maps the kernel's error code to [`crate::Error`].
+//!
+//! A few arguments changed type between kernel versions (a badge was a
+//! `seL4_CapData_t` in seL4 5.0 and is a word today); the private traits
+//! [`BadgeArg`] and [`GuardArg`] build whichever type the kernel's
+//! interface files declare, so the same code serves every version.
+
+use crate::capability::{cap, init_thread, Cap, CapType, WORD_BITS};
+use crate::object::{CapRights, ObjectType};
+use crate::{sys, CPtr, Error, Result, Word};
+
+/// A capability slot named from a CNode: the CNode, an index into the
+/// CSpace rooted there, and the number of bits of the index to resolve
+/// (the `root`/`index`/`depth` triple of CNode invocations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbsoluteCPtr {
+    /// The CNode the path is resolved from.
+    pub root: cap::CNode,
+    /// The path (slot index for a single-level CSpace).
+    pub path: CPtr,
+    /// Bits of `path` to resolve.
+    pub depth: usize,
+}
+
+impl<T: CapType> Cap<T> {
+    /// Names this capability's own slot in the CSpace rooted at `root` with a
+    /// full-word path: valid when the capability lives in the current
+    /// thread's CSpace and `root` is that CSpace's root.
+    pub fn absolute_in(self, root: cap::CNode) -> AbsoluteCPtr {
+        AbsoluteCPtr {
+            root,
+            path: self.cptr(),
+            depth: WORD_BITS,
+        }
+    }
+}
+
+impl cap::CNode {
+    /// Names the slot `path` resolved from this CNode with a full-word depth.
+    pub const fn absolute(self, path: CPtr) -> AbsoluteCPtr {
+        AbsoluteCPtr {
+            root: self,
+            path,
+            depth: WORD_BITS,
+        }
+    }
+}
+
+/// Builds a badge argument of whatever type the kernel's `CNode_Mint` takes.
+pub trait BadgeArg {
+    /// The badge `badge` in this representation.
+    fn badge(badge: Word) -> Self;
+}
+
+impl BadgeArg for Word {
+    fn badge(badge: Word) -> Self {
+        badge
+    }
+}
+
+#[cfg(sel4_has = "seL4_CapData")]
+impl BadgeArg for sys::seL4_CapData {
+    fn badge(badge: Word) -> Self {
+        sys::seL4_CapData::Badge_new(badge)
+    }
+}
+
+/// Builds a CNode guard argument of whatever type the kernel's TCB
+/// invocations take (`cspace_root_data`).
+pub trait GuardArg {
+    /// A guard of `guard_size` bits with value `guard`.
+    fn guard(guard: Word, guard_size: Word) -> Self;
+}
+
+#[cfg(sel4_has = "seL4_CNode_CapData")]
+impl GuardArg for Word {
+    fn guard(guard: Word, guard_size: Word) -> Self {
+        sys::seL4_CNode_CapData::new(guard, guard_size).words[0]
+    }
+}
+
+#[cfg(sel4_has = "seL4_CapData")]
+impl GuardArg for sys::seL4_CapData {
+    fn guard(guard: Word, guard_size: Word) -> Self {
+        sys::seL4_CapData::Guard_new(guard, guard_size)
+    }
+}
+
+fn check(code: sys::seL4_Error) -> Result<()> {
+    Error::check(code)
+}
+
+impl AbsoluteCPtr {
+    /// Copies the capability at `src` into this (empty) slot with `rights`
+    /// (`seL4_CNode_Copy`).
+    pub fn copy(&self, src: &AbsoluteCPtr, rights: CapRights) -> Result<()> {
+        // SAFETY: the invocation takes no pointers; bad arguments return errors.
+        check(unsafe {
+            sys::seL4_CNode_Copy(
+                self.root.cptr(),
+                self.path,
+                self.depth as _,
+                src.root.cptr(),
+                src.path,
+                src.depth as _,
+                rights.to_sys(),
+            )
+        })
+    }
+
+    /// Copies the capability at `src` into this slot with `rights` and a
+    /// `badge` (endpoints, notifications) (`seL4_CNode_Mint`).
+    pub fn mint(&self, src: &AbsoluteCPtr, rights: CapRights, badge: Word) -> Result<()> {
+        // SAFETY: as for copy.
+        check(unsafe {
+            sys::seL4_CNode_Mint(
+                self.root.cptr(),
+                self.path,
+                self.depth as _,
+                src.root.cptr(),
+                src.path,
+                src.depth as _,
+                rights.to_sys(),
+                BadgeArg::badge(badge),
+            )
+        })
+    }
+
+    /// Moves the capability at `src` into this slot (`seL4_CNode_Move`).
+    pub fn move_from(&self, src: &AbsoluteCPtr) -> Result<()> {
+        // SAFETY: as for copy.
+        check(unsafe {
+            sys::seL4_CNode_Move(
+                self.root.cptr(),
+                self.path,
+                self.depth as _,
+                src.root.cptr(),
+                src.path,
+                src.depth as _,
+            )
+        })
+    }
+
+    /// Deletes the capability in this slot (`seL4_CNode_Delete`).
+    pub fn delete(&self) -> Result<()> {
+        // SAFETY: as for copy.
+        check(unsafe { sys::seL4_CNode_Delete(self.root.cptr(), self.path, self.depth as _) })
+    }
+
+    /// Deletes every capability derived from the one in this slot
+    /// (`seL4_CNode_Revoke`).
+    pub fn revoke(&self) -> Result<()> {
+        // SAFETY: as for copy.
+        check(unsafe { sys::seL4_CNode_Revoke(self.root.cptr(), self.path, self.depth as _) })
+    }
+}
+
+impl cap::Untyped {
+    /// Creates `count` objects of `object` type from this untyped and puts
+    /// capabilities to them in consecutive slots starting at `dest_offset` of
+    /// the CNode at `dest` (`seL4_Untyped_Retype`). `size_bits` sizes
+    /// variable-sized objects (untyped, CNodes) and is ignored otherwise.
+    pub fn retype(
+        self,
+        object: ObjectType,
+        size_bits: usize,
+        dest: &AbsoluteCPtr,
+        dest_offset: usize,
+        count: usize,
+    ) -> Result<()> {
+        // SAFETY: the invocation takes no pointers; bad arguments return errors.
+        check(unsafe {
+            sys::seL4_Untyped_Retype(
+                self.cptr(),
+                object.to_sys() as _,
+                size_bits as _,
+                dest.root.cptr(),
+                dest.path,
+                dest.depth as _,
+                dest_offset as _,
+                count as _,
+            )
+        })
+    }
+}
+
+/// The general-purpose registers of a thread (`seL4_UserContext`).
+pub type UserContext = sys::seL4_UserContext;
+
+impl cap::Tcb {
+    /// Reads the thread's registers (`seL4_TCB_ReadRegisters`), suspending
+    /// it first when `suspend` is set.
+    pub fn read_registers(self, suspend: bool) -> Result<UserContext> {
+        // SAFETY: seL4_UserContext is plain data; all-zero is valid.
+        let mut regs: UserContext = unsafe { core::mem::zeroed() };
+        let count = core::mem::size_of::<UserContext>() / core::mem::size_of::<Word>();
+        // SAFETY: `regs` is a valid seL4_UserContext the stub fills in.
+        check(unsafe {
+            sys::seL4_TCB_ReadRegisters(self.cptr(), suspend as _, 0, count as _, &mut regs)
+        })?;
+        Ok(regs)
+    }
+
+    /// Writes the thread's registers (`seL4_TCB_WriteRegisters`), resuming
+    /// it afterwards when `resume` is set.
+    pub fn write_registers(self, resume: bool, regs: &UserContext) -> Result<()> {
+        let count = core::mem::size_of::<UserContext>() / core::mem::size_of::<Word>();
+        // SAFETY: `regs` is a valid seL4_UserContext the stub reads.
+        check(unsafe {
+            sys::seL4_TCB_WriteRegisters(self.cptr(), resume as _, 0, count as _, regs)
+        })
+    }
+
+    /// Makes the thread runnable (`seL4_TCB_Resume`).
+    pub fn resume(self) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_TCB_Resume(self.cptr()) })
+    }
+
+    /// Stops the thread (`seL4_TCB_Suspend`).
+    pub fn suspend(self) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_TCB_Suspend(self.cptr()) })
+    }
+
+    /// Sets the thread's IPC buffer: its address in the thread's VSpace and
+    /// the frame that backs it (`seL4_TCB_SetIPCBuffer`).
+    pub fn set_ipc_buffer(self, address: usize, frame: cap::Frame) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_TCB_SetIPCBuffer(self.cptr(), address as _, frame.cptr()) })
+    }
+
+    /// Sets the thread's fault endpoint, CSpace root (with a guard of
+    /// `guard_size` bits) and VSpace root (`seL4_TCB_SetSpace`). On seL4 5.0
+    /// `fault_ep` is resolved in the thread's new CSpace; on current non-MCS
+    /// kernels likewise.
+    pub fn set_space(
+        self,
+        fault_ep: CPtr,
+        cspace: cap::CNode,
+        guard: Word,
+        guard_size: Word,
+        vspace: cap::VSpace,
+    ) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe {
+            sys::seL4_TCB_SetSpace(
+                self.cptr(),
+                fault_ep as _,
+                cspace.cptr(),
+                GuardArg::guard(guard, guard_size),
+                vspace.cptr(),
+                GuardArg::guard(0, 0),
+            )
+        })
+    }
+
+    /// Sets the thread's priority (`seL4_TCB_SetPriority`); `authority` is the
+    /// TCB whose maximum controlled priority permits it (kernels that take
+    /// one; seL4 5.0 checks the caller's instead).
+    pub fn set_priority(self, authority: cap::Tcb, priority: Word) -> Result<()> {
+        // SAFETY: no pointers.
+        #[cfg(sel4_has = "TCB_SetPriority.authority")]
+        let code =
+            unsafe { sys::seL4_TCB_SetPriority(self.cptr(), authority.cptr(), priority as _) };
+        // SAFETY: no pointers.
+        #[cfg(not(sel4_has = "TCB_SetPriority.authority"))]
+        let code = {
+            let _ = authority;
+            unsafe { sys::seL4_TCB_SetPriority(self.cptr(), priority as _) }
+        };
+        check(code)
+    }
+
+    /// Binds a notification to the thread, so waiting on an endpoint also
+    /// returns for signals (`seL4_TCB_BindNotification`).
+    pub fn bind_notification(self, notification: cap::Notification) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_TCB_BindNotification(self.cptr(), notification.cptr()) })
+    }
+
+    /// Unbinds the thread's notification (`seL4_TCB_UnbindNotification`).
+    pub fn unbind_notification(self) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_TCB_UnbindNotification(self.cptr()) })
+    }
+}
+
+/// VM attributes for mappings (`seL4_X86_VMAttributes`).
+pub type VmAttributes = sys::seL4_X86_VMAttributes;
+
+/// The default attributes (`seL4_X86_Default_VMAttributes`).
+pub const VM_DEFAULT: VmAttributes = sys::seL4_X86_Default_VMAttributes;
+
+impl cap::Frame {
+    /// Maps the frame at `vaddr` in `vspace` (`seL4_X86_Page_Map`).
+    pub fn map(
+        self,
+        vspace: cap::VSpace,
+        vaddr: usize,
+        rights: CapRights,
+        attrs: VmAttributes,
+    ) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe {
+            sys::seL4_X86_Page_Map(
+                self.cptr(),
+                vspace.cptr(),
+                vaddr as _,
+                rights.to_sys(),
+                attrs,
+            )
+        })
+    }
+
+    /// Unmaps the frame (`seL4_X86_Page_Unmap`).
+    pub fn unmap(self) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_X86_Page_Unmap(self.cptr()) })
+    }
+
+    /// The frame's physical address (`seL4_X86_Page_GetAddress`).
+    pub fn physical_address(self) -> Result<usize> {
+        // SAFETY: no pointers.
+        let r = unsafe { sys::seL4_X86_Page_GetAddress(self.cptr()) };
+        check(r.error)?;
+        Ok(r.paddr as usize)
+    }
+}
+
+macro_rules! paging_structure_map {
+    ($ty:ty, $call:ident, $doc:literal) => {
+        impl $ty {
+            #[doc = $doc]
+            pub fn map(self, vspace: cap::VSpace, vaddr: usize, attrs: VmAttributes) -> Result<()> {
+                // SAFETY: no pointers.
+                check(unsafe { sys::$call(self.cptr(), vspace.cptr(), vaddr as _, attrs) })
+            }
+        }
+    };
+}
+
+paging_structure_map!(
+    cap::PageTable,
+    seL4_X86_PageTable_Map,
+    "Maps the page table covering `vaddr` (`seL4_X86_PageTable_Map`)."
+);
+paging_structure_map!(
+    cap::PageDirectory,
+    seL4_X86_PageDirectory_Map,
+    "Maps the page directory covering `vaddr` (`seL4_X86_PageDirectory_Map`)."
+);
+paging_structure_map!(
+    cap::Pdpt,
+    seL4_X86_PDPT_Map,
+    "Maps the PDPT covering `vaddr` (`seL4_X86_PDPT_Map`)."
+);
+
+/// Places a capability for the x86 I/O ports `first..=last` in `dest`.
+///
+/// Current kernels issue one through `seL4_X86_IOPortControl_Issue` on the
+/// initial thread's I/O port control capability. seL4 5.0 has no port
+/// control; its initial thread holds one capability for all ports
+/// (`seL4_CapIOPort`), which is copied into `dest` instead.
+pub fn issue_io_ports(first: u16, last: u16, dest: &AbsoluteCPtr) -> Result<cap::IoPort> {
+    #[cfg(sel4_has = "X86_IOPortControl_Issue")]
+    {
+        init_thread::IO_PORT_CONTROL.issue(first, last, dest)
+    }
+    #[cfg(not(sel4_has = "X86_IOPortControl_Issue"))]
+    {
+        let _ = (first, last);
+        dest.copy(
+            &init_thread::slot(sys::seL4_CapIOPort as usize),
+            CapRights::all(),
+        )?;
+        Ok(Cap::from_cptr(dest.path))
+    }
+}
+
+#[cfg(sel4_has = "X86_IOPortControl_Issue")]
+impl cap::IoPortControl {
+    /// Issues a capability to the I/O ports `first..=last` into `dest`
+    /// (`seL4_X86_IOPortControl_Issue`).
+    pub fn issue(self, first: u16, last: u16, dest: &AbsoluteCPtr) -> Result<cap::IoPort> {
+        // SAFETY: no pointers.
+        check(unsafe {
+            sys::seL4_X86_IOPortControl_Issue(
+                self.cptr(),
+                first as _,
+                last as _,
+                dest.root.cptr(),
+                dest.path,
+                dest.depth as _,
+            )
+        })?;
+        Ok(Cap::from_cptr(dest.path))
+    }
+}
+
+impl cap::IoPort {
+    /// Reads a byte from `port` (`seL4_X86_IOPort_In8`).
+    pub fn in8(self, port: u16) -> Result<u8> {
+        // SAFETY: no pointers.
+        let r = unsafe { sys::seL4_X86_IOPort_In8(self.cptr(), port as _) };
+        check(r.error)?;
+        Ok(r.result as u8)
+    }
+
+    /// Writes a byte to `port` (`seL4_X86_IOPort_Out8`).
+    pub fn out8(self, port: u16, value: u8) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_X86_IOPort_Out8(self.cptr(), port as _, value as _) })
+    }
+
+    /// Writes a 32-bit word to `port` (`seL4_X86_IOPort_Out32`).
+    pub fn out32(self, port: u16, value: u32) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_X86_IOPort_Out32(self.cptr(), port as _, value as _) })
+    }
+}
+
+impl cap::IrqControl {
+    /// Issues a handler for IOAPIC `pin` delivered at `vector` into `dest`
+    /// (`seL4_IRQControl_GetIOAPIC`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn get_ioapic(
+        self,
+        dest: &AbsoluteCPtr,
+        ioapic: Word,
+        pin: Word,
+        level_triggered: bool,
+        active_low: bool,
+        vector: Word,
+    ) -> Result<cap::IrqHandler> {
+        // SAFETY: no pointers.
+        check(unsafe {
+            sys::seL4_IRQControl_GetIOAPIC(
+                self.cptr(),
+                dest.root.cptr(),
+                dest.path,
+                dest.depth as _,
+                ioapic,
+                pin,
+                level_triggered as _,
+                active_low as _,
+                vector,
+            )
+        })?;
+        Ok(Cap::from_cptr(dest.path))
+    }
+}
+
+impl cap::IrqHandler {
+    /// Acknowledges the interrupt so it can be delivered again (`seL4_IRQHandler_Ack`).
+    pub fn ack(self) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_IRQHandler_Ack(self.cptr()) })
+    }
+
+    /// Delivers the interrupt as a signal on `notification` (`seL4_IRQHandler_SetNotification`).
+    pub fn set_notification(self, notification: cap::Notification) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_IRQHandler_SetNotification(self.cptr(), notification.cptr()) })
+    }
+
+    /// Stops delivering the interrupt (`seL4_IRQHandler_Clear`).
+    pub fn clear(self) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_IRQHandler_Clear(self.cptr()) })
+    }
+}
+
+impl cap::AsidPool {
+    /// Assigns an ASID from the pool to `vspace` (`seL4_X86_ASIDPool_Assign`).
+    pub fn assign(self, vspace: cap::VSpace) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_X86_ASIDPool_Assign(self.cptr(), vspace.cptr()) })
+    }
+}

@@ -1,0 +1,167 @@
+//! Message passing: message info, the IPC buffer, and the endpoint and
+//! notification system calls.
+
+use crate::capability::cap;
+use crate::{sys, Word};
+
+/// The message-info word of an IPC (`seL4_MessageInfo_t`): label, number of
+/// message registers, number of extra capabilities, and which of those were
+/// unwrapped to badges.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct MessageInfo(pub sys::seL4_MessageInfo);
+
+impl MessageInfo {
+    /// A message with `label` and `length` message registers and
+    /// `extra_caps` capabilities (`seL4_MessageInfo_new`).
+    pub fn new(label: Word, extra_caps: usize, length: usize) -> Self {
+        Self(sys::seL4_MessageInfo::new(
+            label as _,
+            0,
+            extra_caps as _,
+            length as _,
+        ))
+    }
+
+    /// The label (`seL4_MessageInfo_get_label`).
+    pub fn label(&self) -> Word {
+        self.0.get_label() as Word
+    }
+
+    /// Number of message registers (`seL4_MessageInfo_get_length`).
+    pub fn length(&self) -> usize {
+        self.0.get_length() as usize
+    }
+
+    /// Number of extra capabilities (`seL4_MessageInfo_get_extraCaps`).
+    pub fn extra_caps(&self) -> usize {
+        self.0.get_extraCaps() as usize
+    }
+
+    /// Bit mask of capabilities that were unwrapped to badges
+    /// (`seL4_MessageInfo_get_capsUnwrapped`).
+    pub fn caps_unwrapped(&self) -> usize {
+        self.0.get_capsUnwrapped() as usize
+    }
+}
+
+/// A badge delivered with a message or signal (`seL4_Word`).
+pub type Badge = Word;
+
+/// The current thread's IPC buffer (`seL4_IPCBuffer`), found through the
+/// thread pointer (see `sel4_sys::seL4_GetIPCBuffer`).
+pub struct IpcBuffer(*mut sys::seL4_IPCBuffer);
+
+impl IpcBuffer {
+    /// The current thread's IPC buffer.
+    ///
+    /// # Safety
+    /// The runtime must have set up the thread pointer with the IPC buffer
+    /// (true in `main` of a `#[root_task]` and in substrate threads), and the
+    /// caller must not hold two `IpcBuffer`s at once.
+    pub unsafe fn current() -> Self {
+        Self(sys::seL4_GetIPCBuffer())
+    }
+
+    fn raw(&mut self) -> &mut sys::seL4_IPCBuffer {
+        // SAFETY: the pointer is the thread's mapped IPC buffer (see `current`).
+        unsafe { &mut *self.0 }
+    }
+
+    /// The message registers (`seL4_IPCBuffer.msg`, `seL4_GetMR`/`seL4_SetMR`).
+    pub fn msg_regs(&mut self) -> &mut [Word] {
+        &mut self.raw().msg[..]
+    }
+
+    /// Capabilities to send, or badges of received ones (`caps_or_badges`).
+    pub fn caps_or_badges(&mut self) -> &mut [Word] {
+        &mut self.raw().caps_or_badges[..]
+    }
+
+    /// Where a received capability goes: the slot `index` resolved to
+    /// `depth` bits from `root` (`seL4_SetCapReceivePath`).
+    pub fn set_receive_path(&mut self, root: cap::CNode, index: Word, depth: usize) {
+        let b = self.raw();
+        b.receiveCNode = root.cptr();
+        b.receiveIndex = index;
+        b.receiveDepth = depth as _;
+    }
+}
+
+impl cap::Endpoint {
+    /// Sends a message, blocking until a receiver takes it (`seL4_Send`).
+    /// Message registers beyond the first four come from the IPC buffer.
+    pub fn send(self, info: MessageInfo) {
+        // SAFETY: the IPC buffer is set up by the runtime.
+        unsafe { sys::seL4_Send(self.cptr(), info.0) }
+    }
+
+    /// Sends if a receiver is waiting, else drops the message (`seL4_NBSend`).
+    pub fn nb_send(self, info: MessageInfo) {
+        // SAFETY: as for send.
+        unsafe { sys::seL4_NBSend(self.cptr(), info.0) }
+    }
+
+    /// Sends a message and waits for the reply (`seL4_Call`).
+    pub fn call(self, info: MessageInfo) -> MessageInfo {
+        // SAFETY: as for send.
+        MessageInfo(unsafe { sys::seL4_Call(self.cptr(), info.0) })
+    }
+
+    /// Waits for a message; returns it and the sender's badge (`seL4_Recv`).
+    #[cfg(not(sel4_mcs))]
+    pub fn recv(self) -> (MessageInfo, Badge) {
+        let mut badge: Word = 0;
+        // SAFETY: as for send; `badge` is a valid out-pointer.
+        let info = unsafe { sys::seL4_Recv(self.cptr(), &mut badge) };
+        (MessageInfo(info), badge)
+    }
+
+    /// Replies to the last caller and waits for the next message
+    /// (`seL4_ReplyRecv`).
+    #[cfg(not(sel4_mcs))]
+    pub fn reply_recv(self, reply: MessageInfo) -> (MessageInfo, Badge) {
+        let mut badge: Word = 0;
+        // SAFETY: as for recv.
+        let info = unsafe { sys::seL4_ReplyRecv(self.cptr(), reply.0, &mut badge) };
+        (MessageInfo(info), badge)
+    }
+}
+
+/// Replies to the thread that last called this one (`seL4_Reply`).
+#[cfg(not(sel4_mcs))]
+pub fn reply(info: MessageInfo) {
+    // SAFETY: the IPC buffer is set up by the runtime.
+    unsafe { sys::seL4_Reply(info.0) }
+}
+
+impl cap::Notification {
+    /// Signals the notification (`seL4_Signal`).
+    pub fn signal(self) {
+        // SAFETY: no pointers.
+        unsafe { sys::seL4_Signal(self.cptr()) }
+    }
+
+    /// Waits for a signal; returns the accumulated badge bits (`seL4_Wait`).
+    #[cfg(not(sel4_mcs))]
+    pub fn wait(self) -> Badge {
+        let mut badge: Word = 0;
+        // SAFETY: `badge` is a valid out-pointer.
+        unsafe { sys::seL4_Wait(self.cptr(), &mut badge) };
+        badge
+    }
+
+    /// Takes pending signals without blocking; 0 if none (`seL4_Poll`).
+    #[cfg(not(sel4_mcs))]
+    pub fn poll(self) -> Badge {
+        let mut badge: Word = 0;
+        // SAFETY: `badge` is a valid out-pointer.
+        unsafe { sys::seL4_Poll(self.cptr(), &mut badge) };
+        badge
+    }
+}
+
+/// Gives up the rest of the time slice (`seL4_Yield`).
+pub fn yield_now() {
+    // SAFETY: no arguments.
+    unsafe { sys::seL4_Yield() }
+}

@@ -1,0 +1,39 @@
+//! A typed Rust API for seL4, over the generated raw bindings in `sel4-sys`.
+//!
+//! * [`Cap<T>`]: typed capabilities, with invocations as methods
+//!   (`Cap<Untyped>::retype`, `AbsoluteCPtr::copy`, `Cap<Tcb>::resume`, ...),
+//!   each naming the seL4 call it wraps;
+//! * [`Error`]: seL4's error codes as a Rust enum; invocations return `Result`.
+//! * [`BootInfo`]: the initial thread's view of the system (free slots,
+//!   untyped memory), from the kernel's `seL4_BootInfo`.
+//! * [`debug_print!`] / [`debug_println!`]: the kernel's debug console
+//!   (`seL4_DebugPutChar`), present when the kernel is built with printing.
+#![no_std]
+
+pub use sel4_sys as sys;
+
+mod bootinfo;
+mod capability;
+mod debug;
+mod error;
+mod invocations;
+mod ipc;
+mod object;
+
+pub use bootinfo::{BootInfo, SlotRegion, UntypedDesc};
+pub use capability::{cap, cap_type, init_thread, Cap, CapType, WORD_BITS};
+pub use debug::{debug_put_char, DebugWriter};
+pub use error::{Error, Result};
+pub use invocations::{
+    issue_io_ports, AbsoluteCPtr, BadgeArg, GuardArg, UserContext, VmAttributes, VM_DEFAULT,
+};
+#[cfg(not(sel4_mcs))]
+pub use ipc::reply;
+pub use ipc::{yield_now, Badge, IpcBuffer, MessageInfo};
+pub use object::{CapRights, FrameSize, ObjectType};
+
+/// A machine word on this architecture (`seL4_Word`).
+pub type Word = sys::seL4_Word;
+
+/// An index into a thread's capability space (`seL4_CPtr`).
+pub type CPtr = sys::seL4_CPtr;

@@ -1,0 +1,214 @@
+//! A global allocator for seL4 components.
+//!
+//! [`StaticHeap`] runs the `dlmalloc` allocator over an arena that is part of
+//! the image (`.bss`), so it works before any seL4 object has been created.
+//! When the arena is exhausted, allocation returns null to the `GlobalAlloc`
+//! caller: `Vec::try_reserve` and friends report an error, and infallible
+//! allocations go to the alloc-error handler, which panics with the size that
+//! could not be allocated. The allocator's state is never corrupted.
+//!
+//! ```ignore
+//! #[global_allocator]
+//! static HEAP: substrate_heap::StaticHeap<{ 1 << 20 }> = substrate_heap::StaticHeap::new();
+//! ```
+//!
+//! The heap is protected by a spin lock (`spin` crate), which is correct for
+//! any number of threads; components that block for long inside the allocator
+//! do not exist, so spinning is cheap.
+#![no_std]
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::UnsafeCell;
+use core::ptr;
+
+use dlmalloc::Dlmalloc;
+
+/// The memory source dlmalloc draws from: one fixed region handed out whole,
+/// once. dlmalloc asks its system allocator for more memory only when its
+/// free lists cannot satisfy a request; a second request fails with null.
+pub struct Arena {
+    base: *mut u8,
+    len: usize,
+    handed_out: bool,
+}
+
+// SAFETY: the arena is only touched under the heap's lock.
+unsafe impl Send for Arena {}
+
+impl Arena {
+    const fn empty() -> Self {
+        Self {
+            base: ptr::null_mut(),
+            len: 0,
+            handed_out: false,
+        }
+    }
+}
+
+// SAFETY: `alloc` returns either null or the whole, exclusively owned region;
+// we never release or remap it, which the trait permits by returning false/null.
+unsafe impl dlmalloc::Allocator for Arena {
+    fn alloc(&self, size: usize) -> (*mut u8, usize, u32) {
+        if self.handed_out || self.base.is_null() || size > self.len {
+            return (ptr::null_mut(), 0, 0);
+        }
+        // `alloc` takes `&self`; record the hand-out through a raw pointer.
+        // SAFETY: the heap lock serialises every call into dlmalloc.
+        unsafe { (*(self as *const Self as *mut Self)).handed_out = true };
+        (self.base, self.len, 0)
+    }
+
+    fn remap(&self, _: *mut u8, _: usize, _: usize, _: bool) -> *mut u8 {
+        ptr::null_mut()
+    }
+
+    fn free_part(&self, _: *mut u8, _: usize, _: usize) -> bool {
+        false
+    }
+
+    fn free(&self, _: *mut u8, _: usize) -> bool {
+        false
+    }
+
+    fn can_release_part(&self, _: u32) -> bool {
+        false
+    }
+
+    fn allocates_zeros(&self) -> bool {
+        // The arena lives in .bss, which is zero when the image starts.
+        true
+    }
+
+    fn page_size(&self) -> usize {
+        4096
+    }
+}
+
+#[repr(C, align(4096))]
+struct ArenaBytes<const N: usize>(UnsafeCell<[u8; N]>);
+
+/// A `#[global_allocator]` over an `N`-byte arena inside the image.
+pub struct StaticHeap<const N: usize> {
+    bytes: ArenaBytes<N>,
+    dlmalloc: spin::Mutex<Dlmalloc<Arena>>,
+}
+
+// SAFETY: the arena bytes are only handed out through dlmalloc under the lock.
+unsafe impl<const N: usize> Sync for StaticHeap<N> {}
+
+impl<const N: usize> StaticHeap<N> {
+    /// An empty heap; its arena is attached on first use.
+    pub const fn new() -> Self {
+        let mut dlmalloc = Dlmalloc::new_with_allocator(Arena::empty());
+        // dlmalloc asks its source for at least 64 KiB by default; with one
+        // page the whole of a small arena is usable.
+        assert!(dlmalloc.set_granularity(4096));
+        Self {
+            bytes: ArenaBytes(UnsafeCell::new([0; N])),
+            dlmalloc: spin::Mutex::new(dlmalloc),
+        }
+    }
+
+    /// The arena size in bytes.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Dlmalloc<Arena>) -> R) -> R {
+        let mut dl = self.dlmalloc.lock();
+        let arena = dl.allocator_mut();
+        if arena.base.is_null() {
+            arena.base = self.bytes.0.get().cast();
+            arena.len = N;
+        }
+        f(&mut dl)
+    }
+}
+
+impl<const N: usize> Default for StaticHeap<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: every method forwards to dlmalloc under the lock with the caller's
+// layout, which is exactly dlmalloc's contract.
+unsafe impl<const N: usize> GlobalAlloc for StaticHeap<N> {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: see impl.
+        self.with(|dl| unsafe { dl.malloc(layout.size(), layout.align()) })
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: see impl.
+        self.with(|dl| unsafe { dl.calloc(layout.size(), layout.align()) })
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: see impl; `ptr` came from this allocator with `layout`.
+        self.with(|dl| unsafe { dl.free(ptr, layout.size(), layout.align()) })
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: see impl.
+        self.with(|dl| unsafe { dl.realloc(ptr, layout.size(), layout.align(), new_size) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+
+    #[test]
+    fn allocations_succeed_until_the_arena_is_full_then_return_null() {
+        static HEAP: StaticHeap<{ 64 * 1024 }> = StaticHeap::new();
+        let layout = Layout::from_size_align(1024, 8).unwrap();
+        let mut blocks = Vec::new();
+        loop {
+            // SAFETY: non-zero size layout.
+            let p = unsafe { HEAP.alloc(layout) };
+            if p.is_null() {
+                break;
+            }
+            // SAFETY: p is a fresh 1024-byte block.
+            unsafe { p.write_bytes(0xa5, 1024) };
+            blocks.push(p);
+            assert!(
+                blocks.len() < 64,
+                "a 64 KiB arena cannot hold 64 KiB blocks"
+            );
+        }
+        assert!(
+            blocks.len() >= 48,
+            "most of the arena is usable: {}",
+            blocks.len()
+        );
+        let base = HEAP.bytes.0.get() as usize;
+        for &p in &blocks {
+            let a = p as usize;
+            assert!(a >= base && a + 1024 <= base + HEAP.capacity());
+        }
+        // Freeing makes room again: nothing was lost.
+        for p in blocks.drain(..) {
+            // SAFETY: allocated above with the same layout.
+            unsafe { HEAP.dealloc(p, layout) };
+        }
+        // SAFETY: non-zero size layout.
+        let big = unsafe { HEAP.alloc(Layout::from_size_align(48 * 1024, 16).unwrap()) };
+        assert!(!big.is_null());
+        assert_eq!(big as usize % 16, 0);
+    }
+
+    #[test]
+    fn a_request_larger_than_the_arena_returns_null() {
+        static HEAP: StaticHeap<8192> = StaticHeap::new();
+        // SAFETY: non-zero size layout.
+        let p = unsafe { HEAP.alloc(Layout::from_size_align(1 << 20, 8).unwrap()) };
+        assert!(p.is_null());
+        // SAFETY: non-zero size layout.
+        let q = unsafe { HEAP.alloc(Layout::from_size_align(64, 8).unwrap()) };
+        assert!(!q.is_null(), "a failed request leaves the heap usable");
+    }
+}

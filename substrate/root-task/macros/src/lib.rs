@@ -1,0 +1,69 @@
+//! `#[root_task(stack_size = .., heap_size = ..)]`: see `substrate-root-task`.
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, ItemFn, MetaNameValue, Token};
+
+/// Marks the root task's `main`. See the `substrate-root-task` crate docs.
+#[proc_macro_attribute]
+pub fn root_task(attr: TokenStream, item: TokenStream) -> TokenStream {
+    match expand(attr.into(), item.into()) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn expand(
+    attr: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> syn::Result<proc_macro2::TokenStream> {
+    let args = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(attr)?;
+    let mut stack_size: Expr = syn::parse_quote!(substrate_root_task::DEFAULT_STACK_SIZE);
+    let mut heap_size: Expr = syn::parse_quote!(substrate_root_task::DEFAULT_HEAP_SIZE);
+    for arg in args {
+        if arg.path.is_ident("stack_size") {
+            stack_size = arg.value;
+        } else if arg.path.is_ident("heap_size") {
+            heap_size = arg.value;
+        } else {
+            return Err(syn::Error::new_spanned(
+                arg.path,
+                "unknown argument; expected `stack_size = <bytes>` or `heap_size = <bytes>`",
+            ));
+        }
+    }
+    let main: ItemFn = syn::parse2(item)?;
+    let name = &main.sig.ident;
+    if main.sig.inputs.len() != 1 {
+        return Err(syn::Error::new_spanned(
+            &main.sig,
+            "#[root_task] fn takes one argument: `bootinfo: &sel4::BootInfo`",
+        ));
+    }
+    Ok(quote! {
+        #main
+
+        const _: () = {
+            #[no_mangle]
+            #[link_section = ".substrate.stack"]
+            static __substrate_stack: substrate_root_task::Stack<{ #stack_size }> =
+                substrate_root_task::Stack::new();
+
+            #[no_mangle]
+            static __substrate_stack_size: usize = #stack_size;
+
+            #[global_allocator]
+            static __SUBSTRATE_HEAP: substrate_root_task::StaticHeap<{ #heap_size }> =
+                substrate_root_task::StaticHeap::new();
+
+            #[no_mangle]
+            fn __substrate_main(bootinfo: &substrate_root_task::sel4::BootInfo)
+                -> substrate_root_task::ExitStatus
+            {
+                substrate_root_task::Termination::report(#name(bootinfo))
+            }
+        };
+    })
+}

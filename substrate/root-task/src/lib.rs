@@ -1,0 +1,306 @@
+//! The runtime of a seL4 root task.
+//!
+//! ```ignore
+//! #![no_std]
+//! #![no_main]
+//! use substrate_root_task::{root_task, sel4};
+//!
+//! #[root_task(stack_size = 64 * 1024, heap_size = 1 << 20)]
+//! fn main(bootinfo: &sel4::BootInfo) {
+//!     sel4::debug_println!("{} untyped regions", bootinfo.untyped().len());
+//! }
+//! ```
+//!
+//! `#[root_task]` defines the initial stack and the heap (a
+//! [`StaticHeap`] of `heap_size` bytes as the `#[global_allocator]`) and
+//! links the panic handler (`substrate-panic`). At start-up the runtime:
+//!
+//! 1. enters at `_start` (`substrate-rt`), switches to the stack and zeroes `.bss`;
+//! 2. builds the main thread's TLS block from the image's `PT_TLS` template,
+//!    with the IPC buffer pointer in its thread control block, and sets the
+//!    thread pointer the way the kernel allows: `seL4_SetTLSBase` where the
+//!    kernel has it, otherwise by starting `main` on a second TCB whose
+//!    registers carry the TLS base (see [`main_thread_tcb`]);
+//! 3. issues itself an I/O-port capability for the exit device, in the first
+//!    empty slot (which [`sel4::BootInfo::empty`] then no longer reports);
+//! 4. calls `main`; its result (`()`, `Result<(), E: Debug>`, or an
+//!    [`ExitStatus`]) becomes the exit status, reported with a last line
+//!    `substrate: exit success` / `substrate: exit failure`.
+//!
+//! The build script of a root-task binary calls `substrate_build::root_task()`.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::boxed::Box;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+pub use sel4;
+pub use substrate_heap::StaticHeap;
+pub use substrate_root_task_macros::root_task;
+pub use substrate_rt::start::Stack;
+pub use substrate_rt::{exit, ExitStatus};
+
+// Linked for its #[panic_handler] (not into host test builds, which have std's).
+#[cfg(not(test))]
+use substrate_panic as _;
+
+use sel4::sys;
+use substrate_rt::tls::TlsImage;
+
+/// Stack size when `#[root_task]` names none: 256 KiB.
+pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
+/// Heap size when `#[root_task]` names none: 4 MiB.
+pub const DEFAULT_HEAP_SIZE: usize = 4 * 1024 * 1024;
+
+/// What `main` may return; turned into the system's [`ExitStatus`].
+pub trait Termination {
+    /// Reports `self` (printing an error if it is one) as an exit status.
+    fn report(self) -> ExitStatus;
+}
+
+impl Termination for () {
+    fn report(self) -> ExitStatus {
+        ExitStatus::Success
+    }
+}
+
+impl Termination for ExitStatus {
+    fn report(self) -> ExitStatus {
+        self
+    }
+}
+
+impl<E: core::fmt::Debug> Termination for Result<(), E> {
+    fn report(self) -> ExitStatus {
+        match self {
+            Ok(()) => ExitStatus::Success,
+            Err(e) => {
+                sel4::debug_println!("error: {e:?}");
+                ExitStatus::Failure
+            }
+        }
+    }
+}
+
+extern "Rust" {
+    // Defined by #[root_task]: calls the user's main.
+    fn __substrate_main(bootinfo: &sel4::BootInfo) -> ExitStatus;
+}
+
+extern "C" {
+    static __substrate_stack: u8;
+    static __substrate_stack_size: usize;
+}
+
+fn stack_top() -> usize {
+    // SAFETY: both symbols are defined by #[root_task]; only the stack's
+    // address and the size value are read.
+    unsafe { core::ptr::addr_of!(__substrate_stack) as usize + __substrate_stack_size }
+}
+
+/// What the runtime hands from the initial thread to the main thread.
+struct Start {
+    bootinfo: sel4::BootInfo,
+    main_tcb: sys::seL4_CPtr,
+}
+
+static MAIN_TCB: AtomicUsize = AtomicUsize::new(0);
+
+/// The TCB of the thread that runs `main`.
+///
+/// On kernels where a thread can set its own thread pointer
+/// (`seL4_SetTLSBase`) this is the initial thread's TCB
+/// (`seL4_CapInitThreadTCB`). On older kernels (seL4 5.0) the runtime starts
+/// `main` on a second TCB, retyped from the first untyped that fits into the
+/// first empty slot, at priority `seL4_MaxPrio - 1` with the full maximum
+/// controlled priority; the initial thread is then suspended.
+pub fn main_thread_tcb() -> sel4::cap::Tcb {
+    sel4::Cap::from_cptr(MAIN_TCB.load(Ordering::Relaxed) as sys::seL4_CPtr)
+}
+
+/// Called by `_start` with the BootInfo pointer, on the initial stack.
+///
+/// # Safety
+/// Only `_start` calls this, once, with the kernel's BootInfo pointer.
+#[doc(hidden)]
+#[no_mangle]
+pub unsafe extern "C" fn __substrate_root_task_entry(bootinfo: *const sys::seL4_BootInfo) -> ! {
+    // SAFETY: the kernel passed the BootInfo frame's address.
+    let bi = unsafe { sel4::BootInfo::from_ptr(bootinfo) };
+    let ipc_buffer = bi.ipc_buffer();
+    let image = TlsImage::current();
+    let layout = image.block_layout();
+    // SAFETY: the layout has a non-zero size (it holds the control block).
+    let block = unsafe { alloc::alloc::alloc(layout) };
+    if block.is_null() {
+        sel4::debug_println!(
+            "substrate: no heap for the TLS block ({} bytes)",
+            layout.size()
+        );
+        halt(ipc_buffer);
+    }
+    // SAFETY: `block` spans `layout`.
+    let tp = unsafe { image.init_block(block, ipc_buffer) } as usize;
+    let start = Box::new(Start {
+        bootinfo: bi,
+        main_tcb: sys::seL4_CapInitThreadTCB as _,
+    });
+
+    #[cfg(sel4_syscall = "SetTLSBase")]
+    // SAFETY: `tp` is initialised; the initial stack is reused from its top
+    // (nothing on it is needed after this call).
+    unsafe {
+        substrate_rt::arch::set_own_thread_pointer_and_continue(
+            tp,
+            stack_top(),
+            Box::into_raw(start) as usize,
+            main_thread,
+        )
+    }
+
+    #[cfg(not(sel4_syscall = "SetTLSBase"))]
+    {
+        let mut start = start;
+        match start_main_thread(&mut start, ipc_buffer, tp) {
+            Ok(tcb) => {
+                start.main_tcb = tcb;
+                let arg = Box::into_raw(start) as usize;
+                // The main thread runs below our priority: it starts once we stop.
+                // SAFETY: nothing in this thread runs after it is suspended.
+                if let Err(e) = start_thread(ipc_buffer, tcb, tp, arg) {
+                    sel4::debug_println!("substrate: cannot start the main thread: {e}");
+                }
+            }
+            Err(e) => sel4::debug_println!("substrate: cannot create the main thread: {e}"),
+        }
+        halt(ipc_buffer)
+    }
+}
+
+/// Creates and configures the TCB that runs `main` on kernels where a thread
+/// cannot set its own thread pointer. Runs before the thread pointer exists,
+/// so every invocation passes the IPC buffer explicitly.
+#[cfg(not(sel4_syscall = "SetTLSBase"))]
+fn start_main_thread(
+    start: &mut Start,
+    ipc: *mut sys::seL4_IPCBuffer,
+    tp: usize,
+) -> sel4::Result<sys::seL4_CPtr> {
+    use sys::with_ipc_buffer as w;
+    let _ = tp;
+    let bi = &mut start.bootinfo;
+    let tcb_bits = sys::seL4_TCBBits as u8;
+    let untyped = bi
+        .untyped_list()
+        .position(|u| !u.is_device && u.size_bits >= tcb_bits)
+        .ok_or(sel4::Error::NotEnoughMemory)?;
+    let untyped = (bi.untyped().start + untyped) as sys::seL4_CPtr;
+    let slot = bi
+        .reserve_empty_slots(1)
+        .ok_or(sel4::Error::RangeError)?
+        .start;
+    let cnode = sys::seL4_CapInitThreadCNode as sys::seL4_CPtr;
+    let max_prio = sys::seL4_MaxPrio as sys::seL4_Word;
+    // SAFETY: these invocations take no pointers besides the IPC buffer,
+    // which is this thread's; bad arguments come back as errors.
+    unsafe {
+        sel4::Error::check(w::seL4_Untyped_Retype(
+            ipc,
+            untyped,
+            sys::seL4_TCBObject as _,
+            0,
+            cnode,
+            0,
+            0,
+            slot as _,
+            1,
+        ))?;
+        let tcb = slot as sys::seL4_CPtr;
+        sel4::Error::check(w::seL4_TCB_SetSpace(
+            ipc,
+            tcb,
+            0,
+            cnode,
+            Default::default(),
+            sys::seL4_CapInitThreadVSpace as _,
+            Default::default(),
+        ))?;
+        sel4::Error::check(w::seL4_TCB_SetIPCBuffer(
+            ipc,
+            tcb,
+            ipc as sys::seL4_Word,
+            sys::seL4_CapInitThreadIPCBuffer as _,
+        ))?;
+        sel4::Error::check(w::seL4_TCB_SetMCPriority(ipc, tcb, max_prio as _))?;
+        sel4::Error::check(w::seL4_TCB_SetPriority(ipc, tcb, (max_prio - 1) as _))?;
+        Ok(tcb)
+    }
+}
+
+/// Writes the main thread's registers so it starts in `main_thread(arg)`.
+#[cfg(not(sel4_syscall = "SetTLSBase"))]
+fn start_thread(
+    ipc: *mut sys::seL4_IPCBuffer,
+    tcb: sys::seL4_CPtr,
+    tp: usize,
+    arg: usize,
+) -> sel4::Result<()> {
+    let regs = substrate_rt::arch::continuation_context(tp, stack_top(), arg, main_thread);
+    let count = substrate_rt::arch::USER_CONTEXT_WORDS as sys::seL4_Word;
+    // SAFETY: `regs` is a valid context; the IPC buffer is this thread's.
+    sel4::Error::check(unsafe {
+        sys::with_ipc_buffer::seL4_TCB_WriteRegisters(ipc, tcb, 1, 0, count, &regs)
+    })
+}
+
+extern "C" fn main_thread(arg: usize) -> ! {
+    // SAFETY: `arg` is the Box the initial thread leaked for us.
+    let start = unsafe { Box::from_raw(arg as *mut Start) };
+    let Start {
+        mut bootinfo,
+        main_tcb,
+    } = *start;
+    MAIN_TCB.store(main_tcb as usize, Ordering::Relaxed);
+    let port_cap = match issue_exit_port(&mut bootinfo) {
+        Ok(cap) => cap,
+        Err(e) => {
+            sel4::debug_println!("substrate: no exit port capability ({e}); exit will suspend");
+            0
+        }
+    };
+    substrate_rt::exit::set_exit_caps(port_cap, main_tcb);
+    // SAFETY: defined by #[root_task] with this signature.
+    let status = unsafe { __substrate_main(&bootinfo) };
+    sel4::debug_println!(
+        "substrate: exit {}",
+        if status == ExitStatus::Success {
+            "success"
+        } else {
+            "failure"
+        }
+    );
+    exit(status)
+}
+
+/// Issues an I/O-port capability for the exit device into the first empty slot.
+fn issue_exit_port(bi: &mut sel4::BootInfo) -> sel4::Result<sys::seL4_CPtr> {
+    let slot = bi
+        .reserve_empty_slots(1)
+        .ok_or(sel4::Error::NotEnoughMemory)?
+        .start;
+    let port = substrate_rt::arch::EXIT_PORT;
+    let cap = sel4::issue_io_ports(port, port + 3, &sel4::init_thread::slot(slot))?;
+    Ok(cap.cptr())
+}
+
+/// Stops the initial thread for good; usable before the thread pointer is
+/// set, so the IPC buffer is passed explicitly.
+fn halt(ipc_buffer: *mut sys::seL4_IPCBuffer) -> ! {
+    loop {
+        // SAFETY: suspending our own thread has no memory effects.
+        unsafe {
+            sys::with_ipc_buffer::seL4_TCB_Suspend(ipc_buffer, sys::seL4_CapInitThreadTCB as _)
+        };
+    }
+}

@@ -1,0 +1,136 @@
+//! Thread-local storage blocks (x86_64 TLS variant II) and the per-thread
+//! control block the thread pointer points to.
+//!
+//! The image's TLS template is the `PT_TLS` segment, bracketed by the linker
+//! script's `__tdata_start`/`__tdata_end` (initialised part) and described by
+//! `__tls_memsz`/`__tls_align`. A thread's block is laid out as
+//!
+//! ```text
+//!   [ padding | .tdata copy | .tbss zeros ][ ThreadControlBlock ]
+//!                                          ^ thread pointer (FS base)
+//! ```
+//!
+//! so that `fs:[-offset]` addresses the thread's variables, as compilers
+//! expect for the local-exec model, and `fs:0` holds the thread pointer itself.
+
+use core::alloc::Layout;
+use core::ptr;
+use sel4_sys::seL4_IPCBuffer;
+
+/// The per-thread control block at the thread pointer. Its layout is an ABI
+/// shared with C code and with `sel4-sys`, which reads the IPC buffer
+/// pointer at [`sel4_sys::IPC_BUFFER_TP_OFFSET`].
+#[repr(C)]
+#[derive(Debug)]
+pub struct ThreadControlBlock {
+    /// `fs:0`: the thread pointer itself, as the x86_64 ABI requires.
+    pub self_ptr: *mut ThreadControlBlock,
+    /// `fs:8`: reserved (dynamic thread vector in glibc; unused here).
+    pub dtv: usize,
+    /// `fs:16`: this thread's IPC buffer.
+    pub ipc_buffer: *mut seL4_IPCBuffer,
+    /// `fs:24`: the substrate's per-thread data (owned by the thread layer).
+    pub thread_data: *mut (),
+    /// `fs:32`: reserved.
+    pub reserved: usize,
+    /// `fs:40`: the stack-protector canary gcc's `-fstack-protector` reads.
+    pub stack_guard: usize,
+    /// `fs:48`: reserved for pointer mangling.
+    pub pointer_guard: usize,
+}
+
+const _: () = assert!(
+    core::mem::offset_of!(ThreadControlBlock, ipc_buffer) == sel4_sys::IPC_BUFFER_TP_OFFSET
+);
+const _: () = assert!(core::mem::offset_of!(ThreadControlBlock, stack_guard) == 0x28);
+
+/// The image's TLS template.
+#[derive(Debug, Clone, Copy)]
+pub struct TlsImage {
+    /// The initialised part (`.tdata`).
+    pub init: *const u8,
+    /// Length of the initialised part.
+    pub init_len: usize,
+    /// Total size of the TLS variables (`.tdata` + `.tbss`).
+    pub mem_size: usize,
+    /// Required alignment of the block.
+    pub align: usize,
+}
+
+extern "C" {
+    static __tdata_start: u8;
+    static __tdata_end: u8;
+    static __tls_memsz: u8;
+    static __tls_align: u8;
+}
+
+impl TlsImage {
+    /// The template of the running image, from the linker-script symbols.
+    pub fn current() -> TlsImage {
+        // Only the addresses of the linker-defined symbols are taken;
+        // `__tls_memsz` and `__tls_align` are absolute symbols whose address is
+        // their value.
+        let start = ptr::addr_of!(__tdata_start);
+        let end = ptr::addr_of!(__tdata_end) as usize;
+        TlsImage {
+            init: start,
+            init_len: end - start as usize,
+            mem_size: ptr::addr_of!(__tls_memsz) as usize,
+            align: (ptr::addr_of!(__tls_align) as usize).max(1),
+        }
+    }
+
+    fn align(&self) -> usize {
+        self.align.max(core::mem::align_of::<ThreadControlBlock>())
+    }
+
+    /// Bytes between the start of the TLS variables and the thread pointer.
+    fn tls_offset(&self) -> usize {
+        self.mem_size.next_multiple_of(self.align())
+    }
+
+    /// Size and alignment of a thread's block (variables and control block).
+    pub fn block_layout(&self) -> Layout {
+        let size = self.tls_offset() + core::mem::size_of::<ThreadControlBlock>();
+        Layout::from_size_align(size, self.align()).expect("TLS layout fits the address space")
+    }
+
+    /// Initialises a thread's block: copies `.tdata`, zeroes `.tbss`, fills in
+    /// the control block, and returns the thread pointer (the control block's
+    /// address) to load into FS.
+    ///
+    /// # Safety
+    /// `block` must be valid for writes of `block_layout()` and aligned to it.
+    pub unsafe fn init_block(
+        &self,
+        block: *mut u8,
+        ipc_buffer: *mut seL4_IPCBuffer,
+    ) -> *mut ThreadControlBlock {
+        let off = self.tls_offset();
+        // SAFETY: the caller guarantees `block` spans block_layout(), which is
+        // `off` bytes of variables followed by the control block.
+        unsafe {
+            let vars = block;
+            ptr::copy_nonoverlapping(self.init, vars, self.init_len);
+            ptr::write_bytes(vars.add(self.init_len), 0, off - self.init_len);
+            let tcb = block.add(off) as *mut ThreadControlBlock;
+            tcb.write(ThreadControlBlock {
+                self_ptr: tcb,
+                dtv: 0,
+                ipc_buffer,
+                thread_data: ptr::null_mut(),
+                reserved: 0,
+                stack_guard: 0x5eed_0f5e_14ca_fe00 ^ tcb as usize,
+                pointer_guard: 0,
+            });
+            tcb
+        }
+    }
+}
+
+/// The running thread's control block (the thread pointer, read from `fs:0`).
+/// Valid only after the runtime has set the thread pointer.
+#[inline]
+pub fn current() -> *mut ThreadControlBlock {
+    crate::arch::thread_pointer() as *mut ThreadControlBlock
+}
