@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,13 +43,15 @@ def boot(image, args):
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start
 
 
-def check_bad_prefix():
-    """A missing SEL4_PREFIX directory gives one clear error line, no backtrace."""
-    env = dict(os.environ, SEL4_PREFIX="/nonexistent/sel4-prefix", CARGO_TARGET_DIR=os.path.join(TARGET, "bad-prefix"))
+def check_bad_prefix(prefix, expected):
+    """A broken SEL4_PREFIX gives one clear error line naming the problem, no backtrace."""
+    env = dict(os.environ, SEL4_PREFIX=prefix,
+               CARGO_TARGET_DIR=os.path.join(TARGET, "bad-prefix"))
     proc = subprocess.run(["cargo", "build", "-q", "-p", "sel4-sys"], cwd=ROOT, env=env,
                           capture_output=True, text=True)
-    errors = [l for l in proc.stderr.splitlines() if "/nonexistent/sel4-prefix" in l]
-    ok = proc.returncode != 0 and errors and "panicked" not in proc.stderr and "RUST_BACKTRACE" not in proc.stderr
+    errors = [l for l in proc.stderr.splitlines() if l.startswith("error") and prefix in l]
+    ok = (proc.returncode != 0 and len(errors) == 1 and expected in errors[0]
+          and "panicked" not in proc.stderr and "RUST_BACKTRACE" not in proc.stderr)
     return ok, proc.stderr
 
 
@@ -63,13 +66,19 @@ def main():
         failed += 1
         print(f"FAIL {image}: status {status} (want {want_status}); missing {missing}")
         print("\n".join("     | " + l for l in output.splitlines()[-40:]))
-    ok, stderr = check_bad_prefix()
-    if ok:
-        print("ok   missing SEL4_PREFIX gives a clear error")
-    else:
-        failed += 1
-        print("FAIL missing SEL4_PREFIX:\n" + stderr)
-    total = len(CASES) + 1
+    with tempfile.TemporaryDirectory() as empty:
+        checks = [
+            ("/nonexistent/sel4-prefix", "no such directory"),
+            (empty, "missing"),
+        ]
+        for prefix, expected in checks:
+            ok, stderr = check_bad_prefix(prefix, expected)
+            if ok:
+                print(f"ok   SEL4_PREFIX={prefix}: one clear error ({expected})")
+            else:
+                failed += 1
+                print(f"FAIL SEL4_PREFIX={prefix}: want one error line with {expected!r}:\n{stderr}")
+    total = len(CASES) + len(checks)
     print(f"{total - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
