@@ -15,10 +15,6 @@ export SUBSTRATE_CACHE ?= $(HOME)/.cache/sel4-substrate
 PREFIX_CMD = $${SEL4_PREFIX:-$$(python3 tools/kernel/provision.py)}
 WITH_PREFIX = prefix="$(PREFIX_CMD)" && [ -n "$$prefix" ] && export SEL4_PREFIX="$$prefix" &&
 
-# Crates whose unit tests run on the host.
-HOST_TEST_CRATES = -p sel4-sys-gen -p substrate-heap
-# Root-task images booted by `make test` (examples and failure-mode tests).
-IMAGE_CRATES = -p hello -p test-panicking -p test-hang
 
 .PHONY: all deps kernel run build test lint host-test boot-test doc clean-cache
 
@@ -34,7 +30,7 @@ run: deps
 	@$(WITH_PREFIX) $(CARGO) run -q -p $(EXAMPLE)
 
 build: deps
-	@$(WITH_PREFIX) $(CARGO) build $(IMAGE_CRATES)
+	@$(WITH_PREFIX) $(CARGO) build --workspace
 
 lint: deps
 	$(CARGO) fmt --all --check
@@ -43,10 +39,12 @@ lint: deps
 doc: deps
 	@$(WITH_PREFIX) RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps
 
+# Host unit tests and generator tests (seL4 components have `test = false`).
 host-test: deps
-	@$(WITH_PREFIX) $(CARGO) test $(HOST_TEST_CRATES)
+	@$(WITH_PREFIX) $(CARGO) test --workspace
 
-boot-test: build
+# Every image with [package.metadata.boot-test], booted in QEMU.
+boot-test: deps
 	@$(WITH_PREFIX) python3 tests/boot.py
 
 test: lint doc host-test boot-test

@@ -1,12 +1,22 @@
 #!/usr/bin/env python3
 """Boots every root-task image on the real kernel in QEMU and checks how it ends.
 
-Each case names an image (built by `make build` into target/debug/), the
-runner status it must end with, and patterns its console output must contain.
-Also checks the build's handling of a broken SEL4_PREFIX. Run through
-`make boot-test` (part of `make test`), which sets SEL4_PREFIX.
+Images are the workspace packages with a `[package.metadata.boot-test]`
+table in their Cargo.toml:
+
+    [package.metadata.boot-test]
+    status = 0                 # runner status to expect (0 success, 1 failure, 124 timeout)
+    expect = ["regex", ...]    # patterns the console output must contain
+    timeout = 60               # seconds (optional)
+    input = "text"             # fed to the serial port (optional, escapes allowed)
+
+The script builds them all (`cargo build`), boots each through
+tools/runner/sel4-run and checks the status and output. It also checks the
+build's handling of a broken SEL4_PREFIX. `make boot-test` (part of
+`make test`) runs it with SEL4_PREFIX set.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -18,22 +28,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNNER = os.path.join(ROOT, "tools", "runner", "sel4-run")
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 
-# (image, runner arguments, expected runner status, patterns in the output)
-CASES = [
-    ("hello", [], 0, [
-        r"Hello from Rust on seL4!",
-        r"kernel: seL4 \d+\.\d+\.\d+",
-        r"untyped RAM regions: [1-9]\d*, free memory: [1-9]\d* KiB",
-        r"squares: 1 4 9 16 25 36 49 64 81 100",
-        r"substrate: exit success",
-    ]),
-    ("test-panicking", [], 1, [
-        r"about to panic",
-        r"panicked at tests/images/panicking/src/main\.rs:\d+:\d+:",
-        r"deliberate panic, answer = 42",
-    ]),
-    ("test-hang", ["--timeout", "8"], 124, [r"hanging on purpose"]),
-]
+
+def images():
+    """(package, binary, metadata) for every package with boot-test metadata."""
+    meta = json.loads(subprocess.run(
+        ["cargo", "metadata", "--format-version", "1", "--no-deps"],
+        cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+    found = []
+    for pkg in meta["packages"]:
+        bt = (pkg.get("metadata") or {}).get("boot-test")
+        if bt is None:
+            continue
+        bins = [t["name"] for t in pkg["targets"] if "bin" in t["kind"]]
+        found.append((pkg["name"], bins[0], bt))
+    return sorted(found)
 
 
 def boot(image, args):
@@ -56,15 +64,22 @@ def check_bad_prefix(prefix, expected):
 
 
 def main():
+    cases = images()
+    build = ["cargo", "build", "-q"] + [a for name, _, _ in cases for a in ("-p", name)]
+    subprocess.run(build, cwd=ROOT, check=True)
     failed = 0
-    for image, args, want_status, patterns in CASES:
-        status, output, secs = boot(image, args)
-        missing = [p for p in patterns if not re.search(p, output)]
+    for name, binary, bt in cases:
+        args = ["--timeout", str(bt.get("timeout", 60))]
+        if "input" in bt:
+            args += ["--input", bt["input"]]
+        want_status = bt.get("status", 0)
+        status, output, secs = boot(binary, args)
+        missing = [p for p in bt.get("expect", []) if not re.search(p, output)]
         if status == want_status and not missing:
-            print(f"ok   {image} (status {status}, {secs:.1f} s)")
+            print(f"ok   {name} (status {status}, {secs:.1f} s)")
             continue
         failed += 1
-        print(f"FAIL {image}: status {status} (want {want_status}); missing {missing}")
+        print(f"FAIL {name}: status {status} (want {want_status}); missing {missing}")
         print("\n".join("     | " + l for l in output.splitlines()[-40:]))
     with tempfile.TemporaryDirectory() as empty:
         checks = [
@@ -78,7 +93,7 @@ def main():
             else:
                 failed += 1
                 print(f"FAIL SEL4_PREFIX={prefix}: want one error line with {expected!r}:\n{stderr}")
-    total = len(CASES) + len(checks)
+    total = len(cases) + len(checks)
     print(f"{total - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
