@@ -1,0 +1,306 @@
+//! Object allocation for a component that owns untyped memory and a range of
+//! free CNode slots, typically the root task.
+//!
+//! ```ignore
+//! let mut objects = ObjectAllocator::new(bootinfo);
+//! let ep: sel4::cap::Endpoint = objects.allocate(sel4::ObjectType::Endpoint, 0)?;
+//! let frame: sel4::cap::Frame = objects.allocate(sel4::ObjectType::Frame(FrameSize::Small), 0)?;
+//! objects.map_frame(sel4::init_thread::VSPACE, frame, 0x8000_0000, CapRights::read_write())?;
+//! ```
+//!
+//! * Slots come from the BootInfo's empty region, lowest first; freed slots
+//!   are reused.
+//! * Objects are retyped from the smallest RAM untyped that still has room
+//!   (the allocator tracks each untyped's watermark the way the kernel does:
+//!   every object is aligned to its own size). If the kernel reports
+//!   `NotEnoughMemory` anyway, that untyped is marked full and the next is
+//!   tried.
+//! * Running out gives [`AllocError::OutOfSlots`] or
+//!   [`AllocError::OutOfMemory`]; a kernel refusal gives
+//!   [`AllocError::Kernel`]. The slot of a failed allocation is returned to
+//!   the free list: nothing leaks.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use core::fmt;
+use sel4::{cap, init_thread, AbsoluteCPtr, CPtr, Cap, CapRights, CapType, ObjectType};
+
+/// Why an allocation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllocError {
+    /// No free CNode slot is left.
+    OutOfSlots,
+    /// No untyped region has room for the object.
+    OutOfMemory,
+    /// The kernel refused an invocation (e.g. an invalid object size).
+    Kernel(sel4::Error),
+}
+
+impl From<sel4::Error> for AllocError {
+    fn from(e: sel4::Error) -> Self {
+        AllocError::Kernel(e)
+    }
+}
+
+impl fmt::Display for AllocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AllocError::OutOfSlots => f.write_str("out of CNode slots"),
+            AllocError::OutOfMemory => f.write_str("out of untyped memory"),
+            AllocError::Kernel(e) => write!(f, "kernel error: {e}"),
+        }
+    }
+}
+
+/// One untyped region the allocator draws from.
+#[derive(Debug, Clone, Copy)]
+struct Untyped {
+    cap: cap::Untyped,
+    size_bits: u8,
+    /// Bytes used so far, as the kernel counts them (objects aligned to their size).
+    used: usize,
+    full: bool,
+}
+
+impl Untyped {
+    fn size(&self) -> usize {
+        1usize << self.size_bits
+    }
+
+    /// Offset where an object of `1 << bits` bytes would go, if it fits.
+    fn fit(&self, bits: usize) -> Option<usize> {
+        if self.full || bits > self.size_bits as usize {
+            return None;
+        }
+        let at = self.used.next_multiple_of(1 << bits);
+        (at + (1 << bits) <= self.size()).then_some(at)
+    }
+}
+
+/// Allocates slots and objects in the current thread's CSpace (the initial
+/// thread's CNode, addressed with full-word depth).
+pub struct ObjectAllocator {
+    cnode: cap::CNode,
+    next_slot: usize,
+    end_slot: usize,
+    free_slots: Vec<usize>,
+    untypeds: Vec<Untyped>,
+}
+
+impl ObjectAllocator {
+    /// Takes over the BootInfo's empty slots and its RAM untypeds (device
+    /// untypeds are left alone). Slots the runtime reserved are not included.
+    pub fn new(bootinfo: &sel4::BootInfo) -> Self {
+        let first = bootinfo.untyped().start;
+        let mut untypeds: Vec<Untyped> = bootinfo
+            .untyped_list()
+            .enumerate()
+            .filter(|(_, d)| !d.is_device)
+            .map(|(i, d)| Untyped {
+                cap: Cap::from_cptr((first + i) as CPtr),
+                size_bits: d.size_bits,
+                used: 0,
+                full: false,
+            })
+            .collect();
+        untypeds.sort_by_key(|u| u.size_bits);
+        let empty = bootinfo.empty();
+        Self {
+            cnode: init_thread::CNODE,
+            next_slot: empty.start,
+            end_slot: empty.end,
+            free_slots: Vec::new(),
+            untypeds,
+        }
+    }
+
+    /// The CNode slots are allocated in.
+    pub fn cnode(&self) -> cap::CNode {
+        self.cnode
+    }
+
+    /// The absolute address of `slot` in that CNode.
+    pub fn slot(&self, slot: CPtr) -> AbsoluteCPtr {
+        self.cnode.absolute(slot)
+    }
+
+    /// An empty slot.
+    pub fn alloc_slot(&mut self) -> Result<CPtr, AllocError> {
+        if let Some(s) = self.free_slots.pop() {
+            return Ok(s as CPtr);
+        }
+        if self.next_slot >= self.end_slot {
+            return Err(AllocError::OutOfSlots);
+        }
+        self.next_slot += 1;
+        Ok((self.next_slot - 1) as CPtr)
+    }
+
+    /// Returns a slot to the allocator. The caller must have emptied it
+    /// (deleted the capability it held).
+    pub fn free_slot(&mut self, slot: CPtr) {
+        self.free_slots.push(slot as usize);
+    }
+
+    /// Free slots left.
+    pub fn free_slot_count(&self) -> usize {
+        self.end_slot - self.next_slot + self.free_slots.len()
+    }
+
+    /// Untyped RAM not yet handed out, in bytes.
+    pub fn free_memory(&self) -> usize {
+        self.untypeds
+            .iter()
+            .filter(|u| !u.full)
+            .map(|u| u.size() - u.used.min(u.size()))
+            .sum()
+    }
+
+    /// Creates one object of `object` type (`size_bits` for untyped and
+    /// CNodes) and returns a capability to it (`seL4_Untyped_Retype`).
+    pub fn allocate<T: CapType>(
+        &mut self,
+        object: ObjectType,
+        size_bits: usize,
+    ) -> Result<Cap<T>, AllocError> {
+        let slot = self.alloc_slot()?;
+        match self.retype_into(object, size_bits, slot) {
+            Ok(()) => Ok(Cap::from_cptr(slot)),
+            Err(e) => {
+                self.free_slot(slot);
+                Err(e)
+            }
+        }
+    }
+
+    fn retype_into(
+        &mut self,
+        object: ObjectType,
+        size_bits: usize,
+        slot: CPtr,
+    ) -> Result<(), AllocError> {
+        let bits = object.size_bits(size_bits);
+        let dest = self.cnode.absolute(0);
+        // A depth-0 path names the CNode itself as the destination directory.
+        let dir = AbsoluteCPtr { depth: 0, ..dest };
+        loop {
+            // Smallest untyped with room (the list is sorted by size).
+            let Some(i) = self.untypeds.iter().position(|u| u.fit(bits).is_some()) else {
+                return Err(AllocError::OutOfMemory);
+            };
+            let u = &mut self.untypeds[i];
+            let at = u.fit(bits).expect("checked above");
+            match u.cap.retype(object, size_bits, &dir, slot as usize, 1) {
+                Ok(()) => {
+                    u.used = at + (1 << bits);
+                    return Ok(());
+                }
+                Err(sel4::Error::NotEnoughMemory) => u.full = true,
+                Err(e) => return Err(AllocError::Kernel(e)),
+            }
+        }
+    }
+
+    /// Deletes the capability in `slot` and frees the slot. The object's
+    /// memory is not reused (untyped memory is reclaimed only by revoking the
+    /// whole untyped).
+    pub fn delete(&mut self, slot: CPtr) -> Result<(), AllocError> {
+        self.cnode.absolute(slot).delete()?;
+        self.free_slot(slot);
+        Ok(())
+    }
+
+    /// Maps `frame` at `vaddr` in `vspace` (`seL4_X86_Page_Map`), creating
+    /// the page table, page directory and PDPT that cover `vaddr` when they
+    /// are missing.
+    pub fn map_frame(
+        &mut self,
+        vspace: cap::VSpace,
+        frame: cap::Frame,
+        vaddr: usize,
+        rights: CapRights,
+    ) -> Result<(), AllocError> {
+        match frame.map(vspace, vaddr, rights, sel4::VM_DEFAULT) {
+            Err(sel4::Error::FailedLookup) => {}
+            other => return Ok(other?),
+        }
+        self.map_paging_structures(vspace, vaddr)?;
+        Ok(frame.map(vspace, vaddr, rights, sel4::VM_DEFAULT)?)
+    }
+
+    /// Makes sure a page table (and the page directory and PDPT above it)
+    /// covers `vaddr` in `vspace`, creating only the missing ones.
+    pub fn map_paging_structures(
+        &mut self,
+        vspace: cap::VSpace,
+        vaddr: usize,
+    ) -> Result<(), AllocError> {
+        self.ensure_level(vspace, vaddr, Level::PageTable)
+    }
+
+    fn ensure_level(
+        &mut self,
+        vspace: cap::VSpace,
+        vaddr: usize,
+        level: Level,
+    ) -> Result<(), AllocError> {
+        let object = match level {
+            Level::PageTable => ObjectType::PageTable,
+            Level::PageDirectory => ObjectType::PageDirectory,
+            Level::Pdpt => ObjectType::Pdpt,
+        };
+        let cap: cap::Unspecified = self.allocate(object, 0)?;
+        loop {
+            let r = match level {
+                Level::PageTable => {
+                    cap.cast::<sel4::cap_type::PageTable>()
+                        .map(vspace, vaddr, sel4::VM_DEFAULT)
+                }
+                Level::PageDirectory => {
+                    cap.cast::<sel4::cap_type::PageDirectory>()
+                        .map(vspace, vaddr, sel4::VM_DEFAULT)
+                }
+                Level::Pdpt => {
+                    cap.cast::<sel4::cap_type::Pdpt>()
+                        .map(vspace, vaddr, sel4::VM_DEFAULT)
+                }
+            };
+            match (r, level.parent()) {
+                (Ok(()), _) => return Ok(()),
+                // The level above is missing: create it, then try again.
+                (Err(sel4::Error::FailedLookup), Some(parent)) => {
+                    if let Err(e) = self.ensure_level(vspace, vaddr, parent) {
+                        self.delete(cap.cptr())?;
+                        return Err(e);
+                    }
+                }
+                // Already there after all: this one is not needed.
+                (Err(sel4::Error::DeleteFirst), _) => return self.delete(cap.cptr()),
+                (Err(e), _) => {
+                    self.delete(cap.cptr())?;
+                    return Err(AllocError::Kernel(e));
+                }
+            }
+        }
+    }
+}
+
+/// A level of the x86_64 paging hierarchy below the PML4.
+#[derive(Debug, Clone, Copy)]
+enum Level {
+    PageTable,
+    PageDirectory,
+    Pdpt,
+}
+
+impl Level {
+    fn parent(self) -> Option<Level> {
+        match self {
+            Level::PageTable => Some(Level::PageDirectory),
+            Level::PageDirectory => Some(Level::Pdpt),
+            Level::Pdpt => None,
+        }
+    }
+}
