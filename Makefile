@@ -2,6 +2,7 @@
 #
 #   make run [EXAMPLE=<name>]   boot an example (default: hello) on the embedded seL4 5.0 kernel
 #   make test                   the whole suite: lints, host tests, generator tests, every image booted in QEMU
+#   make bench                  benchmarks under QEMU -icount (not part of make test)
 #
 # Both install what the machine lacks (tools/deps.sh) and build the kernel
 # once into the cache (tools/kernel/provision.py). Set SEL4_PREFIX to the
@@ -16,7 +17,7 @@ PREFIX_CMD = $${SEL4_PREFIX:-$$(python3 tools/kernel/provision.py)}
 WITH_PREFIX = prefix="$(PREFIX_CMD)" && [ -n "$$prefix" ] && export SEL4_PREFIX="$$prefix" &&
 
 
-.PHONY: all deps kernel run build test lint host-test boot-test doc clean-cache
+.PHONY: all deps kernel run build test lint host-test boot-test doc bench clean-cache
 
 all: build
 
@@ -49,6 +50,12 @@ boot-test: deps
 
 test: lint doc host-test boot-test
 	@echo "make test: all passed"
+
+# Benchmarks (not part of `make test`): one QEMU run with -icount, so the
+# counts repeat; see BENCHMARKS.md.
+bench: deps
+	@$(WITH_PREFIX) $(CARGO) build -q --release -p substrate-bench && \
+		tools/runner/sel4-run --icount 0 --timeout 300 target/release/substrate-bench
 
 clean-cache:
 	rm -rf "$(SUBSTRATE_CACHE)"

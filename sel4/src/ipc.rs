@@ -142,20 +142,27 @@ impl cap::Notification {
     }
 
     /// Waits for a signal; returns the accumulated badge bits (`seL4_Wait`).
-    #[cfg(not(sel4_mcs))]
+    ///
+    /// A signal carries no message, so unlike libsel4's `seL4_Wait` nothing
+    /// is copied into the IPC buffer: only the badge is returned.
     pub fn wait(self) -> Badge {
-        let mut badge: Word = 0;
-        // SAFETY: `badge` is a valid out-pointer.
-        unsafe { sys::seL4_Wait(self.cptr(), &mut badge) };
+        #[cfg(not(sel4_mcs))]
+        let syscall = sys::seL4_SysRecv;
+        #[cfg(sel4_mcs)]
+        let syscall = sys::seL4_SysWait;
+        // SAFETY: a receive on our own capability; no memory is written.
+        let (badge, _, _) = unsafe { sys::sys_recv(syscall, self.cptr(), 0) };
         badge
     }
 
     /// Takes pending signals without blocking; 0 if none (`seL4_Poll`).
-    #[cfg(not(sel4_mcs))]
     pub fn poll(self) -> Badge {
-        let mut badge: Word = 0;
-        // SAFETY: `badge` is a valid out-pointer.
-        unsafe { sys::seL4_Poll(self.cptr(), &mut badge) };
+        #[cfg(not(sel4_mcs))]
+        let syscall = sys::seL4_SysNBRecv;
+        #[cfg(sel4_mcs)]
+        let syscall = sys::seL4_SysNBWait;
+        // SAFETY: as for wait.
+        let (badge, _, _) = unsafe { sys::sys_recv(syscall, self.cptr(), 0) };
         badge
     }
 }
