@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for building and booting
-# sel4-substrate: QEMU, libclang (bindgen), python3-venv, binutils. Quiet and
+# sel4-substrate: QEMU, libclang (bindgen), python3-venv, binutils, newlib's
+# source. Quiet and
 # quick when everything is already there.
 set -euo pipefail
 
@@ -10,6 +11,10 @@ command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v objcopy >/dev/null || need+=(binutils)
 command -v cpp >/dev/null || need+=(cpp)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+# C guests: newlib's source, built by c-newlib/ into the cache.
+ls /usr/src/newlib/newlib-*.tar.* >/dev/null 2>&1 || need+=(newlib-source)
+command -v make >/dev/null || need+=(make)
+command -v xz >/dev/null || need+=(xz-utils)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "deps: installing ${need[*]}" >&2
