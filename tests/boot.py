@@ -7,11 +7,25 @@ table in their Cargo.toml:
     [package.metadata.boot-test]
     status = 0                 # runner status to expect (0 success, 1 failure, 124 timeout)
     expect = ["regex", ...]    # patterns the console output must contain
+    reject = ["regex", ...]    # patterns it must not contain (optional)
     timeout = 60               # seconds (optional)
     input = "text"             # fed to the serial port (optional, escapes allowed)
+    input_after = "regex"      # hold the input back until the output matches (optional)
+    toolchain = "nightly"      # build with `cargo +nightly` (optional; e.g. unwinding)
+    profile = "unwind"         # cargo profile (optional; default dev, binaries in target/debug)
+    features = ["unwind"]      # the package's features to enable (optional)
 
-The script builds them all (`cargo build`), boots each through
-tools/runner/sel4-run and checks the status and output. It also checks the
+The script builds them all (`cargo build`; one more build for each distinct
+toolchain/profile/features combination), boots each through
+tools/runner/sel4-run and checks the status and output.
+
+C images (C programs linked with newlib by c-newlib/sel4-cc) are not Cargo
+packages: each is described by a `c-newlib/tests/<name>.toml` holding the
+command that builds it (`build = [...]`, run in the repository root), the
+file to boot (`image`) and a `[boot-test]` table with the keys above (see
+c-newlib/tests/cimages.py). They are built after the Cargo images (the
+first build of newlib takes a minute or two, then it is cached) and booted
+the same way, named `c:<name>`. It also checks the
 build's handling of a broken SEL4_PREFIX. `make boot-test` (part of
 `make test`) runs it with SEL4_PREFIX set.
 """
@@ -23,6 +37,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "c-newlib", "tests"))
+import cimages  # noqa: E402  (C images: c-newlib/tests/*.toml)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNNER = os.path.join(ROOT, "tools", "runner", "sel4-run")
@@ -44,8 +62,31 @@ def images():
     return sorted(found)
 
 
-def boot(image, args):
-    path = os.path.join(TARGET, "debug", image)
+def profile_dir(bt):
+    """The target subdirectory of an image's cargo profile."""
+    profile = bt.get("profile", "dev")
+    return "debug" if profile == "dev" else profile
+
+
+def build_commands(cases):
+    """One `cargo build` per toolchain/profile/features combination."""
+    groups = {}
+    for name, _, bt in cases:
+        key = (bt.get("toolchain"), bt.get("profile"), tuple(bt.get("features", [])))
+        groups.setdefault(key, []).append(name)
+    commands = []
+    for (toolchain, profile, features), names in sorted(groups.items(), key=str):
+        cmd = ["cargo"] + ([f"+{toolchain}"] if toolchain else []) + ["build", "-q"]
+        if profile:
+            cmd += ["--profile", profile]
+        if features:
+            cmd += ["--features", ",".join(f"{n}/{f}" for n in names for f in features)]
+        commands.append(cmd + [a for n in names for a in ("-p", n)])
+    return commands
+
+
+def boot(image, bt, args):
+    path = bt.get("image_path") or os.path.join(TARGET, profile_dir(bt), image)
     start = time.monotonic()
     proc = subprocess.run([RUNNER, *args, path], capture_output=True, text=True, errors="replace")
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start
@@ -65,16 +106,29 @@ def check_bad_prefix(prefix, expected):
 
 def main():
     cases = images()
-    build = ["cargo", "build", "-q"] + [a for name, _, _ in cases for a in ("-p", name)]
-    subprocess.run(build, cwd=ROOT, check=True)
+    for build in build_commands(cases):
+        subprocess.run(build, cwd=ROOT, check=True)
     failed = 0
+    build_failures = 0
+    for name, argv, image, workdir, bt in cimages.discover(ROOT, TARGET):
+        ok, output = cimages.build(ROOT, argv, workdir)
+        if ok:
+            cases.append((name, None, dict(bt, image_path=image)))
+            continue
+        build_failures += 1
+        print(f"FAIL {name}: build failed: {' '.join(argv)}")
+        print("\n".join("     | " + l for l in output.splitlines()[-40:]))
+    failed += build_failures
     for name, binary, bt in cases:
         args = ["--timeout", str(bt.get("timeout", 60))]
         if "input" in bt:
             args += ["--input", bt["input"]]
+        if "input_after" in bt:
+            args += ["--input-after", bt["input_after"]]
         want_status = bt.get("status", 0)
-        status, output, secs = boot(binary, args)
+        status, output, secs = boot(binary, bt, args)
         missing = [p for p in bt.get("expect", []) if not re.search(p, output)]
+        missing += [f"not {p}" for p in bt.get("reject", []) if re.search(p, output)]
         if status == want_status and not missing:
             print(f"ok   {name} (status {status}, {secs:.1f} s)")
             continue
@@ -93,7 +147,7 @@ def main():
             else:
                 failed += 1
                 print(f"FAIL SEL4_PREFIX={prefix}: want one error line with {expected!r}:\n{stderr}")
-    total = len(cases) + len(checks)
+    total = len(cases) + build_failures + len(checks)
     print(f"{total - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

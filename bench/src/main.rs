@@ -45,7 +45,7 @@ fn measure(mut f: impl FnMut()) -> u64 {
 fn row(name: &str, typed: u64, baseline: u64) {
     let ratio_x100 = typed * 100 / baseline.max(1);
     sel4::debug_println!(
-        "| {name:<28} | {typed:>8} | {baseline:>8} | {}.{:02} |",
+        "| {name:<30} | {typed:>8} | {baseline:>8} | {}.{:02} |",
         ratio_x100 / 100,
         ratio_x100 % 100
     );
@@ -56,12 +56,14 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), AllocError> {
     let mut objects = ObjectAllocator::new(bootinfo);
     let ntfn: cap::Notification = objects.allocate(ObjectType::Notification, 0)?;
 
-    sel4::debug_println!("benchmark: {ITERATIONS} iterations each, counts are TSC ticks per operation");
-    sel4::debug_println!("| operation                    |    typed | baseline | ratio |");
-    sel4::debug_println!("|------------------------------|----------|----------|-------|");
+    sel4::debug_println!(
+        "benchmark: {ITERATIONS} iterations each, counts are TSC ticks per operation"
+    );
+    sel4::debug_println!("| operation                      |    typed | baseline | ratio |");
+    sel4::debug_println!("|--------------------------------|----------|----------|-------|");
 
     let typed = measure(sel4::yield_now);
-    let base = measure(|| baseline::yield_());
+    let base = measure(baseline::yield_);
     row("null syscall (Yield)", typed, base);
 
     let typed = measure(|| {
@@ -85,5 +87,37 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), AllocError> {
         }
     });
     row("heap alloc + free (8 bytes)", typed, base);
+
+    // IPC round trip: Call from this thread, ReplyRecv in a server thread.
+    let ep_typed: cap::Endpoint = objects.allocate(ObjectType::Endpoint, 0)?;
+    let ep_base: cap::Endpoint = objects.allocate(ObjectType::Endpoint, 0)?;
+    let spawn_err = |_| AllocError::Kernel(sel4::Error::IllegalOperation);
+    substrate_thread::spawn(&mut objects, move || {
+        let (mut msg, _) = ep_typed.recv();
+        let mut mrs = [0; 4];
+        loop {
+            (msg, _, mrs) = ep_typed.reply_recv_with_mrs(msg, mrs);
+        }
+    })
+    .map_err(spawn_err)?;
+    substrate_thread::spawn(&mut objects, move || {
+        baseline::recv(ep_base.cptr());
+        loop {
+            baseline::reply_recv(ep_base.cptr());
+        }
+    })
+    .map_err(spawn_err)?;
+    let info = sel4::MessageInfo::new(0, 0, 1);
+    let typed = measure(|| {
+        black_box(ep_typed.call(info));
+    });
+    let base = measure(|| {
+        black_box(baseline::call(ep_base.cptr(), info.0.words[0]));
+    });
+    row("IPC round trip, call", typed, base);
+    let typed = measure(|| {
+        black_box(ep_typed.call_with_mrs(info, [0; 4]));
+    });
+    row("IPC round trip, call_with_mrs", typed, base);
     Ok(())
 }

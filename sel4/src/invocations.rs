@@ -249,9 +249,15 @@ impl cap::Tcb {
                 self.cptr(),
                 fault_ep as _,
                 cspace.cptr(),
-                GuardArg::guard(guard, guard_size),
+                // Zero root data means "leave the capability as it is"; a
+                // guard word with size 0 would not be zero on seL4 5.0.
+                if guard_size == 0 {
+                    Default::default()
+                } else {
+                    GuardArg::guard(guard, guard_size)
+                },
                 vspace.cptr(),
-                GuardArg::guard(0, 0),
+                Default::default(),
             )
         })
     }
@@ -355,6 +361,37 @@ paging_structure_map!(
     cap::Pdpt,
     seL4_X86_PDPT_Map,
     "Maps the PDPT covering `vaddr` (`seL4_X86_PDPT_Map`)."
+);
+
+macro_rules! paging_structure_unmap {
+    ($ty:ty, $call:ident, $doc:literal) => {
+        impl $ty {
+            #[doc = $doc]
+            pub fn unmap(self) -> Result<()> {
+                // SAFETY: no pointers.
+                check(unsafe { sys::$call(self.cptr()) })
+            }
+        }
+    };
+}
+
+paging_structure_unmap!(
+    cap::PageTable,
+    seL4_X86_PageTable_Unmap,
+    "Unmaps the page table (`seL4_X86_PageTable_Unmap`); the kernel refuses with \
+     `RevokeFirst` while other capabilities to it exist (seL4 5.0)."
+);
+paging_structure_unmap!(
+    cap::PageDirectory,
+    seL4_X86_PageDirectory_Unmap,
+    "Unmaps the page directory (`seL4_X86_PageDirectory_Unmap`); the kernel refuses \
+     with `RevokeFirst` while other capabilities to it exist."
+);
+paging_structure_unmap!(
+    cap::Pdpt,
+    seL4_X86_PDPT_Unmap,
+    "Unmaps the PDPT (`seL4_X86_PDPT_Unmap`); the kernel refuses with `RevokeFirst` \
+     while other capabilities to it exist."
 );
 
 /// Places a capability for the x86 I/O ports `first..=last` in `dest`.
@@ -477,5 +514,17 @@ impl cap::AsidPool {
     pub fn assign(self, vspace: cap::VSpace) -> Result<()> {
         // SAFETY: no pointers.
         check(unsafe { sys::seL4_X86_ASIDPool_Assign(self.cptr(), vspace.cptr()) })
+    }
+}
+
+#[cfg(sel4_syscall = "DebugCapIdentify")]
+impl<T: CapType> Cap<T> {
+    /// The kernel's internal type number of the capability in this slot, 0
+    /// for an empty slot (`seL4_DebugCapIdentify`, debug kernels only). The
+    /// numbers are the kernel's `cap_tag` values and differ between versions:
+    /// compare them with each other, not with constants.
+    pub fn debug_identify(self) -> u32 {
+        // SAFETY: the system call takes no pointers; any cptr is accepted.
+        unsafe { sys::seL4_DebugCapIdentify(self.cptr()) }
     }
 }

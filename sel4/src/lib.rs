@@ -8,6 +8,7 @@
 //!   untyped memory), from the kernel's `seL4_BootInfo`.
 //! * [`debug_print!`] / [`debug_println!`]: the kernel's debug console
 //!   (`seL4_DebugPutChar`), present when the kernel is built with printing.
+//! * [`Fault`]: fault messages from a fault endpoint, decoded ([`mod@fault`]).
 #![no_std]
 
 pub use sel4_sys as sys;
@@ -16,6 +17,7 @@ mod bootinfo;
 mod capability;
 mod debug;
 mod error;
+pub mod fault;
 mod invocations;
 mod ipc;
 mod object;
@@ -24,6 +26,7 @@ pub use bootinfo::{BootInfo, SlotRegion, UntypedDesc};
 pub use capability::{cap, cap_type, init_thread, Cap, CapType, WORD_BITS};
 pub use debug::{debug_put_char, DebugWriter};
 pub use error::{Error, Result};
+pub use fault::Fault;
 pub use invocations::{
     issue_io_ports, AbsoluteCPtr, BadgeArg, GuardArg, UserContext, VmAttributes, VM_DEFAULT,
 };

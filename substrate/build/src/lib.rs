@@ -37,3 +37,169 @@ pub fn root_task() {
     println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
     println!("cargo:rerun-if-changed=build.rs");
 }
+
+/// The entry symbol of a child component (`substrate_component::abi::ENTRY_SYMBOL`).
+pub const COMPONENT_ENTRY: &str = "_substrate_component_start";
+
+/// Emits the `cargo:` directives that link this package's binaries as seL4
+/// child components (`substrate-component`), to be loaded by a parent with
+/// `substrate-loader`.
+///
+/// A component is linked like a root task (same linker script, static,
+/// non-PIE, one contiguous segment) but enters at [`COMPONENT_ENTRY`] and has
+/// no `.substrate.stack` section: its stack is mapped by the loader. That
+/// missing section is also what tells `tools/runner/sel4-run` that the file
+/// is not a bootable root-task image.
+pub fn component() {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
+    let script = out.join("substrate-component.ld");
+    if let Err(e) = std::fs::write(&script, LINKER_SCRIPT) {
+        println!("cargo::error=cannot write {}: {e}", script.display());
+        return;
+    }
+    for arg in [
+        "-nostartfiles",
+        "-nostdlib",
+        "-static",
+        "-no-pie",
+        "-Wl,--gc-sections",
+        "-Wl,--build-id=none",
+        "-Wl,-z,norelro",
+        "-Wl,-z,noexecstack",
+    ] {
+        println!("cargo:rustc-link-arg-bins={arg}");
+    }
+    // A command-line entry overrides the script's ENTRY(_start).
+    println!("cargo:rustc-link-arg-bins=-Wl,-e,{COMPONENT_ENTRY}");
+    println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
+    println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// Builds the child component `package` (a workspace package whose build
+/// script calls [`component`] and whose binary has the package's name) and
+/// makes its ELF image available to this package's code: the path is set as
+/// the compile-time environment variable `SUBSTRATE_COMPONENT_<NAME>`
+/// (`<NAME>` = the package name upper-cased, `-` as `_`), so
+///
+/// ```ignore
+/// static CHILD: &[u8] = include_bytes!(env!("SUBSTRATE_COMPONENT_MY_CHILD"));
+/// ```
+///
+/// embeds it. Returns the path, or `None` after reporting a failed build
+/// with `cargo::error`.
+///
+/// Cargo's own way to depend on another package's binary (artifact
+/// dependencies) is nightly-only, so this runs `cargo build -p <package>`
+/// from the build script, with the same profile, into a target directory
+/// of its own (`<target dir>/child-images`: the outer build holds the lock on
+/// its own target directory). `SEL4_PREFIX` and the jobserver pass through;
+/// the variables `cargo clippy`/`cargo fix` set to wrap the outer
+/// compiler are removed, so the child is compiled, not linted. The build
+/// script reruns when a source file the child's dep-info lists changes or
+/// `SEL4_PREFIX` does; cargo then decides what in the child is stale.
+pub fn embed_component(package: &str) -> Option<PathBuf> {
+    use std::process::Command;
+    let env = |k: &str| std::env::var_os(k).map(PathBuf::from);
+    let out = env("OUT_DIR").expect("OUT_DIR is set by cargo");
+    // OUT_DIR = <target dir>[/<triple>]/<profile>/build/<package>-<hash>/out
+    let Some(target) = out.ancestors().nth(4) else {
+        println!(
+            "cargo::error=cannot find the target directory above {}",
+            out.display()
+        );
+        return None;
+    };
+    let target = target.join("child-images");
+    let release = std::env::var("PROFILE").as_deref() == Ok("release");
+    let profile_dir = target.join(if release { "release" } else { "debug" });
+    let cargo = env("CARGO").unwrap_or_else(|| PathBuf::from("cargo"));
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "-p", package, "--target-dir"])
+        .arg(&target)
+        .current_dir(env("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo"));
+    if release {
+        cmd.arg("--release");
+    }
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k == "RUSTC_WORKSPACE_WRAPPER"
+            || k == "CLIPPY_ARGS"
+            || k == "CARGO_PRIMARY_PACKAGE"
+            || k.starts_with("__CARGO_FIX")
+        {
+            cmd.env_remove(&key);
+        }
+    }
+    let output = match cmd.output() {
+        Ok(o) => o,
+        Err(e) => {
+            println!("cargo::error=cannot run cargo to build component {package}: {e}");
+            return None;
+        }
+    };
+    if !output.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+        println!(
+            "cargo::error=building component {package} failed ({}); its cargo output is above",
+            output.status
+        );
+        return None;
+    }
+    let elf = profile_dir.join(package);
+    let dep_info = profile_dir.join(format!("{package}.d"));
+    match std::fs::read_to_string(&dep_info) {
+        Ok(text) => {
+            for path in dep_info_paths(&text) {
+                println!("cargo:rerun-if-changed={path}");
+            }
+        }
+        // Without dep-info, rebuild every time rather than miss a change.
+        Err(_) => println!("cargo:rerun-if-changed={}", dep_info.display()),
+    }
+    println!("cargo:rerun-if-env-changed=SEL4_PREFIX");
+    let name = package.to_uppercase().replace('-', "_");
+    println!(
+        "cargo:rustc-env=SUBSTRATE_COMPONENT_{name}={}",
+        elf.display()
+    );
+    Some(elf)
+}
+
+/// The prerequisites listed in a Makefile-style dep-info file as cargo
+/// writes it (`target: dep dep ...`, spaces in paths escaped with `\`).
+fn dep_info_paths(text: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    for line in text.lines() {
+        let Some((_, deps)) = line.split_once(": ") else {
+            continue;
+        };
+        let mut current = String::new();
+        let mut chars = deps.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => current.extend(chars.next()),
+                ' ' => {
+                    if !current.is_empty() {
+                        paths.push(std::mem::take(&mut current));
+                    }
+                }
+                c => current.push(c),
+            }
+        }
+        if !current.is_empty() {
+            paths.push(current);
+        }
+    }
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dep_info_paths;
+
+    #[test]
+    fn dep_info_paths_unescape_spaces() {
+        let text = "/t/debug/child: /src/main.rs /a\\ b/lib.rs\n\n/src/main.rs:\n";
+        assert_eq!(dep_info_paths(text), ["/src/main.rs", "/a b/lib.rs"]);
+    }
+}

@@ -12,6 +12,10 @@
 //! static HEAP: substrate_heap::StaticHeap<{ 1 << 20 }> = substrate_heap::StaticHeap::new();
 //! ```
 //!
+//! [`FrameHeap`] starts the same way on a small arena and then grows into a
+//! virtual region whose pages a [`PageSource`] maps on demand (frames
+//! retyped from untyped memory, in `substrate-heap-frames`).
+//!
 //! The heap is protected by a spin lock (`spin` crate), which is correct for
 //! any number of threads; components that block for long inside the allocator
 //! do not exist, so spinning is cheap.
@@ -20,8 +24,12 @@
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ptr;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use dlmalloc::Dlmalloc;
+
+mod frames;
+pub use frames::{FrameHeap, PageSource, SourceError, PAGE_SIZE};
 
 /// The memory source dlmalloc draws from: one fixed region handed out whole,
 /// once. dlmalloc asks its system allocator for more memory only when its
@@ -84,6 +92,30 @@ unsafe impl dlmalloc::Allocator for Arena {
     }
 }
 
+/// Blocks handed out by every [`StaticHeap`] in the image and not yet freed.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+/// The number of heap blocks currently allocated (allocations minus frees,
+/// a reallocation counting as neither) from all [`StaticHeap`]s in the image
+/// (normally one: the global allocator). The test harness uses it to find
+/// tests that leak.
+pub fn live_allocations() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
+/// Counts `p` as a live block unless it is null; returns it.
+pub(crate) fn count_new(p: *mut u8) -> *mut u8 {
+    if !p.is_null() {
+        LIVE.fetch_add(1, Ordering::Relaxed);
+    }
+    p
+}
+
+/// Counts one block freed.
+pub(crate) fn count_free() {
+    LIVE.fetch_sub(1, Ordering::Relaxed);
+}
+
 #[repr(C, align(4096))]
 struct ArenaBytes<const N: usize>(UnsafeCell<[u8; N]>);
 
@@ -136,17 +168,18 @@ impl<const N: usize> Default for StaticHeap<N> {
 unsafe impl<const N: usize> GlobalAlloc for StaticHeap<N> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: see impl.
-        self.with(|dl| unsafe { dl.malloc(layout.size(), layout.align()) })
+        count_new(self.with(|dl| unsafe { dl.malloc(layout.size(), layout.align()) }))
     }
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: see impl.
-        self.with(|dl| unsafe { dl.calloc(layout.size(), layout.align()) })
+        count_new(self.with(|dl| unsafe { dl.calloc(layout.size(), layout.align()) }))
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: see impl; `ptr` came from this allocator with `layout`.
-        self.with(|dl| unsafe { dl.free(ptr, layout.size(), layout.align()) })
+        self.with(|dl| unsafe { dl.free(ptr, layout.size(), layout.align()) });
+        count_free();
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {

@@ -1,16 +1,48 @@
 //! The panic handler of a seL4 component.
 //!
-//! Linking this crate installs a `#[panic_handler]` that prints
-//! `panicked at <file>:<line>:<col>:` and the panic message on the kernel's
-//! debug console, then ends the system with [`substrate_rt::ExitStatus::Failure`] through
-//! [`substrate_rt::exit()`]. It never allocates, so it also reports heap
-//! exhaustion. A panic while panicking (e.g. inside a `Display` impl) stops at
-//! once instead of recursing.
+//! Linking this crate installs a `#[panic_handler]`. There are two strategies:
+//!
+//! * **abort** (the default, stable Rust): print `panicked at
+//!   <file>:<line>:<col>:`, the panic message and a [`backtrace`] of return
+//!   addresses on the kernel's debug console, then end the system with
+//!   [`substrate_rt::ExitStatus::Failure`] through [`substrate_rt::exit()`].
+//!   It never allocates, so it also reports heap exhaustion. A panic while
+//!   panicking (e.g. inside a `Display` impl) stops at once instead of
+//!   recursing.
+//! * **unwind** (the `unwind` feature; nightly Rust and an image built with
+//!   `-C panic=unwind`, e.g. `cargo +nightly build --profile unwind`): print
+//!   the message and location, then unwind the stack, running destructors,
+//!   to the nearest [`catch_unwind`], which returns the [`PanicPayload`]; the
+//!   component goes on. A panic nothing catches, a panic while panicking, or
+//!   one in a function that cannot unwind ends the system as with abort.
+//!
+//! Both strategies walk the stack with the `unwinding` crate's unwinder;
+//! the image's linker script (`substrate-build`) keeps `.eh_frame` and
+//! `.eh_frame_hdr` and names them for it.
 #![no_std]
+#![cfg_attr(
+    feature = "unwind",
+    feature(core_intrinsics, panic_can_unwind, thread_local),
+    allow(internal_features)
+)]
 
-use core::panic::PanicInfo;
+#[cfg(feature = "unwind")]
+extern crate alloc;
 
-/// Prints the report for a panic on the debug console.
+pub mod backtrace;
+mod payload;
+#[cfg(feature = "unwind")]
+mod unwind;
+
+pub use payload::PanicPayload;
+
+use core::panic::{PanicInfo, UnwindSafe};
+
+/// Whether panics unwind (the `unwind` feature) rather than abort.
+pub const UNWINDS: bool = cfg!(feature = "unwind");
+
+/// Prints the report for a panic on the debug console (`seL4_DebugPutChar`):
+/// `panicked at <file>:<line>:<col>:` and the message on the next line.
 pub fn report(info: &PanicInfo<'_>) {
     match info.location() {
         Some(l) => sel4::debug_println!("panicked at {}:{}:{}:", l.file(), l.line(), l.column()),
@@ -19,8 +51,35 @@ pub fn report(info: &PanicInfo<'_>) {
     sel4::debug_println!("{}", info.message());
 }
 
+/// Runs `f` and returns its result, or the payload of a panic inside it.
+///
+/// With the `unwind` feature a panic in `f` unwinds `f`'s frames (running
+/// their destructors) and ends here as `Err`; the calling thread goes on.
+/// Without it (the abort strategy) a panic in `f` ends the whole system as
+/// any panic does, so this always returns `Ok`.
+pub fn catch_unwind<R, F: FnOnce() -> R + UnwindSafe>(f: F) -> Result<R, PanicPayload> {
+    #[cfg(feature = "unwind")]
+    {
+        unwind::catch(f)
+    }
+    #[cfg(not(feature = "unwind"))]
+    {
+        Ok(f())
+    }
+}
+
+/// Ends the system after a panic that will not be caught: a backtrace
+/// (from the frame that called into the panic machinery, leaving out the
+/// frames up to the panic handler `handler`), then the failure status.
+// Unused in host test builds, which have no panic handler of ours.
+#[cfg_attr(test, allow(dead_code))]
+fn fail(handler: usize) -> ! {
+    backtrace::print_after(Some(handler));
+    substrate_rt::exit(substrate_rt::ExitStatus::Failure)
+}
+
 // Not in host test builds of this crate, which link std's handler.
-#[cfg(not(test))]
+#[cfg(all(not(test), not(feature = "unwind")))]
 mod handler {
     use core::panic::PanicInfo;
     use core::sync::atomic::{AtomicBool, Ordering};
@@ -32,9 +91,9 @@ mod handler {
     fn panic(info: &PanicInfo<'_>) -> ! {
         if PANICKING.swap(true, Ordering::Relaxed) {
             sel4::debug_println!("panicked while panicking");
-        } else {
-            super::report(info);
+            substrate_rt::exit(ExitStatus::Failure)
         }
-        substrate_rt::exit(ExitStatus::Failure)
+        super::report(info);
+        super::fail(panic as *const () as usize)
     }
 }

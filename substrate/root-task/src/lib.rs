@@ -13,7 +13,12 @@
 //!
 //! `#[root_task]` defines the initial stack and the heap (a
 //! [`StaticHeap`] of `heap_size` bytes as the `#[global_allocator]`) and
-//! links the panic handler (`substrate-panic`). At start-up the runtime:
+//! links the panic handler (`substrate-panic`). With
+//! `#[root_task(global_allocator = false)]` the image brings its own
+//! `#[global_allocator]` instead, e.g. a `substrate_heap::FrameHeap` that
+//! grows with frames from untyped memory (`substrate-heap-frames`); it must
+//! serve a few small allocations before `main` from memory of its own. At
+//! start-up the runtime:
 //!
 //! 1. enters at `_start` (`substrate-rt`), switches to the stack and zeroes `.bss`;
 //! 2. builds the main thread's TLS block from the image's `PT_TLS` template,

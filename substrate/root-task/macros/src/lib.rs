@@ -1,4 +1,8 @@
 //! `#[root_task(stack_size = .., heap_size = ..)]`: see `substrate-root-task`.
+//!
+//! `global_allocator = false` leaves out the `StaticHeap` global allocator,
+//! for an image that defines its own `#[global_allocator]` (e.g. a
+//! `substrate_heap::FrameHeap` that grows with frames from untyped memory).
 
 use proc_macro::TokenStream;
 use quote::quote;
@@ -22,18 +26,48 @@ fn expand(
     let args = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(attr)?;
     let mut stack_size: Expr = syn::parse_quote!(substrate_root_task::DEFAULT_STACK_SIZE);
     let mut heap_size: Expr = syn::parse_quote!(substrate_root_task::DEFAULT_HEAP_SIZE);
+    let mut heap_size_given = false;
+    let mut global_allocator = true;
     for arg in args {
         if arg.path.is_ident("stack_size") {
             stack_size = arg.value;
         } else if arg.path.is_ident("heap_size") {
             heap_size = arg.value;
+            heap_size_given = true;
+        } else if arg.path.is_ident("global_allocator") {
+            match &arg.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Bool(b),
+                    ..
+                }) => global_allocator = b.value,
+                other => {
+                    return Err(syn::Error::new_spanned(
+                        other,
+                        "expected `global_allocator = true` or `global_allocator = false`",
+                    ))
+                }
+            }
         } else {
             return Err(syn::Error::new_spanned(
                 arg.path,
-                "unknown argument; expected `stack_size = <bytes>` or `heap_size = <bytes>`",
+                "unknown argument; expected `stack_size = <bytes>`, `heap_size = <bytes>` \
+                 or `global_allocator = false`",
             ));
         }
     }
+    if heap_size_given && !global_allocator {
+        return Err(syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "`heap_size` sizes the StaticHeap that `global_allocator = false` leaves out",
+        ));
+    }
+    let heap = global_allocator.then(|| {
+        quote! {
+            #[global_allocator]
+            static __SUBSTRATE_HEAP: substrate_root_task::StaticHeap<{ #heap_size }> =
+                substrate_root_task::StaticHeap::new();
+        }
+    });
     let main: ItemFn = syn::parse2(item)?;
     let name = &main.sig.ident;
     if main.sig.inputs.len() != 1 {
@@ -54,9 +88,7 @@ fn expand(
             #[no_mangle]
             static __substrate_stack_size: usize = #stack_size;
 
-            #[global_allocator]
-            static __SUBSTRATE_HEAP: substrate_root_task::StaticHeap<{ #heap_size }> =
-                substrate_root_task::StaticHeap::new();
+            #heap
 
             #[no_mangle]
             fn __substrate_main(bootinfo: &substrate_root_task::sel4::BootInfo)

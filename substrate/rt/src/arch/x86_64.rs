@@ -1,23 +1,13 @@
 //! x86_64: the thread pointer is the FS base; the exit device is QEMU's
 //! `isa-debug-exit` on an I/O port.
 
-use core::arch::{asm, global_asm};
+use core::arch::global_asm;
 use sel4_sys::{seL4_UserContext, seL4_Word};
 
 /// The I/O port of QEMU's `isa-debug-exit` device (`-device isa-debug-exit,iobase=0xf4`).
 pub const EXIT_PORT: u16 = 0xf4;
 
-/// Reads the thread pointer (`fs:0`, which holds the FS base itself).
-#[inline]
-pub fn thread_pointer() -> usize {
-    let tp: usize;
-    // SAFETY: reads the first word of the thread control block, which the
-    // runtime set up before any code that calls this runs.
-    unsafe {
-        asm!("mov {}, qword ptr fs:[0]", out(reg) tp, options(nostack, readonly, preserves_flags))
-    };
-    tp
-}
+pub use substrate_tls::thread_pointer;
 
 /// A function a thread continues in once its thread pointer is set.
 pub type Continuation = extern "C" fn(usize) -> !;

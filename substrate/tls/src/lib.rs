@@ -12,6 +12,14 @@
 //!
 //! so that `fs:[-offset]` addresses the thread's variables, as compilers
 //! expect for the local-exec model, and `fs:0` holds the thread pointer itself.
+//!
+//! The crate stands alone (it needs only `core` and `sel4-sys`): a runtime
+//! builds a block with [`TlsImage::init_block`] and loads the returned
+//! pointer into the thread pointer (how depends on the kernel; see
+//! `substrate-rt`). Code running on such a thread finds its control block
+//! with [`current`] and the runtime's per-thread data with [`thread_data`];
+//! C code uses [`substrate_tls_current`] and [`substrate_tls_thread_data`].
+#![no_std]
 
 use core::alloc::Layout;
 use core::ptr;
@@ -128,9 +136,90 @@ impl TlsImage {
     }
 }
 
+/// Offset of [`ThreadControlBlock::thread_data`] from the thread pointer.
+pub const THREAD_DATA_OFFSET: usize = core::mem::offset_of!(ThreadControlBlock, thread_data);
+
+/// Reads the thread pointer (`fs:0`, which holds the FS base itself).
+/// Meaningful only after the runtime has set the thread pointer.
+#[inline]
+pub fn thread_pointer() -> usize {
+    let tp: usize;
+    // SAFETY: reads the first word of the thread control block, which the
+    // runtime set up before any code that calls this runs.
+    unsafe {
+        core::arch::asm!(
+            "mov {}, qword ptr fs:[0]",
+            out(reg) tp,
+            options(nostack, readonly, preserves_flags)
+        )
+    };
+    tp
+}
+
 /// The running thread's control block (the thread pointer, read from `fs:0`).
 /// Valid only after the runtime has set the thread pointer.
 #[inline]
 pub fn current() -> *mut ThreadControlBlock {
-    crate::arch::thread_pointer() as *mut ThreadControlBlock
+    thread_pointer() as *mut ThreadControlBlock
+}
+
+/// The running thread's per-thread data pointer (`fs:24`,
+/// [`ThreadControlBlock::thread_data`]): null unless the thread layer (or
+/// other code through [`set_thread_data`]) stored one.
+#[inline]
+pub fn thread_data() -> *mut () {
+    let p: *mut ();
+    // SAFETY: reads one word of the running thread's control block, which
+    // the runtime set up before any code that calls this runs.
+    unsafe {
+        core::arch::asm!(
+            "mov {p}, qword ptr fs:[{off}]",
+            p = out(reg) p,
+            off = const THREAD_DATA_OFFSET,
+            options(nostack, readonly, preserves_flags)
+        )
+    };
+    p
+}
+
+/// Stores `data` as the running thread's per-thread data pointer (`fs:24`).
+///
+/// # Safety
+/// The thread pointer must point to this thread's initialised control block.
+/// Whoever reads the pointer back (the thread layer stores its own
+/// bookkeeping there) must agree on what it points to.
+#[inline]
+pub unsafe fn set_thread_data(data: *mut ()) {
+    // SAFETY: the caller guarantees FS points to a writable control block.
+    unsafe {
+        core::arch::asm!(
+            "mov qword ptr fs:[{off}], {p}",
+            p = in(reg) data,
+            off = const THREAD_DATA_OFFSET,
+            options(nostack, preserves_flags)
+        )
+    };
+}
+
+/// C ABI: the running thread's control block (see [`current`]).
+#[no_mangle]
+pub extern "C" fn substrate_tls_current() -> *mut ThreadControlBlock {
+    current()
+}
+
+/// C ABI: the running thread's per-thread data pointer (see [`thread_data`]).
+#[no_mangle]
+pub extern "C" fn substrate_tls_thread_data() -> *mut core::ffi::c_void {
+    thread_data() as *mut core::ffi::c_void
+}
+
+/// C ABI: stores the running thread's per-thread data pointer (see
+/// [`set_thread_data`]).
+///
+/// # Safety
+/// As for [`set_thread_data`].
+#[no_mangle]
+pub unsafe extern "C" fn substrate_tls_set_thread_data(data: *mut core::ffi::c_void) {
+    // SAFETY: the caller upholds set_thread_data's contract.
+    unsafe { set_thread_data(data as *mut ()) }
 }

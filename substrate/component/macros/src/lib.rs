@@ -1,0 +1,70 @@
+//! `#[component(heap_size = ..)]`: see `substrate-component`.
+
+use proc_macro::TokenStream;
+use quote::quote;
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::{Expr, ItemFn, MetaNameValue, Token};
+
+/// Marks a child component's `main`. See the `substrate-component` crate docs.
+#[proc_macro_attribute]
+pub fn component(attr: TokenStream, item: TokenStream) -> TokenStream {
+    match expand(attr.into(), item.into()) {
+        Ok(ts) => ts.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+fn expand(
+    attr: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> syn::Result<proc_macro2::TokenStream> {
+    let args = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(attr)?;
+    let mut heap_size: Expr = syn::parse_quote!(substrate_component::DEFAULT_HEAP_SIZE);
+    for arg in args {
+        if arg.path.is_ident("heap_size") {
+            heap_size = arg.value;
+        } else {
+            return Err(syn::Error::new_spanned(
+                arg.path,
+                "unknown argument; expected `heap_size = <bytes>`",
+            ));
+        }
+    }
+    let main: ItemFn = syn::parse2(item)?;
+    let name = &main.sig.ident;
+    if main.sig.inputs.len() != 1 {
+        return Err(syn::Error::new_spanned(
+            &main.sig,
+            "#[component] fn takes one argument: `endpoint: sel4::cap::Endpoint`",
+        ));
+    }
+    Ok(quote! {
+        #main
+
+        const _: () = {
+            #[global_allocator]
+            static __SUBSTRATE_HEAP: substrate_component::StaticHeap<{ #heap_size }> =
+                substrate_component::StaticHeap::new();
+
+            #[panic_handler]
+            fn __substrate_component_panic(info: &core::panic::PanicInfo<'_>) -> ! {
+                substrate_component::__panic(info)
+            }
+
+            /// The component's entry point (`substrate_component::abi::ENTRY_SYMBOL`).
+            ///
+            /// # Safety
+            /// Only the loader starts a thread here, with the thread pointer in RDI.
+            #[no_mangle]
+            unsafe extern "C" fn _substrate_component_start(thread_pointer: usize) -> ! {
+                // SAFETY: entered once, as the loader's contract describes.
+                unsafe {
+                    substrate_component::__start(thread_pointer, |endpoint| {
+                        substrate_component::Termination::status(#name(endpoint))
+                    })
+                }
+            }
+        };
+    })
+}

@@ -1,0 +1,502 @@
+//! [`FrameHeap`]: dlmalloc over a virtual region that is backed by memory
+//! mapped on demand.
+//!
+//! The heap starts on a small arena inside the image (so the runtime can
+//! allocate before any seL4 object exists) and, once it has been given a
+//! [`PageSource`] and a virtual region, grows by asking the source to map
+//! more pages at the end of what is already mapped. The source is what knows
+//! about seL4 (`substrate-heap-frames` retypes frames from untyped memory and
+//! maps them); this module knows only addresses, so it is tested on the host.
+//!
+//! Growth runs *outside* dlmalloc's lock: the source may itself allocate
+//! (bookkeeping in an object allocator) and is then served from the memory
+//! the heap already has. An allocation that needs to grow the heap while a
+//! growth is in progress (on this thread, from inside the source, or on
+//! another thread) fails with null rather than waiting, because waiting for
+//! one's own growth would never end. When the source runs out (no memory, no
+//! slots), the allocation returns null and the heap is unchanged apart from
+//! any pages that were mapped, which later allocations use.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::{Cell, UnsafeCell};
+use core::fmt;
+use core::ptr;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+use dlmalloc::Dlmalloc;
+
+/// The size of the pages a [`PageSource`] maps, in bytes.
+pub const PAGE_SIZE: usize = 4096;
+
+/// Smallest growth step: fewer, larger steps keep the heap's segments few.
+const MIN_GROWTH: usize = 16 * PAGE_SIZE;
+
+/// Maps memory for a [`FrameHeap`] on demand.
+///
+/// # Safety
+/// `map_pages` must report exactly the pages it mapped: the first `n`
+/// pages from `vaddr`, each readable, writable and filled with zeros, used
+/// by nothing else for as long as the heap exists.
+pub unsafe trait PageSource: Send {
+    /// Maps `pages` pages of [`PAGE_SIZE`] bytes at `vaddr`, `vaddr +
+    /// PAGE_SIZE`, ..., stopping at the first failure, and returns how many
+    /// it mapped. Returning fewer than asked (or 0) is how a source reports
+    /// that it ran out.
+    fn map_pages(&mut self, vaddr: usize, pages: usize) -> usize;
+}
+
+/// Why [`FrameHeap::set_source`] refused a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceError {
+    /// The heap already has a source.
+    AlreadySet,
+    /// The region is empty, not page-aligned, or wraps around.
+    BadRegion,
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceError::AlreadySet => "the heap already has a page source",
+            SourceError::BadRegion => "the heap region is empty, unaligned or wraps around",
+        })
+    }
+}
+
+/// What dlmalloc draws from: first the static arena, then the mapped part
+/// of the region, handed out in pieces as it gets mapped.
+struct Segments {
+    arena: *mut u8,
+    arena_len: usize,
+    arena_given: Cell<bool>,
+    /// Region memory below this address belongs to dlmalloc (0: no region).
+    claimed: Cell<usize>,
+    /// End of the mapped part of the region; refreshed before every call.
+    mapped: usize,
+}
+
+// SAFETY: the segments are only used under the heap's dlmalloc lock.
+unsafe impl Send for Segments {}
+
+// SAFETY: `alloc` hands out the arena once and region memory that is mapped
+// and not handed out before, each range exactly once; nothing is released.
+unsafe impl dlmalloc::Allocator for Segments {
+    fn alloc(&self, size: usize) -> (*mut u8, usize, u32) {
+        if !self.arena_given.get() && !self.arena.is_null() && size <= self.arena_len {
+            self.arena_given.set(true);
+            return (self.arena, self.arena_len, 0);
+        }
+        let claimed = self.claimed.get();
+        let available = self.mapped - claimed;
+        if claimed == 0 || available < size {
+            return (ptr::null_mut(), 0, 0);
+        }
+        self.claimed.set(self.mapped);
+        (claimed as *mut u8, available, 0)
+    }
+
+    fn remap(&self, _: *mut u8, _: usize, _: usize, _: bool) -> *mut u8 {
+        ptr::null_mut()
+    }
+
+    fn free_part(&self, _: *mut u8, _: usize, _: usize) -> bool {
+        false
+    }
+
+    fn free(&self, _: *mut u8, _: usize) -> bool {
+        false
+    }
+
+    fn can_release_part(&self, _: u32) -> bool {
+        false
+    }
+
+    fn allocates_zeros(&self) -> bool {
+        // The arena is in .bss; a PageSource maps zero-filled pages.
+        true
+    }
+
+    fn page_size(&self) -> usize {
+        PAGE_SIZE
+    }
+}
+
+/// The source and the part of the region it has mapped so far.
+struct Growth {
+    source: &'static mut dyn PageSource,
+    end: usize,
+    limit: usize,
+}
+
+#[repr(C, align(4096))]
+struct ArenaBytes<const N: usize>(UnsafeCell<[u8; N]>);
+
+/// A `#[global_allocator]` that starts on an `N`-byte arena inside the image
+/// and then grows into a virtual region mapped page by page by a
+/// [`PageSource`] (see the module docs).
+///
+/// ```ignore
+/// #[global_allocator]
+/// static HEAP: FrameHeap<{ 64 * 1024 }> = FrameHeap::new();
+/// // later, once frames can be created:
+/// HEAP.set_source(0x10_0000_0000, 1 << 30, Box::leak(Box::new(source)))?;
+/// ```
+pub struct FrameHeap<const N: usize> {
+    bytes: ArenaBytes<N>,
+    dlmalloc: spin::Mutex<Dlmalloc<Segments>>,
+    growth: spin::Mutex<Option<Growth>>,
+    region_start: AtomicUsize,
+    mapped_end: AtomicUsize,
+}
+
+// SAFETY: the arena bytes are only handed out through dlmalloc under its
+// lock; the growth state is under its own lock.
+unsafe impl<const N: usize> Sync for FrameHeap<N> {}
+
+impl<const N: usize> FrameHeap<N> {
+    /// A heap with only its static arena; see [`FrameHeap::set_source`].
+    pub const fn new() -> Self {
+        let mut dlmalloc = Dlmalloc::new_with_allocator(Segments {
+            arena: ptr::null_mut(),
+            arena_len: N,
+            arena_given: Cell::new(false),
+            claimed: Cell::new(0),
+            mapped: 0,
+        });
+        // Ask the segments for page multiples, not dlmalloc's 64 KiB default,
+        // so a small arena is used whole.
+        assert!(dlmalloc.set_granularity(PAGE_SIZE));
+        Self {
+            bytes: ArenaBytes(UnsafeCell::new([0; N])),
+            dlmalloc: spin::Mutex::new(dlmalloc),
+            growth: spin::Mutex::new(None),
+            region_start: AtomicUsize::new(0),
+            mapped_end: AtomicUsize::new(0),
+        }
+    }
+
+    /// Lets the heap grow into `len` bytes of virtual address space from
+    /// `start`, mapped on demand by `source`. The region must be
+    /// page-aligned, unused, and is the heap's from now on.
+    pub fn set_source(
+        &self,
+        start: usize,
+        len: usize,
+        source: &'static mut dyn PageSource,
+    ) -> Result<(), SourceError> {
+        let limit = start.checked_add(len).ok_or(SourceError::BadRegion)?;
+        if start == 0 || len == 0 || (start | len) & (PAGE_SIZE - 1) != 0 {
+            return Err(SourceError::BadRegion);
+        }
+        let mut growth = self.growth.lock();
+        if growth.is_some() {
+            return Err(SourceError::AlreadySet);
+        }
+        // Publish the (empty) mapped range before the region is claimable.
+        self.region_start.store(start, Ordering::Relaxed);
+        self.mapped_end.store(start, Ordering::Release);
+        self.dlmalloc.lock().allocator_mut().claimed.set(start);
+        *growth = Some(Growth {
+            source,
+            end: start,
+            limit,
+        });
+        Ok(())
+    }
+
+    /// The size of the static arena in bytes.
+    pub const fn arena_capacity(&self) -> usize {
+        N
+    }
+
+    /// Bytes of the region mapped so far (0 before [`FrameHeap::set_source`]).
+    pub fn mapped_bytes(&self) -> usize {
+        self.mapped_end.load(Ordering::Acquire) - self.region_start.load(Ordering::Relaxed)
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Dlmalloc<Segments>) -> R) -> R {
+        let mut dl = self.dlmalloc.lock();
+        let segments = dl.allocator_mut();
+        if segments.arena.is_null() {
+            segments.arena = self.bytes.0.get().cast();
+        }
+        segments.mapped = self.mapped_end.load(Ordering::Acquire);
+        f(&mut dl)
+    }
+
+    /// Tries `f` until it succeeds or the heap cannot grow for `layout`.
+    fn growing(
+        &self,
+        layout: Layout,
+        mut f: impl FnMut(&mut Dlmalloc<Segments>) -> *mut u8,
+    ) -> *mut u8 {
+        loop {
+            let p = self.with(&mut f);
+            if !p.is_null() || !self.grow(layout) {
+                return p;
+            }
+        }
+    }
+
+    /// Maps enough pages for `layout` (plus dlmalloc's bookkeeping) at the
+    /// end of the region. False when nothing could be mapped.
+    fn grow(&self, layout: Layout) -> bool {
+        // Busy: a growth is under way, perhaps the one this allocation is
+        // part of. Failing is the only answer that cannot deadlock.
+        let Some(mut guard) = self.growth.try_lock() else {
+            return false;
+        };
+        let Some(growth) = guard.as_mut() else {
+            return false;
+        };
+        // dlmalloc wants the request, its alignment slack and a few words
+        // of segment bookkeeping (well under a page).
+        let Some(bytes) = layout
+            .size()
+            .checked_add(layout.align())
+            .and_then(|b| b.checked_add(PAGE_SIZE))
+            .map(|b| b.max(MIN_GROWTH))
+        else {
+            return false;
+        };
+        let room = (growth.limit - growth.end) / PAGE_SIZE;
+        let pages = bytes.div_ceil(PAGE_SIZE).min(room);
+        if pages == 0 {
+            return false;
+        }
+        let mapped = growth.source.map_pages(growth.end, pages).min(pages);
+        growth.end += mapped * PAGE_SIZE;
+        self.mapped_end.store(growth.end, Ordering::Release);
+        mapped > 0
+    }
+}
+
+impl<const N: usize> Default for FrameHeap<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: every method forwards to dlmalloc under its lock with the caller's
+// layout, which is exactly dlmalloc's contract; growth only adds memory.
+unsafe impl<const N: usize> GlobalAlloc for FrameHeap<N> {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: see impl.
+        self.growing(layout, |dl| unsafe {
+            dl.malloc(layout.size(), layout.align())
+        })
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: see impl.
+        self.growing(layout, |dl| unsafe {
+            dl.calloc(layout.size(), layout.align())
+        })
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: see impl; `ptr` came from this allocator with `layout`.
+        self.with(|dl| unsafe { dl.free(ptr, layout.size(), layout.align()) })
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let Ok(new) = Layout::from_size_align(new_size, layout.align()) else {
+            return ptr::null_mut();
+        };
+        // SAFETY: see impl; a failed dlmalloc realloc leaves `ptr` intact, so
+        // it can be retried after growing.
+        self.growing(new, |dl| unsafe {
+            dl.realloc(ptr, layout.size(), layout.align(), new_size)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    /// Pretends to map pages of a host buffer, up to a budget of pages, and
+    /// records every call.
+    struct Budget {
+        base: usize,
+        len: usize,
+        pages_left: usize,
+        /// (vaddr, pages granted) of every call.
+        calls: Vec<(usize, usize)>,
+        /// Allocates from this heap while "mapping", as an object allocator would.
+        reenter: Option<&'static FrameHeap<8192>>,
+        /// Whether the small and the large re-entrant allocation succeeded.
+        reentered: Vec<[bool; 2]>,
+    }
+
+    // SAFETY: the pages are a leaked, zeroed host buffer used by nothing
+    // else; only pages inside it are reported.
+    unsafe impl PageSource for Budget {
+        fn map_pages(&mut self, vaddr: usize, pages: usize) -> usize {
+            if let Some(heap) = self.reenter {
+                // A small block fits the memory the heap has; a large one
+                // would need the growth that is running.
+                let outcome = [64, 64 * 1024].map(|size| {
+                    let l = Layout::from_size_align(size, 8).unwrap();
+                    // SAFETY: non-zero layout; freed right away.
+                    unsafe {
+                        let p = heap.alloc(l);
+                        if !p.is_null() {
+                            heap.dealloc(p, l);
+                        }
+                        !p.is_null()
+                    }
+                });
+                self.reentered.push(outcome);
+            }
+            assert!(vaddr >= self.base && vaddr + pages * PAGE_SIZE <= self.base + self.len);
+            let n = pages.min(self.pages_left);
+            self.pages_left -= n;
+            self.calls.push((vaddr, n));
+            n
+        }
+    }
+
+    /// A page-aligned, zeroed host region of `pages` pages.
+    fn region(pages: usize) -> usize {
+        let layout = Layout::from_size_align(pages * PAGE_SIZE, PAGE_SIZE).unwrap();
+        // SAFETY: non-zero layout; leaked for the test's lifetime.
+        let p = unsafe { std::alloc::alloc_zeroed(layout) };
+        assert!(!p.is_null());
+        p as usize
+    }
+
+    fn source(base: usize, len: usize, pages_left: usize) -> &'static mut Budget {
+        Box::leak(Box::new(Budget {
+            base,
+            len,
+            pages_left,
+            calls: Vec::new(),
+            reenter: None,
+            reentered: Vec::new(),
+        }))
+    }
+
+    #[test]
+    fn grows_beyond_the_arena_into_the_region_until_the_source_runs_out() {
+        static HEAP: FrameHeap<8192> = FrameHeap::new();
+        let (pages, budget) = (1024, 512);
+        let base = region(pages);
+        let src = source(base, pages * PAGE_SIZE, budget);
+        let src_ptr: *const Budget = src;
+        HEAP.set_source(base, pages * PAGE_SIZE, src).unwrap();
+        assert_eq!(
+            HEAP.set_source(base, PAGE_SIZE, source(base, 0, 0)),
+            Err(SourceError::AlreadySet)
+        );
+
+        let layout = Layout::from_size_align(100 * 1024, 16).unwrap();
+        let mut blocks = Vec::new();
+        loop {
+            // SAFETY: non-zero layout.
+            let p = unsafe { HEAP.alloc(layout) };
+            if p.is_null() {
+                break;
+            }
+            // SAFETY: p is a fresh block of layout.size() bytes.
+            unsafe { p.write_bytes(blocks.len() as u8, layout.size()) };
+            blocks.push(p);
+            assert!(blocks.len() <= 2 * 1024 * 1024 / layout.size());
+        }
+        // The budget (2 MiB) is used almost whole, in the region, in order.
+        assert!(blocks.len() >= 19, "{} blocks", blocks.len());
+        assert_eq!(HEAP.mapped_bytes(), budget * PAGE_SIZE);
+        for (i, &p) in blocks.iter().enumerate() {
+            let a = p as usize;
+            assert!(a >= base && a + layout.size() <= base + budget * PAGE_SIZE);
+            // SAFETY: allocated above; contents intact.
+            assert!(unsafe { core::slice::from_raw_parts(p, layout.size()) }
+                .iter()
+                .all(|&b| b == i as u8));
+        }
+        // SAFETY: the source outlives the test (leaked); no call is running.
+        let calls = unsafe { &(*src_ptr).calls };
+        let mut end = base;
+        for &(vaddr, granted) in calls.iter() {
+            assert_eq!(vaddr, end, "growth is contiguous");
+            end += granted * PAGE_SIZE;
+        }
+        assert_eq!(end, base + budget * PAGE_SIZE);
+
+        // Freeing makes the memory usable again, without more mapping.
+        let before = calls.len();
+        for p in blocks.drain(..) {
+            // SAFETY: allocated above with `layout`.
+            unsafe { HEAP.dealloc(p, layout) };
+        }
+        let big = Layout::from_size_align(1024 * 1024, 4096).unwrap();
+        // SAFETY: non-zero layout.
+        let p = unsafe { HEAP.alloc_zeroed(big) };
+        assert!(!p.is_null());
+        assert_eq!(p as usize % 4096, 0);
+        // SAFETY: 1 MiB zeroed block.
+        assert!(unsafe { core::slice::from_raw_parts(p, big.size()) }
+            .iter()
+            .all(|&b| b == 0));
+        // SAFETY: as above.
+        let calls = unsafe { &(*src_ptr).calls };
+        assert!(calls.len() <= before + 1);
+    }
+
+    #[test]
+    fn without_a_source_only_the_arena_is_used() {
+        static HEAP: FrameHeap<8192> = FrameHeap::new();
+        // SAFETY: non-zero layouts.
+        unsafe {
+            let p = HEAP.alloc(Layout::from_size_align(4096, 8).unwrap());
+            assert!(!p.is_null());
+            let a = p as usize;
+            let arena = HEAP.bytes.0.get() as usize;
+            assert!(a >= arena && a < arena + 8192);
+            assert!(HEAP
+                .alloc(Layout::from_size_align(16 * 1024, 8).unwrap())
+                .is_null());
+        }
+        assert_eq!(HEAP.mapped_bytes(), 0);
+    }
+
+    #[test]
+    fn bad_regions_are_refused() {
+        static HEAP: FrameHeap<8192> = FrameHeap::new();
+        for (start, len) in [(0, PAGE_SIZE), (PAGE_SIZE, 0), (PAGE_SIZE + 1, PAGE_SIZE)] {
+            assert_eq!(
+                HEAP.set_source(start, len, source(0, 0, 0)),
+                Err(SourceError::BadRegion)
+            );
+        }
+        assert_eq!(
+            HEAP.set_source(usize::MAX - PAGE_SIZE + 1, 2 * PAGE_SIZE, source(0, 0, 0)),
+            Err(SourceError::BadRegion)
+        );
+    }
+
+    #[test]
+    fn a_source_that_allocates_while_mapping_does_not_deadlock() {
+        static HEAP: FrameHeap<8192> = FrameHeap::new();
+        let base = region(64);
+        let src = source(base, 64 * PAGE_SIZE, 64);
+        src.reenter = Some(&HEAP);
+        let src_ptr: *const Budget = src;
+        HEAP.set_source(base, 64 * PAGE_SIZE, src).unwrap();
+        let layout = Layout::from_size_align(128 * 1024, 8).unwrap();
+        // SAFETY: non-zero layout.
+        let p = unsafe { HEAP.alloc(layout) };
+        assert!(!p.is_null());
+        assert!(p as usize >= base);
+        // SAFETY: the source is leaked; no call is running.
+        assert_eq!(unsafe { &(*src_ptr).reentered }[..], [[true, false]]);
+        // A request larger than the region fails cleanly; the heap stays usable.
+        // SAFETY: non-zero layout.
+        assert!(unsafe { HEAP.alloc(Layout::from_size_align(1 << 20, 8).unwrap()) }.is_null());
+        // SAFETY: non-zero layout.
+        assert!(!unsafe { HEAP.alloc(Layout::from_size_align(64, 8).unwrap()) }.is_null());
+    }
+}

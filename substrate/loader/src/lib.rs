@@ -1,0 +1,782 @@
+//! Loading a child component (`substrate-component`) from its ELF image into
+//! a new seL4 address space and capability space, starting it, and making
+//! sense of what arrives from it afterwards.
+//!
+//! ```ignore
+//! let mut objects = ObjectAllocator::new(bootinfo);
+//! let ep: sel4::cap::Endpoint = objects.allocate(ObjectType::Endpoint, 0)?;
+//! let image = Image::parse(substrate_loader::include_component!("MY_CHILD"))?;
+//! let endpoints = Endpoints { endpoint: ep, badge: 1, fault_endpoint: ep, fault_badge: 2 };
+//! let child = Child::spawn(&mut objects, &image, &endpoints, &Config::new(main_tcb, 100))?;
+//! let (info, badge) = ep.recv();
+//! let mut ipc = unsafe { sel4::IpcBuffer::current() };
+//! match child.event(info, badge, ipc.msg_regs()) {
+//!     Some(Event::Message(info)) => { /* a request: answer with sel4::reply */ }
+//!     Some(Event::Exit(status)) => { /* child's main returned */ }
+//!     Some(Event::Fault(fault)) => { /* e.g. VmFault { addr: 0, .. } */ }
+//!     None => { /* another sender's badge */ }
+//! }
+//! ```
+//!
+//! # What the loader builds
+//!
+//! * **Address space.** A new PML4 (`seL4_X64_PML4Object`) with an ASID from
+//!   the initial thread's ASID pool (`seL4_X86_ASIDPool_Assign`). The
+//!   `PT_LOAD` segments of the image ([`Image::parse`], with the `elf` crate)
+//!   are backed page by page with new 4 KiB frames: each frame is mapped
+//!   into the parent's own address space at [`Config::temp_vaddr`], zeroed,
+//!   filled with the file bytes of every segment that overlaps it, unmapped
+//!   and mapped at its place in the child's address space, read-write if
+//!   any overlapping segment is writable, else read-only. The parts of a
+//!   segment beyond its file size (`.bss`) are therefore zero. Paging
+//!   structures are created as needed (`ObjectAllocator::map_frame`).
+//!   Page 0 is never mapped, so null-pointer accesses fault.
+//! * **Runtime region**, above the image's last page:
+//!
+//!   ```text
+//!   [ image ][ guard page ][ stack ............ ][ IPC buffer ][ TLS block ]
+//!                                               ^ stack top
+//!   ```
+//!
+//!   The guard page is left unmapped, so a stack overflow is a VM fault. The
+//!   TLS block is built by the loader from the image's `PT_TLS` template
+//!   with `substrate-tls` (`.tdata` copy, `.tbss` zeros, then the thread
+//!   control block with its self pointer at `fs:0` and the IPC buffer pointer
+//!   at `fs:16`), written through the temporary mapping and patched to hold
+//!   the child's addresses.
+//! * **CSpace.** A new CNode of `2^abi::CNODE_SIZE_BITS` slots. The thread's
+//!   CSpace root carries a guard of `64 - CNODE_SIZE_BITS` zero bits (set
+//!   through `cspace_root_data` of `seL4_TCB_SetSpace`, built with
+//!   [`sel4::GuardArg`]), so a full 64-bit capability pointer `n` resolves to
+//!   slot `n`. Slot [`abi::ENDPOINT_SLOT`] holds a badged copy of the
+//!   parent's endpoint with write and grant rights only (seL4 5.0 needs grant
+//!   on the endpoint for a `seL4_Call` to get a reply capability; without
+//!   read the child cannot receive the parent's messages); slot
+//!   [`abi::FAULT_ENDPOINT_SLOT`] holds a badged copy of the fault endpoint,
+//!   because non-MCS kernels look the fault endpoint up in the faulting
+//!   thread's CSpace. The child gets nothing else.
+//! * **Thread.** A new TCB with `seL4_TCB_SetSpace` (fault endpoint, CSpace,
+//!   VSpace), `seL4_TCB_SetIPCBuffer` and `seL4_TCB_SetPriority` (checked
+//!   against [`Config::authority`]'s maximum controlled priority where the
+//!   kernel takes one, against the caller's on seL4 5.0). The child's own
+//!   maximum controlled priority stays 0. [`Child::start`] writes the
+//!   registers with `seL4_TCB_WriteRegisters` and resumes the thread: `RIP` =
+//!   the ELF entry ([`abi::ENTRY_SYMBOL`]), `RSP` = stack top - 8 (as if just
+//!   called), `RDI` = the thread pointer; on kernels without
+//!   `seL4_SetTLSBase` also `tls_base` = the thread pointer (the child calls
+//!   `seL4_SetTLSBase` itself on kernels that have it).
+//!
+//! # Building the parent
+//!
+//! The parent embeds the child's ELF file: its `build.rs` calls
+//! `substrate_build::embed_component("<child package>")`, which builds the
+//! child with cargo into `<target dir>/child-images` (artifact dependencies
+//! are nightly-only), and its code uses [`include_component!`].
+//!
+//! The ELF file is parsed with the `elf` crate rather than `object`:
+//! `object` always depends on `memchr`, whose `std` feature other workspace
+//! members turn on, so `--workspace` builds would link `std` (and a second
+//! panic handler) into the parent's image. `elf` has no dependencies.
+//!
+//! # Limits
+//!
+//! * MCS kernels are not supported yet: a thread there also needs a
+//!   scheduling context; [`Child::load`] returns [`LoadError::Unsupported`].
+//! * Badges must fit the kernel's badge field (28 bits on seL4 5.0).
+//! * [`Child::destroy`] deletes every capability the loader created itself
+//!   and frees those slots; the paging structures `ObjectAllocator` created
+//!   for the child's address space keep their slots, and no untyped memory
+//!   is reclaimed (the allocator does not reuse memory).
+#![no_std]
+
+extern crate alloc;
+
+use alloc::vec::Vec;
+use core::fmt;
+use elf::abi as elf_abi;
+use elf::endian::LittleEndian;
+use elf::file::Class;
+use elf::{ElfBytes, ParseError};
+use sel4::{
+    cap, init_thread, AbsoluteCPtr, CPtr, CapRights, Fault, FrameSize, MessageInfo, ObjectType,
+    Word,
+};
+use sel4_object_allocator::{AllocError, ObjectAllocator};
+use substrate_tls::{ThreadControlBlock, TlsImage};
+
+pub use substrate_component::abi;
+
+/// Bytes in a 4 KiB page (`seL4_PageBits`).
+pub const PAGE_SIZE: usize = 1 << sel4::sys::seL4_PageBits;
+
+/// The end of the user half of an x86_64 address space with 4-level paging
+/// (canonical addresses below bit 47).
+const USER_TOP: usize = 1 << 47;
+
+/// Where [`Config::temp_vaddr`] points by default: a window in the parent's
+/// own address space, far from the image, used for the frames being filled.
+pub const DEFAULT_TEMP_VADDR: usize = 0x7e00_0000_0000;
+
+/// Stack size by default: 64 KiB.
+pub const DEFAULT_STACK_SIZE: usize = 64 * 1024;
+
+/// Embeds the ELF image of a component built by
+/// `substrate_build::embed_component(package)` as a `&'static [u8]`; the
+/// argument is the package name upper-cased, with `_` for `-`:
+///
+/// ```ignore
+/// static CHILD: &[u8] = substrate_loader::include_component!("MY_CHILD");
+/// ```
+#[macro_export]
+macro_rules! include_component {
+    ($name:literal) => {
+        include_bytes!(env!(concat!("SUBSTRATE_COMPONENT_", $name)))
+    };
+}
+
+/// Why a child could not be loaded or started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadError {
+    /// The ELF image is not a component for this machine.
+    Elf(&'static str),
+    /// Creating an object or a slot failed (out of memory, out of slots, or
+    /// a kernel error from an invocation).
+    Alloc(AllocError),
+    /// The configuration asks for something impossible (e.g. a zero badge).
+    Config(&'static str),
+    /// The kernel lacks something the loader needs.
+    Unsupported(&'static str),
+}
+
+impl From<AllocError> for LoadError {
+    fn from(e: AllocError) -> Self {
+        LoadError::Alloc(e)
+    }
+}
+
+impl From<sel4::Error> for LoadError {
+    fn from(e: sel4::Error) -> Self {
+        LoadError::Alloc(AllocError::Kernel(e))
+    }
+}
+
+/// What the `elf` crate's parse errors mean for a loader.
+fn parse_error(e: ParseError) -> LoadError {
+    LoadError::Elf(match e {
+        ParseError::BadMagic(_) => "not an ELF file",
+        ParseError::UnsupportedElfClass(_) => "unknown ELF class",
+        ParseError::UnsupportedElfEndianness(_) => "not a little-endian ELF file",
+        ParseError::SliceReadError(_) | ParseError::BadOffset(_) => {
+            "truncated: a header or segment lies outside the file"
+        }
+        ParseError::IntegerOverflow => "a size or offset overflows",
+        _ => "malformed ELF file",
+    })
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Elf(m) => write!(f, "bad ELF image: {m}"),
+            LoadError::Alloc(e) => write!(f, "{e}"),
+            LoadError::Config(m) => write!(f, "bad configuration: {m}"),
+            LoadError::Unsupported(m) => write!(f, "unsupported: {m}"),
+        }
+    }
+}
+
+/// One `PT_LOAD` segment.
+#[derive(Debug, Clone, Copy)]
+struct Segment<'a> {
+    vaddr: usize,
+    mem_size: usize,
+    file: &'a [u8],
+    writable: bool,
+}
+
+impl Segment<'_> {
+    fn end(&self) -> usize {
+        self.vaddr + self.mem_size
+    }
+}
+
+/// The `PT_TLS` template.
+#[derive(Debug, Clone, Copy)]
+struct TlsTemplate<'a> {
+    init: &'a [u8],
+    mem_size: usize,
+    align: usize,
+}
+
+/// A parsed and checked component image.
+#[derive(Debug, Clone)]
+pub struct Image<'a> {
+    entry: usize,
+    segments: Vec<Segment<'a>>,
+    tls: Option<TlsTemplate<'a>>,
+    start: usize,
+    end: usize,
+}
+
+impl<'a> Image<'a> {
+    /// Parses an x86_64 ELF executable and checks that it can be loaded:
+    /// little-endian ELF64 of type `ET_EXEC` for `EM_X86_64`, at least one
+    /// `PT_LOAD` segment, every segment's file bytes inside the file and its
+    /// memory inside the user address space and above page 0, the entry
+    /// point inside a segment, a `PT_TLS` alignment of at most a page.
+    pub fn parse(data: &'a [u8]) -> Result<Image<'a>, LoadError> {
+        let file = ElfBytes::<LittleEndian>::minimal_parse(data).map_err(parse_error)?;
+        if file.ehdr.class != Class::ELF64 {
+            return Err(LoadError::Elf("not an ELF64 file"));
+        }
+        if file.ehdr.e_machine != elf_abi::EM_X86_64 {
+            return Err(LoadError::Elf("not an x86_64 image"));
+        }
+        if file.ehdr.e_type != elf_abi::ET_EXEC {
+            return Err(LoadError::Elf("not a static executable (ET_EXEC)"));
+        }
+        let entry = file.ehdr.e_entry as usize;
+        let mut segments = Vec::new();
+        let mut tls = None;
+        let headers = file
+            .segments()
+            .ok_or(LoadError::Elf("no program headers"))?;
+        for ph in headers.iter() {
+            let bytes = file.segment_data(&ph).map_err(parse_error)?;
+            let vaddr = ph.p_vaddr as usize;
+            let mem_size = ph.p_memsz as usize;
+            if bytes.len() > mem_size {
+                return Err(LoadError::Elf("segment file size exceeds its memory size"));
+            }
+            match ph.p_type {
+                elf_abi::PT_LOAD if mem_size > 0 => {
+                    if vaddr.checked_add(mem_size).is_none_or(|e| e > USER_TOP) {
+                        return Err(LoadError::Elf("segment outside the user address space"));
+                    }
+                    if vaddr < PAGE_SIZE {
+                        return Err(LoadError::Elf("segment maps page 0"));
+                    }
+                    segments.push(Segment {
+                        vaddr,
+                        mem_size,
+                        file: bytes,
+                        writable: ph.p_flags & elf_abi::PF_W != 0,
+                    });
+                }
+                elf_abi::PT_TLS => {
+                    let align = (ph.p_align as usize).max(1);
+                    if !align.is_power_of_two() || align > PAGE_SIZE {
+                        return Err(LoadError::Elf(
+                            "TLS alignment not a power of two up to a page",
+                        ));
+                    }
+                    tls = Some(TlsTemplate {
+                        init: bytes,
+                        mem_size,
+                        align,
+                    });
+                }
+                _ => {}
+            }
+        }
+        let start = segments
+            .iter()
+            .map(|s| s.vaddr)
+            .min()
+            .ok_or(LoadError::Elf("no PT_LOAD segment"))?;
+        let end = segments.iter().map(Segment::end).max().unwrap_or(start);
+        if !segments.iter().any(|s| (s.vaddr..s.end()).contains(&entry)) {
+            return Err(LoadError::Elf("entry point outside the loaded segments"));
+        }
+        Ok(Image {
+            entry,
+            segments,
+            tls,
+            start: start & !(PAGE_SIZE - 1),
+            end: end.next_multiple_of(PAGE_SIZE),
+        })
+    }
+
+    /// The entry point (`e_entry`).
+    pub fn entry(&self) -> usize {
+        self.entry
+    }
+
+    /// The page-aligned range of the child's address space the segments cover.
+    pub fn range(&self) -> core::ops::Range<usize> {
+        self.start..self.end
+    }
+
+    fn tls_image(&self) -> TlsImage {
+        match self.tls {
+            Some(t) => TlsImage {
+                init: t.init.as_ptr(),
+                init_len: t.init.len(),
+                mem_size: t.mem_size,
+                align: t.align,
+            },
+            None => TlsImage {
+                init: core::ptr::NonNull::<u8>::dangling().as_ptr(),
+                init_len: 0,
+                mem_size: 0,
+                align: 1,
+            },
+        }
+    }
+}
+
+/// The endpoints a child talks to its parent through. Both may be the same
+/// endpoint object; the badges tell the child's messages and its faults
+/// apart.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoints {
+    /// The parent's endpoint (in the parent's CSpace); the child gets a copy
+    /// with `badge`.
+    pub endpoint: cap::Endpoint,
+    /// Non-zero badge of the child's endpoint capability.
+    pub badge: Word,
+    /// The endpoint the kernel reports the child's faults on.
+    pub fault_endpoint: cap::Endpoint,
+    /// Non-zero badge the child's fault messages arrive with; different from `badge`.
+    pub fault_badge: Word,
+}
+
+/// How to set up a child.
+#[derive(Debug, Clone, Copy)]
+pub struct Config {
+    /// The TCB whose maximum controlled priority authorises the child's
+    /// priority (used by kernels whose `seL4_TCB_SetPriority` takes one; on
+    /// seL4 5.0 the calling thread's counts).
+    pub authority: cap::Tcb,
+    /// The child's priority. At most the authority's maximum controlled
+    /// priority; below the parent's own if the parent should keep running
+    /// when the child is ready.
+    pub priority: Word,
+    /// Stack size in bytes (rounded up to pages).
+    pub stack_size: usize,
+    /// A page-aligned address in the parent's own address space where the
+    /// loader temporarily maps the frames it fills; enough pages for the
+    /// child's TLS block must be free from there on.
+    pub temp_vaddr: usize,
+}
+
+impl Config {
+    /// A configuration with the default stack size and temporary window.
+    pub fn new(authority: cap::Tcb, priority: Word) -> Self {
+        Self {
+            authority,
+            priority,
+            stack_size: DEFAULT_STACK_SIZE,
+            temp_vaddr: DEFAULT_TEMP_VADDR,
+        }
+    }
+}
+
+/// What a message received from a child means (see [`Child::event`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// An ordinary message from the child (its message registers are in the
+    /// receiver's IPC buffer). If the child called, `sel4::reply` answers.
+    Message(MessageInfo),
+    /// The child's `main` returned (or it panicked) with this status
+    /// ([`abi::EXIT_LABEL`]). It waits for a reply that should never come.
+    Exit(Word),
+    /// The child faulted; the kernel stopped it and sent this on its behalf.
+    Fault(Fault),
+}
+
+/// A loaded child component.
+#[derive(Debug)]
+pub struct Child {
+    tcb: cap::Tcb,
+    vspace: cap::VSpace,
+    cnode: cap::CNode,
+    badge: Word,
+    fault_badge: Word,
+    entry: usize,
+    image: core::ops::Range<usize>,
+    stack_top: usize,
+    stack_bottom: usize,
+    thread_pointer: usize,
+    /// Slots of every capability the loader created, in creation order.
+    slots: Vec<CPtr>,
+}
+
+/// Frames mapped into the parent's address space for filling.
+struct TempMapping<'a> {
+    frames: &'a [cap::Frame],
+    vaddr: usize,
+}
+
+impl<'a> TempMapping<'a> {
+    fn new(
+        objects: &mut ObjectAllocator,
+        frames: &'a [cap::Frame],
+        vaddr: usize,
+    ) -> Result<Self, LoadError> {
+        let mut mapped = TempMapping { frames: &[], vaddr };
+        for (i, &frame) in frames.iter().enumerate() {
+            objects.map_frame(
+                init_thread::VSPACE,
+                frame,
+                vaddr + i * PAGE_SIZE,
+                CapRights::read_write(),
+            )?;
+            mapped.frames = &frames[..=i];
+        }
+        Ok(mapped)
+    }
+
+    fn bytes(&mut self) -> &mut [u8] {
+        // SAFETY: the frames are mapped read-write at consecutive pages from
+        // `vaddr` and nothing else refers to that window while `self` lives.
+        unsafe {
+            core::slice::from_raw_parts_mut(self.vaddr as *mut u8, self.frames.len() * PAGE_SIZE)
+        }
+    }
+}
+
+impl Drop for TempMapping<'_> {
+    fn drop(&mut self) {
+        for frame in self.frames {
+            // Unmapping a frame we mapped cannot fail; if it did, the next
+            // map at this window would report the error.
+            let _ = frame.unmap();
+        }
+    }
+}
+
+impl Child {
+    /// Loads `image` and starts it ([`Child::load`] then [`Child::start`]).
+    pub fn spawn(
+        objects: &mut ObjectAllocator,
+        image: &Image<'_>,
+        endpoints: &Endpoints,
+        config: &Config,
+    ) -> Result<Child, LoadError> {
+        let child = Self::load(objects, image, endpoints, config)?;
+        child.start()?;
+        Ok(child)
+    }
+
+    /// Builds the child's address space, CSpace and thread as the crate
+    /// documentation describes, without starting it. Objects come from
+    /// `objects`; on an error, what was already created is deleted again.
+    pub fn load(
+        objects: &mut ObjectAllocator,
+        image: &Image<'_>,
+        endpoints: &Endpoints,
+        config: &Config,
+    ) -> Result<Child, LoadError> {
+        if cfg!(sel4_mcs) {
+            return Err(LoadError::Unsupported(
+                "MCS kernels (a child needs a scheduling context)",
+            ));
+        }
+        if endpoints.badge == 0
+            || endpoints.fault_badge == 0
+            || endpoints.badge == endpoints.fault_badge
+        {
+            return Err(LoadError::Config("badges must be non-zero and distinct"));
+        }
+        if config.temp_vaddr & (PAGE_SIZE - 1) != 0 {
+            return Err(LoadError::Config("temp_vaddr not page-aligned"));
+        }
+        let mut child = Child {
+            tcb: sel4::Cap::from_cptr(0),
+            vspace: sel4::Cap::from_cptr(0),
+            cnode: sel4::Cap::from_cptr(0),
+            badge: endpoints.badge,
+            fault_badge: endpoints.fault_badge,
+            entry: image.entry,
+            image: image.range(),
+            stack_top: 0,
+            stack_bottom: 0,
+            thread_pointer: 0,
+            slots: Vec::new(),
+        };
+        match child.build(objects, image, endpoints, config) {
+            Ok(()) => Ok(child),
+            Err(e) => {
+                child.delete_caps(objects);
+                Err(e)
+            }
+        }
+    }
+
+    fn allocate<T: sel4::CapType>(
+        &mut self,
+        objects: &mut ObjectAllocator,
+        object: ObjectType,
+        size_bits: usize,
+    ) -> Result<sel4::Cap<T>, LoadError> {
+        let c = objects.allocate::<T>(object, size_bits)?;
+        self.slots.push(c.cptr());
+        Ok(c)
+    }
+
+    fn frame(&mut self, objects: &mut ObjectAllocator) -> Result<cap::Frame, LoadError> {
+        self.allocate(objects, ObjectType::Frame(FrameSize::Small), 0)
+    }
+
+    fn build(
+        &mut self,
+        objects: &mut ObjectAllocator,
+        image: &Image<'_>,
+        endpoints: &Endpoints,
+        config: &Config,
+    ) -> Result<(), LoadError> {
+        // Address space.
+        self.vspace = self.allocate(objects, ObjectType::VSpace, 0)?;
+        init_thread::ASID_POOL.assign(self.vspace)?;
+        self.load_segments(objects, image, config.temp_vaddr)?;
+
+        // Runtime region: guard page, stack, IPC buffer, TLS block.
+        let stack_bottom = image.end + PAGE_SIZE;
+        let stack_pages = config.stack_size.div_ceil(PAGE_SIZE).max(1);
+        let stack_top = stack_bottom + stack_pages * PAGE_SIZE;
+        let ipc_vaddr = stack_top;
+        let tls_vaddr = ipc_vaddr + PAGE_SIZE;
+        let tls = image.tls_image();
+        let layout = tls.block_layout();
+        let tls_pages = layout.size().div_ceil(PAGE_SIZE);
+        if tls_vaddr + tls_pages * PAGE_SIZE > USER_TOP {
+            return Err(LoadError::Elf("no room above the image for stack and TLS"));
+        }
+        for i in 0..stack_pages {
+            let frame = self.frame(objects)?;
+            objects.map_frame(
+                self.vspace,
+                frame,
+                stack_bottom + i * PAGE_SIZE,
+                CapRights::read_write(),
+            )?;
+        }
+        let ipc_frame = self.frame(objects)?;
+        objects.map_frame(self.vspace, ipc_frame, ipc_vaddr, CapRights::read_write())?;
+
+        let tls_frames = (0..tls_pages)
+            .map(|_| self.frame(objects))
+            .collect::<Result<Vec<_>, _>>()?;
+        {
+            let mut temp = TempMapping::new(objects, &tls_frames, config.temp_vaddr)?;
+            let block = temp.bytes();
+            block.fill(0);
+            let tp_offset = layout.size() - core::mem::size_of::<ThreadControlBlock>();
+            // SAFETY: `block` spans `tls_pages` pages >= layout.size() and
+            // starts on a page boundary, which satisfies the layout's
+            // alignment (at most a page, checked by Image::parse).
+            let tcb = unsafe { tls.init_block(block.as_mut_ptr(), ipc_vaddr as *mut _) };
+            // The block was built at the temporary address: point the
+            // control block's self pointer at where the child sees it.
+            // SAFETY: init_block returned a pointer to the initialised
+            // control block inside the mapped window.
+            unsafe { (*tcb).self_ptr = (tls_vaddr + tp_offset) as *mut ThreadControlBlock };
+            self.thread_pointer = tls_vaddr + tp_offset;
+        }
+        for (i, &frame) in tls_frames.iter().enumerate() {
+            objects.map_frame(
+                self.vspace,
+                frame,
+                tls_vaddr + i * PAGE_SIZE,
+                CapRights::read_write(),
+            )?;
+        }
+        self.stack_top = stack_top;
+        self.stack_bottom = stack_bottom;
+
+        // CSpace: the two badged endpoints.
+        let bits = abi::CNODE_SIZE_BITS;
+        self.cnode = self.allocate(objects, ObjectType::CNode, bits)?;
+        let slot = |path| AbsoluteCPtr {
+            root: self.cnode,
+            path,
+            depth: bits,
+        };
+        let send_grant = CapRights {
+            read: false,
+            write: true,
+            grant: true,
+            grant_reply: true,
+        };
+        slot(abi::ENDPOINT_SLOT).mint(
+            &objects.slot(endpoints.endpoint.cptr()),
+            send_grant,
+            endpoints.badge,
+        )?;
+        slot(abi::FAULT_ENDPOINT_SLOT).mint(
+            &objects.slot(endpoints.fault_endpoint.cptr()),
+            send_grant,
+            endpoints.fault_badge,
+        )?;
+
+        // Thread.
+        self.tcb = self.allocate(objects, ObjectType::Tcb, 0)?;
+        self.tcb.set_space(
+            abi::FAULT_ENDPOINT_SLOT,
+            self.cnode,
+            0,
+            (sel4::WORD_BITS - bits) as Word,
+            self.vspace,
+        )?;
+        self.tcb.set_ipc_buffer(ipc_vaddr, ipc_frame)?;
+        self.tcb.set_priority(config.authority, config.priority)?;
+        Ok(())
+    }
+
+    /// Backs every page the segments cover with a frame holding their bytes.
+    fn load_segments(
+        &mut self,
+        objects: &mut ObjectAllocator,
+        image: &Image<'_>,
+        temp_vaddr: usize,
+    ) -> Result<(), LoadError> {
+        for page in (image.start..image.end).step_by(PAGE_SIZE) {
+            let page_end = page + PAGE_SIZE;
+            let mut overlapping = image
+                .segments
+                .iter()
+                .filter(|s| s.vaddr < page_end && s.end() > page)
+                .peekable();
+            if overlapping.peek().is_none() {
+                continue;
+            }
+            let frame = self.frame(objects)?;
+            let mut writable = false;
+            {
+                let frames = [frame];
+                let mut temp = TempMapping::new(objects, &frames, temp_vaddr)?;
+                let bytes = temp.bytes();
+                bytes.fill(0);
+                for s in overlapping {
+                    writable |= s.writable;
+                    // The part of the segment's file bytes inside this page.
+                    let from = s.vaddr.max(page);
+                    let to = (s.vaddr + s.file.len()).min(page_end);
+                    if from < to {
+                        bytes[from - page..to - page]
+                            .copy_from_slice(&s.file[from - s.vaddr..to - s.vaddr]);
+                    }
+                }
+            }
+            let rights = if writable {
+                CapRights::read_write()
+            } else {
+                CapRights::read_only()
+            };
+            objects.map_frame(self.vspace, frame, page, rights)?;
+        }
+        Ok(())
+    }
+
+    /// Starts the thread: writes its registers and resumes it
+    /// (`seL4_TCB_WriteRegisters` with `resume` set).
+    pub fn start(&self) -> Result<(), LoadError> {
+        // SAFETY: seL4_UserContext is plain data; all-zero is valid.
+        let mut regs: sel4::UserContext = unsafe { core::mem::zeroed() };
+        regs.rip = self.entry as Word;
+        // Entered like a call: the return-address slot is below the 16-byte
+        // aligned stack top (and holds 0, as the stack frames are zeroed).
+        regs.rsp = (self.stack_top - 8) as Word;
+        regs.rdi = self.thread_pointer as Word;
+        regs.rflags = 0x200; // interrupts enabled; the kernel sanitises the rest
+        #[cfg(not(sel4_syscall = "SetTLSBase"))]
+        {
+            regs.tls_base = self.thread_pointer as Word;
+        }
+        Ok(self.tcb.write_registers(true, &regs)?)
+    }
+
+    /// Interprets a message received on the parent's endpoint with `badge`;
+    /// `msg` are the receiver's message registers (e.g.
+    /// `sel4::IpcBuffer::msg_regs`). `None` if the badge is not this child's.
+    ///
+    /// A message on the fault badge is decoded with [`sel4::Fault::new`]; one
+    /// that is not a fault message (the child can send on its fault endpoint
+    /// capability too) is reported as an unknown fault
+    /// ([`sel4::Fault::Other`]).
+    pub fn event(&self, info: MessageInfo, badge: Word, msg: &[Word]) -> Option<Event> {
+        if badge == self.fault_badge {
+            let fault = Fault::new(info, msg).unwrap_or(Fault::Other {
+                label: info.label(),
+                length: info.length(),
+            });
+            Some(Event::Fault(fault))
+        } else if badge == self.badge {
+            match msg.first() {
+                Some(&status) if info.label() == abi::EXIT_LABEL && info.length() >= 1 => {
+                    Some(Event::Exit(status))
+                }
+                _ => Some(Event::Message(info)),
+            }
+        } else {
+            None
+        }
+    }
+
+    /// The child's thread.
+    pub fn tcb(&self) -> cap::Tcb {
+        self.tcb
+    }
+
+    /// The child's address space root.
+    pub fn vspace(&self) -> cap::VSpace {
+        self.vspace
+    }
+
+    /// The child's CSpace root.
+    pub fn cnode(&self) -> cap::CNode {
+        self.cnode
+    }
+
+    /// The badge of the child's endpoint capability.
+    pub fn badge(&self) -> Word {
+        self.badge
+    }
+
+    /// The page-aligned range of the child's address space its image occupies.
+    pub fn image_range(&self) -> core::ops::Range<usize> {
+        self.image.clone()
+    }
+
+    /// The top of the child's stack.
+    pub fn stack_top(&self) -> usize {
+        self.stack_top
+    }
+
+    /// The unmapped page below the child's stack: a fault there is a stack
+    /// overflow.
+    pub fn stack_guard(&self) -> core::ops::Range<usize> {
+        self.stack_bottom - PAGE_SIZE..self.stack_bottom
+    }
+
+    /// The child's thread pointer (address of its thread control block).
+    pub fn thread_pointer(&self) -> usize {
+        self.thread_pointer
+    }
+
+    /// Stops the child's thread (`seL4_TCB_Suspend`).
+    pub fn suspend(&self) -> Result<(), LoadError> {
+        Ok(self.tcb.suspend()?)
+    }
+
+    /// Stops the child and deletes the capabilities the loader created for
+    /// it, TCB first (`seL4_CNode_Delete`), returning their slots to
+    /// `objects`. See the crate documentation for what is not reclaimed.
+    pub fn destroy(mut self, objects: &mut ObjectAllocator) -> Result<(), LoadError> {
+        self.suspend()?;
+        let tcb = self.tcb.cptr();
+        self.slots.retain(|&s| s != tcb);
+        objects.delete(tcb)?;
+        self.delete_caps(objects);
+        Ok(())
+    }
+
+    /// Deletes the recorded capabilities, last created first.
+    fn delete_caps(&mut self, objects: &mut ObjectAllocator) {
+        while let Some(slot) = self.slots.pop() {
+            // A slot whose capability cannot be deleted is not reused.
+            let _ = objects.delete(slot);
+        }
+    }
+}

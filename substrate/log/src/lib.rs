@@ -1,0 +1,177 @@
+//! A [`log`] backend for seL4 components.
+//!
+//! ```ignore
+//! substrate_log::init(log::LevelFilter::Info).unwrap();
+//! log::info!("started");            // [INFO my_crate] started
+//! log::debug!("not shown");         // below the level: dropped
+//! ```
+//!
+//! Each record becomes one line, `[LEVEL target] message`, written to the
+//! kernel's debug console (`seL4_DebugPutChar`), to a 16550 serial port
+//! through an I/O port capability (`seL4_X86_IOPort_Out8`), or to both; see
+//! [`Output`]. A spin lock keeps lines from several threads whole. Records
+//! above the level set by [`init`] (or [`set_level`]) are dropped before any
+//! formatting.
+//!
+//! On the x86_64 kernels this runs on, the kernel's own debug console *is*
+//! COM1 (`0x3f8`), so the two outputs reach the same wire: the debug console
+//! goes through the kernel, one system call per byte; [`Serial`] drives the
+//! UART directly, still one system call per port access, and its lines can
+//! interleave with the kernel's own output (e.g. fault reports) mid-line.
+//! [`Output::Serial`] is for kernels built without printing, where the
+//! debug console is silent.
+//!
+//! Logging from inside a `Display` impl of a value being logged would wait
+//! for the lock forever; format such values first.
+#![no_std]
+
+use core::fmt::{self, Write};
+
+pub use log;
+use log::{LevelFilter, Log, Metadata, Record, SetLoggerError};
+
+/// The first I/O port of COM1, the PC's first serial port.
+pub const COM1: u16 = 0x3f8;
+
+/// How many times [`Serial`] polls for room in the transmitter before it
+/// drops a byte (a missing UART must not hang the logger).
+const TX_POLLS: usize = 10_000;
+
+/// A 16550-compatible UART driven through an I/O port capability.
+#[derive(Debug, Clone, Copy)]
+pub struct Serial {
+    ports: sel4::cap::IoPort,
+    base: u16,
+}
+
+impl Serial {
+    /// A UART whose registers start at I/O port `base`, reached through
+    /// `ports`, a capability covering `base..=base + 7`. The UART is used as
+    /// the kernel or firmware set it up (baud rate, line format).
+    pub fn new(ports: sel4::cap::IoPort, base: u16) -> Self {
+        Serial { ports, base }
+    }
+
+    /// COM1 (`0x3f8..=0x3ff`), with a capability for its ports issued into
+    /// `slot` ([`sel4::issue_io_ports`]: `seL4_X86_IOPortControl_Issue`, or a
+    /// copy of the initial thread's I/O port capability on seL4 5.0).
+    pub fn com1(slot: &sel4::AbsoluteCPtr) -> sel4::Result<Self> {
+        let ports = sel4::issue_io_ports(COM1, COM1 + 7, slot)?;
+        Ok(Serial::new(ports, COM1))
+    }
+
+    /// Writes one byte: waits (boundedly) until the transmit holding
+    /// register is empty (line status register bit 5, `seL4_X86_IOPort_In8`),
+    /// then writes it (`seL4_X86_IOPort_Out8`).
+    pub fn write_byte(&self, byte: u8) -> sel4::Result<()> {
+        const LINE_STATUS: u16 = 5;
+        const THR_EMPTY: u8 = 1 << 5;
+        for _ in 0..TX_POLLS {
+            if self.ports.in8(self.base + LINE_STATUS)? & THR_EMPTY != 0 {
+                break;
+            }
+        }
+        self.ports.out8(self.base, byte)
+    }
+}
+
+impl Write for Serial {
+    /// Writes `s`, turning `\n` into `\r\n` for terminals.
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for b in s.bytes() {
+            if b == b'\n' {
+                self.write_byte(b'\r').map_err(|_| fmt::Error)?;
+            }
+            self.write_byte(b).map_err(|_| fmt::Error)?;
+        }
+        Ok(())
+    }
+}
+
+/// Where log lines go.
+#[derive(Debug, Clone, Copy)]
+pub enum Output {
+    /// The kernel's debug console (`seL4_DebugPutChar`; silent on kernels
+    /// built without printing). The default.
+    DebugConsole,
+    /// A serial port, directly.
+    Serial(Serial),
+    /// Both: each line on the debug console, then on the serial port.
+    Both(Serial),
+}
+
+/// The line sinks of one [`Output`], as a [`fmt::Write`].
+struct Sink(Output);
+
+impl Write for Sink {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match &mut self.0 {
+            Output::DebugConsole => sel4::DebugWriter.write_str(s),
+            Output::Serial(serial) => serial.write_str(s),
+            Output::Both(serial) => {
+                // A failing serial port must not cost the console its line.
+                let console = sel4::DebugWriter.write_str(s);
+                serial.write_str(s).and(console)
+            }
+        }
+    }
+}
+
+/// The logger [`init`] installs.
+struct Logger {
+    /// The output, under the lock that also keeps each line whole.
+    output: spin::Mutex<Output>,
+}
+
+impl Log for Logger {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let output = self.output.lock();
+        let mut sink = Sink(*output);
+        // Nowhere to report a failing output; the line is dropped.
+        let _ = writeln!(
+            sink,
+            "[{} {}] {}",
+            record.level(),
+            record.target(),
+            record.args()
+        );
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: Logger = Logger {
+    output: spin::Mutex::new(Output::DebugConsole),
+};
+
+/// Installs the logger with level filter `level`, writing to the kernel's
+/// debug console (`seL4_DebugPutChar`). Fails if a logger is already set.
+pub fn init(level: LevelFilter) -> Result<(), SetLoggerError> {
+    init_with(level, Output::DebugConsole)
+}
+
+/// Installs the logger with level filter `level`, writing to `output`.
+/// Fails if a logger is already set (the output is then left unchanged).
+pub fn init_with(level: LevelFilter, output: Output) -> Result<(), SetLoggerError> {
+    log::set_logger(&LOGGER)?;
+    set_output(output);
+    set_level(level);
+    Ok(())
+}
+
+/// Changes where lines go from now on; waits for a line being written.
+pub fn set_output(output: Output) {
+    *LOGGER.output.lock() = output;
+}
+
+/// Changes the level filter: records above `level` are dropped.
+pub fn set_level(level: LevelFilter) {
+    log::set_max_level(level);
+}

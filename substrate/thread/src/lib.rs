@@ -1,0 +1,667 @@
+//! Threads in the current address space.
+//!
+//! ```ignore
+//! let mut objects = ObjectAllocator::new(bootinfo);
+//! let handle = substrate_thread::spawn(&mut objects, || 6 * 7)?;
+//! assert_eq!(handle.join(), Ok(42));
+//! ```
+//!
+//! [`spawn`] (or a [`Builder`] for stack size, priority and name) runs a
+//! closure on a new seL4 thread that shares the caller's CSpace and VSpace.
+//! Each thread gets, from the [`ObjectAllocator`]:
+//!
+//! * a TCB (`seL4_TCBObject`, retyped from untyped memory), configured with
+//!   `seL4_TCB_SetSpace`, `seL4_TCB_SetIPCBuffer`, `seL4_TCB_SetMCPriority`
+//!   and `seL4_TCB_SetPriority`, named with `seL4_DebugNameThread` when the
+//!   kernel has it, and started with `seL4_TCB_WriteRegisters` (resume) on
+//!   the registers `substrate_rt::arch::continuation_context` computes, which
+//!   also set the thread pointer the way the kernel allows;
+//! * a stack of 4 KiB frames mapped in [`THREAD_REGION`], with an unmapped
+//!   guard page right below it: a stack overflow faults there (reported by
+//!   [`JoinHandle::join`]) instead of overwriting other memory;
+//! * an IPC buffer frame of its own, mapped below the guard page;
+//! * a TLS block (`substrate-tls`) on the heap whose control block holds the
+//!   IPC buffer pointer and this crate's per-thread data ([`current`]);
+//! * an endpoint that is both the thread's fault endpoint and the way it
+//!   reports completion.
+//!
+//! # Joining and faults
+//!
+//! When the closure returns, its result is stored in a heap slot shared with
+//! the [`JoinHandle`], and the thread sends an ordinary message (label 0) on
+//! its endpoint, then suspends itself. If the thread faults instead, the
+//! kernel sends a fault message on the same endpoint (label = fault type,
+//! never 0). [`JoinHandle::join`] waits with `seL4_Recv` on the endpoint and
+//! tells the two apart, returning `Ok(result)` or
+//! [`JoinError::Faulted`] with the decoded [`sel4::Fault`]; the faulted
+//! thread is suspended, everyone else carries on.
+//!
+//! One endpoint carries both because a thread blocked on a notification
+//! cannot also receive the kernel's fault message (only an endpoint can be a
+//! fault endpoint), so waiting for completion on a notification would leave
+//! a fault unreported.
+//!
+//! # What a thread costs, and reuse
+//!
+//! Per thread with a stack of `S` bytes (rounded up to whole pages):
+//!
+//! | resource | amount (x86_64) |
+//! |---|---|
+//! | untyped memory | a TCB (`1 << seL4_TCBBits`, 2 KiB), an endpoint (16 bytes), `S` for the stack, 4 KiB for the IPC buffer, plus a page table (4 KiB) for every 2 MiB of [`THREAD_REGION`] used (and a page directory per GiB) |
+//! | CNode slots | 3 + `S / 4 KiB` (+ one per paging structure created) |
+//! | virtual address space | `S` + 8 KiB (IPC buffer page and guard page) |
+//! | heap | the TLS block (the image's TLS size plus a 56-byte control block), a small per-thread record, the boxed closure and the result slot |
+//!
+//! seL4 returns memory to an untyped region only when the whole region is
+//! revoked, so none of this goes back to the allocator. Instead, joining a
+//! thread (after completion or a fault) suspends it and keeps its TCB,
+//! endpoint, frames, mappings and TLS block in a pool; the next spawn with
+//! the same stack size reuses them, allocating nothing from the
+//! [`ObjectAllocator`]. A thread whose [`JoinHandle`] is dropped without
+//! joining is detached: it runs to completion, then stays suspended, and its
+//! resources are never reused.
+//!
+//! # Priorities
+//!
+//! Threads run at [`DEFAULT_PRIORITY`] (`seL4_MaxPrio - 1`, the priority the
+//! root-task runtime gives `main` on seL4 5.0) unless the [`Builder`] says
+//! otherwise; each thread's maximum controlled priority is set to its
+//! priority so it can spawn threads up to its own priority. On kernels whose
+//! `SetPriority` takes an authority TCB (`sel4_has =
+//! "TCB_SetPriority.authority"`) the authority is the initial thread's TCB
+//! unless [`Builder::authority`] names another; seL4 5.0 checks the calling
+//! thread's own maximum controlled priority instead.
+//!
+//! # Limits
+//!
+//! * MCS kernels (threads there need scheduling contexts) are not supported
+//!   yet: [`spawn`] returns [`SpawnError::Unsupported`].
+//! * A panic in any thread ends the whole system (`substrate-panic`).
+//! * The heap's lock spins: keep threads that allocate at equal priorities.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::alloc::{alloc, Layout};
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::ops::Range;
+use core::ptr::NonNull;
+use core::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
+use sel4::{cap, sys, CPtr, CapRights, Fault, FrameSize, MessageInfo, ObjectType, Word};
+use sel4_object_allocator::{AllocError, ObjectAllocator};
+use substrate_sync::Mutex;
+use substrate_tls::TlsImage;
+
+/// Bytes in a page (`1 << seL4_PageBits`).
+const PAGE_SIZE: usize = 1 << sys::seL4_PageBits;
+
+/// Stack size of a thread when the [`Builder`] names none: 64 KiB.
+pub const DEFAULT_STACK_SIZE: usize = 64 * 1024;
+
+/// Priority of a thread when the [`Builder`] names none: `seL4_MaxPrio - 1`.
+pub const DEFAULT_PRIORITY: u8 = (sys::seL4_MaxPrio - 1) as u8;
+
+/// The virtual address range thread stacks and IPC buffers are mapped in
+/// (1 GiB to 2 GiB). Each thread takes `stack size + 8 KiB` of it: its IPC
+/// buffer page, an unmapped guard page, then the stack.
+///
+/// The range lies below 4 GiB because seL4 5.0 on x86_64 reports only the
+/// low 32 bits of a VM fault's address (`handleVMFault` keeps it in a
+/// `uint32_t`): down here a stack overflow is still reported at its exact
+/// guard-page address.
+pub const THREAD_REGION: Range<usize> = 0x4000_0000..0x8000_0000;
+
+static NEXT_REGION: AtomicUsize = AtomicUsize::new(THREAD_REGION.start);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+/// Resources of joined threads, ready for reuse.
+static POOL: Mutex<Vec<Resources>> = Mutex::new(Vec::new());
+
+/// Why a thread could not be spawned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpawnError {
+    /// The object allocator ran out of untyped memory or CNode slots, or the
+    /// kernel refused a retype or mapping.
+    Alloc(AllocError),
+    /// The kernel refused to configure or start the TCB.
+    Kernel(sel4::Error),
+    /// The heap has no room for the thread's TLS block.
+    OutOfHeap,
+    /// [`THREAD_REGION`] has no room for another stack of this size.
+    OutOfAddressSpace,
+    /// The kernel configuration is not supported (MCS).
+    Unsupported,
+}
+
+impl From<AllocError> for SpawnError {
+    fn from(e: AllocError) -> Self {
+        SpawnError::Alloc(e)
+    }
+}
+
+impl From<sel4::Error> for SpawnError {
+    fn from(e: sel4::Error) -> Self {
+        SpawnError::Kernel(e)
+    }
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpawnError::Alloc(e) => write!(f, "cannot allocate the thread's objects: {e}"),
+            SpawnError::Kernel(e) => write!(f, "cannot configure the thread: {e}"),
+            SpawnError::OutOfHeap => f.write_str("no heap for the thread's TLS block"),
+            SpawnError::OutOfAddressSpace => f.write_str("thread stack region exhausted"),
+            SpawnError::Unsupported => f.write_str("threads are not supported on this kernel"),
+        }
+    }
+}
+
+/// How a joined thread ended other than by returning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinError {
+    /// The thread faulted; the kernel's fault message, decoded. The thread
+    /// was suspended.
+    Faulted(Fault),
+    /// The thread reported completion but left no result (only possible if
+    /// something else sent on its endpoint).
+    NoResult,
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JoinError::Faulted(fault) => write!(f, "thread faulted: {fault}"),
+            JoinError::NoResult => f.write_str("thread ended without a result"),
+        }
+    }
+}
+
+/// A thread's identity: a number unique in this component and its TCB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thread {
+    id: u64,
+    tcb: cap::Tcb,
+}
+
+impl Thread {
+    /// The thread's number (1 for the first spawned thread, and so on).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The thread's TCB capability.
+    pub fn tcb(&self) -> cap::Tcb {
+        self.tcb
+    }
+}
+
+/// What the thread control block's per-thread data pointer points to on
+/// threads this crate starts.
+struct ThreadData {
+    thread: Thread,
+}
+
+/// The calling thread, if this crate started it (`None` on `main`). Read
+/// from the per-thread data pointer of the thread control block
+/// (`substrate_tls::thread_data`), which this crate owns on its threads.
+pub fn current() -> Option<Thread> {
+    let p = substrate_tls::thread_data() as *const ThreadData;
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: on threads started here the pointer is the thread's own
+        // ThreadData, alive as long as the thread runs; elsewhere it is null.
+        Some(unsafe { (*p).thread })
+    }
+}
+
+/// Everything a thread runs on, kept for reuse after it is joined.
+struct Resources {
+    tcb: cap::Tcb,
+    endpoint: cap::Endpoint,
+    /// Start of the thread's part of [`THREAD_REGION`]: the IPC buffer page.
+    base: usize,
+    stack_size: usize,
+    tls_block: NonNull<u8>,
+    data: Box<ThreadData>,
+}
+
+// SAFETY: the TLS block pointer is owned by this value; moving it between
+// threads moves that ownership.
+unsafe impl Send for Resources {}
+
+impl Resources {
+    fn ipc_buffer(&self) -> usize {
+        self.base
+    }
+
+    fn guard_page(&self) -> Range<usize> {
+        self.base + PAGE_SIZE..self.base + 2 * PAGE_SIZE
+    }
+
+    fn stack_top(&self) -> usize {
+        self.base + 2 * PAGE_SIZE + self.stack_size
+    }
+
+    /// Takes a pooled thread's resources with exactly this stack size.
+    fn pooled(stack_size: usize) -> Option<Resources> {
+        let mut pool = POOL.lock();
+        let i = pool.iter().position(|r| r.stack_size == stack_size)?;
+        Some(pool.swap_remove(i))
+    }
+
+    /// Creates a thread's objects and mappings; on failure deletes the
+    /// capabilities it created (their slots return to the allocator).
+    fn create(
+        objects: &mut ObjectAllocator,
+        vspace: cap::VSpace,
+        stack_size: usize,
+    ) -> Result<Resources, SpawnError> {
+        let mut made = Vec::new();
+        let r = Self::create_objects(objects, vspace, stack_size, &mut made);
+        if r.is_err() {
+            for cptr in made.into_iter().rev() {
+                // Deleting a mapped frame's capability unmaps it.
+                let _ = objects.delete(cptr);
+            }
+        }
+        r
+    }
+
+    fn create_objects(
+        objects: &mut ObjectAllocator,
+        vspace: cap::VSpace,
+        stack_size: usize,
+        made: &mut Vec<CPtr>,
+    ) -> Result<Resources, SpawnError> {
+        let base = reserve_region(stack_size + 2 * PAGE_SIZE)?;
+        let tcb: cap::Tcb = objects.allocate(ObjectType::Tcb, 0)?;
+        made.push(tcb.cptr());
+        let endpoint: cap::Endpoint = objects.allocate(ObjectType::Endpoint, 0)?;
+        made.push(endpoint.cptr());
+        let ipc_frame = map_new_page(objects, vspace, base, made)?;
+        // base + PAGE_SIZE stays unmapped: the guard page.
+        for page in 0..stack_size / PAGE_SIZE {
+            map_new_page(objects, vspace, base + (2 + page) * PAGE_SIZE, made)?;
+        }
+        set_space(tcb, endpoint, objects.cnode(), vspace)?;
+        tcb.set_ipc_buffer(base, ipc_frame)?;
+        let layout = tls_layout();
+        // SAFETY: the layout is non-zero in size (it holds the control block).
+        let block = NonNull::new(unsafe { alloc(layout) }).ok_or(SpawnError::OutOfHeap)?;
+        Ok(Resources {
+            tcb,
+            endpoint,
+            base,
+            stack_size,
+            tls_block: block,
+            data: Box::new(ThreadData {
+                thread: Thread { id: 0, tcb },
+            }),
+        })
+    }
+}
+
+fn tls_layout() -> Layout {
+    TlsImage::current().block_layout()
+}
+
+/// Reserves `size` bytes of [`THREAD_REGION`].
+fn reserve_region(size: usize) -> Result<usize, SpawnError> {
+    NEXT_REGION
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |next| {
+            next.checked_add(size)
+                .filter(|end| *end <= THREAD_REGION.end)
+        })
+        .map_err(|_| SpawnError::OutOfAddressSpace)
+}
+
+/// Allocates a 4 KiB frame and maps it read-write at `vaddr`.
+fn map_new_page(
+    objects: &mut ObjectAllocator,
+    vspace: cap::VSpace,
+    vaddr: usize,
+    made: &mut Vec<CPtr>,
+) -> Result<cap::Frame, SpawnError> {
+    let frame: cap::Frame = objects.allocate(ObjectType::Frame(FrameSize::Small), 0)?;
+    made.push(frame.cptr());
+    objects.map_frame(vspace, frame, vaddr, CapRights::read_write())?;
+    Ok(frame)
+}
+
+/// Sets the fault endpoint, CSpace and VSpace (`seL4_TCB_SetSpace`). The
+/// CSpace root data is 0, which keeps the root CNode capability's guard.
+fn set_space(
+    tcb: cap::Tcb,
+    fault_ep: cap::Endpoint,
+    cspace: cap::CNode,
+    vspace: cap::VSpace,
+) -> sel4::Result<()> {
+    // SAFETY: the invocation takes no pointers; bad capabilities are errors.
+    sel4::Error::check(unsafe {
+        sys::seL4_TCB_SetSpace(
+            tcb.cptr(),
+            fault_ep.cptr() as _,
+            cspace.cptr(),
+            Default::default(),
+            vspace.cptr(),
+            Default::default(),
+        )
+    })
+}
+
+/// Sets the maximum controlled priority (`seL4_TCB_SetMCPriority`), with an
+/// authority TCB on kernels that take one.
+fn set_mc_priority(tcb: cap::Tcb, authority: cap::Tcb, mcp: u8) -> sel4::Result<()> {
+    #[cfg(sel4_has = "TCB_SetMCPriority.authority")]
+    // SAFETY: no pointers.
+    let code = unsafe { sys::seL4_TCB_SetMCPriority(tcb.cptr(), authority.cptr(), mcp as _) };
+    #[cfg(not(sel4_has = "TCB_SetMCPriority.authority"))]
+    let code = {
+        let _ = authority;
+        // SAFETY: no pointers.
+        unsafe { sys::seL4_TCB_SetMCPriority(tcb.cptr(), mcp as _) }
+    };
+    sel4::Error::check(code)
+}
+
+/// Configures a new thread: stack size, priority, name, address space.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    stack_size: usize,
+    priority: u8,
+    name: Option<String>,
+    authority: Option<cap::Tcb>,
+    vspace: cap::VSpace,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// A builder with [`DEFAULT_STACK_SIZE`], [`DEFAULT_PRIORITY`], no name,
+    /// and the initial thread's VSpace.
+    pub fn new() -> Self {
+        Self {
+            stack_size: DEFAULT_STACK_SIZE,
+            priority: DEFAULT_PRIORITY,
+            name: None,
+            authority: None,
+            vspace: sel4::init_thread::VSPACE,
+        }
+    }
+
+    /// The stack size in bytes, rounded up to whole 4 KiB pages (at least one).
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = bytes;
+        self
+    }
+
+    /// The thread's priority (`seL4_TCB_SetPriority`); also its maximum
+    /// controlled priority (`seL4_TCB_SetMCPriority`).
+    pub fn priority(mut self, priority: u8) -> Self {
+        self.priority = priority;
+        self
+    }
+
+    /// A name for kernel debug output (`seL4_DebugNameThread`, on kernels
+    /// that have it; ignored otherwise).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The TCB whose maximum controlled priority authorises the priorities,
+    /// on kernels whose `SetPriority` takes one (default: the initial
+    /// thread's TCB, `seL4_CapInitThreadTCB`). Ignored by seL4 5.0.
+    pub fn authority(mut self, tcb: cap::Tcb) -> Self {
+        self.authority = Some(tcb);
+        self
+    }
+
+    /// The VSpace the caller runs in, where the stack and IPC buffer are
+    /// mapped (default: `seL4_CapInitThreadVSpace`, right for a root task).
+    pub fn vspace(mut self, vspace: cap::VSpace) -> Self {
+        self.vspace = vspace;
+        self
+    }
+
+    /// Spawns a thread running `f` (see the [crate documentation](crate)).
+    /// Objects come from `objects` unless a joined thread's resources with
+    /// the same stack size can be reused.
+    pub fn spawn<F, T>(
+        self,
+        objects: &mut ObjectAllocator,
+        f: F,
+    ) -> Result<JoinHandle<T>, SpawnError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        if cfg!(sel4_mcs) {
+            return Err(SpawnError::Unsupported);
+        }
+        let stack_size = self.stack_size.max(1).next_multiple_of(PAGE_SIZE);
+        let res = match Resources::pooled(stack_size) {
+            Some(res) => res,
+            None => Resources::create(objects, self.vspace, stack_size)?,
+        };
+        match self.start(res, f) {
+            Ok(handle) => Ok(handle),
+            Err((res, e)) => {
+                // Nothing runs on them: keep them for the next spawn.
+                POOL.lock().push(res);
+                Err(e)
+            }
+        }
+    }
+
+    fn start<F, T>(
+        &self,
+        mut res: Resources,
+        f: F,
+    ) -> Result<JoinHandle<T>, (Resources, SpawnError)>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let authority = self.authority.unwrap_or(sel4::init_thread::TCB);
+        let tcb = res.tcb;
+        let configured = set_mc_priority(tcb, authority, self.priority)
+            .and_then(|()| tcb.set_priority(authority, self.priority as Word));
+        if let Err(e) = configured {
+            return Err((res, e.into()));
+        }
+        #[cfg(sel4_syscall = "DebugNameThread")]
+        if let Some(name) = &self.name {
+            // SAFETY: the name is copied into this thread's IPC buffer.
+            unsafe { sys::seL4_DebugNameThread(tcb.cptr(), name.as_bytes()) };
+        }
+
+        let thread = Thread {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            tcb,
+        };
+        res.data.thread = thread;
+        let ipc = res.ipc_buffer() as *mut sys::seL4_IPCBuffer;
+        // SAFETY: the block was allocated with the image's block layout, and
+        // nothing runs on it (a new or joined, suspended thread).
+        let tp = unsafe { TlsImage::current().init_block(res.tls_block.as_ptr(), ipc) };
+        // SAFETY: `tp` is the control block just initialised.
+        unsafe { (*tp).thread_data = &mut *res.data as *mut ThreadData as *mut () };
+
+        let packet = Arc::new(Packet {
+            result: UnsafeCell::new(None),
+        });
+        let theirs = packet.clone();
+        let main: Box<dyn FnOnce() + Send> = Box::new(move || {
+            let value = f();
+            // SAFETY: only this thread writes the slot, and the joiner reads
+            // it only after this thread's completion message.
+            unsafe { *theirs.result.get() = Some(value) };
+        });
+        let start = Box::into_raw(Box::new(Start {
+            main,
+            endpoint: res.endpoint,
+            tcb,
+        }));
+        let regs = substrate_rt::arch::continuation_context(
+            tp as usize,
+            res.stack_top(),
+            start as usize,
+            thread_start,
+        );
+        if let Err(e) = tcb.write_registers(true, &regs) {
+            // SAFETY: the thread did not start, so the box is still ours.
+            drop(unsafe { Box::from_raw(start) });
+            return Err((res, e.into()));
+        }
+        Ok(JoinHandle {
+            packet,
+            res: Some(res),
+            thread,
+        })
+    }
+}
+
+/// Spawns a thread running `f` with the [`Builder`]'s defaults.
+pub fn spawn<F, T>(objects: &mut ObjectAllocator, f: F) -> Result<JoinHandle<T>, SpawnError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Builder::new().spawn(objects, f)
+}
+
+/// The slot a thread's result is passed through.
+struct Packet<T> {
+    result: UnsafeCell<Option<T>>,
+}
+
+// SAFETY: the slot is written by the thread once, then read by the joiner
+// after the completion message; `T: Send` lets the value cross over.
+unsafe impl<T: Send> Sync for Packet<T> {}
+
+/// What a new thread receives as its argument.
+struct Start {
+    main: Box<dyn FnOnce() + Send>,
+    endpoint: cap::Endpoint,
+    tcb: cap::Tcb,
+}
+
+/// The first function of every thread started here.
+extern "C" fn thread_start(arg: usize) -> ! {
+    // SAFETY: `arg` is the Box the spawner leaked for this thread.
+    let start = unsafe { Box::from_raw(arg as *mut Start) };
+    let Start {
+        main,
+        endpoint,
+        tcb,
+    } = *start;
+    main();
+    // Completion: an ordinary message, label 0, which no fault has.
+    endpoint.send(MessageInfo::new(0, 0, 0));
+    loop {
+        let _ = tcb.suspend();
+    }
+}
+
+/// Owns a spawned thread; [`join`](Self::join) waits for it.
+pub struct JoinHandle<T> {
+    packet: Arc<Packet<T>>,
+    /// `Some` until joined.
+    res: Option<Resources>,
+    thread: Thread,
+}
+
+impl<T> JoinHandle<T> {
+    /// The thread's identity.
+    pub fn thread(&self) -> Thread {
+        self.thread
+    }
+
+    /// The thread's unmapped guard page, right below its stack: a stack
+    /// overflow faults at an address in this range.
+    pub fn stack_guard(&self) -> Range<usize> {
+        self.res.as_ref().map(Resources::guard_page).unwrap_or(0..0)
+    }
+
+    /// The thread's stack (lowest address to top).
+    pub fn stack(&self) -> Range<usize> {
+        self.res
+            .as_ref()
+            .map(|r| r.stack_top() - r.stack_size..r.stack_top())
+            .unwrap_or(0..0)
+    }
+
+    /// Waits for the thread to end (`seL4_Recv` on its endpoint) and returns
+    /// the closure's result, or [`JoinError::Faulted`] with the fault that
+    /// stopped it. Either way the thread is suspended (`seL4_TCB_Suspend`)
+    /// and its resources kept for reuse by a later spawn.
+    pub fn join(mut self) -> Result<T, JoinError> {
+        let Some(res) = self.res.take() else {
+            // `res` is only taken here, and join consumes the handle.
+            return Err(JoinError::NoResult);
+        };
+        let info = recv(res.endpoint);
+        let outcome = if info.label() == 0 {
+            fence(Ordering::Acquire);
+            // SAFETY: the thread wrote the slot before its completion message
+            // and touches it no more.
+            unsafe { (*self.packet.result.get()).take() }.ok_or(JoinError::NoResult)
+        } else {
+            // SAFETY: this thread's IPC buffer; no other reference to it lives.
+            let mut ipc = unsafe { sel4::IpcBuffer::current() };
+            let fault = Fault::new(info, ipc.msg_regs()).unwrap_or(Fault::Other {
+                label: info.label(),
+                length: info.length(),
+            });
+            Err(JoinError::Faulted(fault))
+        };
+        // Make sure the thread runs no more before its stack is reused.
+        if res.tcb.suspend().is_ok() {
+            POOL.lock().push(res);
+        } else {
+            core::mem::forget(res);
+        }
+        outcome
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        // Not joined: the thread may still be running on these resources.
+        if let Some(res) = self.res.take() {
+            core::mem::forget(res);
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("thread", &self.thread)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Receives one message on `ep` (`seL4_Recv`).
+#[cfg(not(sel4_mcs))]
+fn recv(ep: cap::Endpoint) -> MessageInfo {
+    ep.recv().0
+}
+
+/// MCS kernels: never reached, since spawning is unsupported there.
+#[cfg(sel4_mcs)]
+fn recv(ep: cap::Endpoint) -> MessageInfo {
+    // SAFETY: a null badge pointer is allowed; no reply object is used.
+    MessageInfo(unsafe { sys::seL4_Recv(ep.cptr(), core::ptr::null_mut(), 0) })
+}
