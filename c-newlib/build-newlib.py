@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Build (or reuse) newlib 3.3.0 for C programs on sel4-substrate; print its prefix.
+
+Usage: python3 c-newlib/build-newlib.py [--cache DIR] [--force] [--verbose]
+
+Prints exactly one line on stdout: the install prefix
+
+    <cache>/newlib/newlib-3.3.0-x86_64-<key>/
+        x86_64-elf/include/      newlib's headers (stdio.h, ...)
+        x86_64-elf/lib/libc.a    the C library
+        x86_64-elf/lib/libm.a    the maths library
+
+where <cache> is --cache, $SUBSTRATE_CACHE or ~/.cache/sel4-substrate and
+<key> is a hash of this script (which holds every flag and patch; so any
+edit of it builds a new prefix), the source tarball and the host compiler's
+version. A finished prefix is only ever
+created by an atomic rename of a complete temporary build, so a second run
+just prints the path.
+
+The source is Debian's `newlib-source` (/usr/src/newlib/newlib-3.3.0.tar.xz,
+installed by tools/deps.sh). It is built freestanding for x86_64 with the
+host gcc, binutils and these choices:
+
+* `syscall_dir=syscalls` for `x86_64-*-elf*` in newlib/configure.host: the
+  POSIX names (`write`, `sbrk`, ...) are newlib wrappers over `_write_r` ->
+  `_write`, so only the underscore names come from us
+  (c-newlib/syscalls.c) and an application may use `write` for itself.
+* `--enable-newlib-retargetable-locking`: newlib's locks call
+  `__retarget_lock_*`, which c-newlib/syscalls.c provides on the
+  substrate's mutexes.
+* `--enable-newlib-global-stdio-streams`: stdin, stdout and stderr are the
+  same three `FILE`s in every thread (and flushed by `exit`).
+* `__DYNAMIC_REENT__` (patched into the installed sys/config.h, so every
+  program compiled against these headers agrees) with `GETREENT_PROVIDED`:
+  `_REENT` is `__getreent()`, which c-newlib/syscalls.c implements with a
+  per-thread `struct _reent` in C thread-local storage.
+* Flags (NEWLIB_CFLAGS below): -O2 -g -ffreestanding, no stack protector,
+  no PIE/PIC (the kernel's loader applies no relocations), the Linux/Unix
+  macros the host gcc predefines removed, and only newlib's and gcc's own
+  headers (`-nostdinc`), never glibc's. sel4-cc compiles an image's code
+  with CODEGEN_CFLAGS (hosted, not -ffreestanding).
+
+Python 3.11, standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+VERSION = "3.3.0"
+TARBALL = Path(f"/usr/src/newlib/newlib-{VERSION}.tar.xz")
+TARGET = "x86_64-elf"
+
+# Macros the host gcc predefines for Linux; the image is not Linux, and
+# legacy code must not take its Linux paths (#ifdef __linux__ ...).
+UNDEF_HOST = ["-U__linux__", "-U__linux", "-Ulinux", "-U__gnu_linux__",
+              "-U__unix__", "-U__unix", "-Uunix"]
+
+# Code generation for newlib and for every C file of an image: no stack
+# protector (no canary set-up), no PIE/PIC (the kernel's loader applies no
+# relocations), frame pointers for backtraces. User mode: the red zone is fine.
+CODEGEN_CFLAGS = ["-O2", "-g", "-fno-stack-protector", "-fno-pie", "-fno-pic",
+                  "-fno-omit-frame-pointer", *UNDEF_HOST]
+
+# newlib itself is built freestanding (it is the C library; no builtins
+# assumed), with its own headers first (the build adds them) and then only
+# gcc's (-nostdinc: never glibc's).
+NEWLIB_CFLAGS = [*CODEGEN_CFLAGS, "-ffreestanding", "-DGETREENT_PROVIDED",
+                 "-ffunction-sections", "-fdata-sections"]
+
+CONFIGURE_ARGS = [
+    f"--target={TARGET}",
+    "--disable-multilib",
+    "--disable-libgloss",
+    "--disable-nls",
+    "--enable-newlib-io-long-long",
+    "--enable-newlib-io-c99-formats",
+    "--enable-newlib-register-fini",
+    "--enable-newlib-retargetable-locking",
+    "--enable-newlib-global-stdio-streams",
+]
+
+# newlib/configure.host: give x86_64-*-elf* the reentrant syscall chain
+# (inserted in the table's alphabetical place, before xc16x).
+CONFIGURE_HOST_ANCHOR = "  xc16x-*)\n"
+CONFIGURE_HOST_PATCH = ("  x86_64-*-elf*)\n"
+                        "\t# sel4-substrate: POSIX wrappers over _write_r -> _write\n"
+                        "\tsyscall_dir=syscalls\n"
+                        "\t;;\n")
+
+# newlib/libc/include/sys/config.h: _REENT is __getreent() for everyone.
+CONFIG_H_ANCHOR = "#ifdef __AMDGCN__\n"
+CONFIG_H_PATCH = ("/* sel4-substrate (c-newlib/build-newlib.py): _REENT is __getreent(),\n"
+                  "   which returns the running thread's reentrancy structure. */\n"
+                  "#define __DYNAMIC_REENT__\n\n")
+
+VERBOSE = False
+
+
+class BuildError(Exception):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"build-newlib: {msg}", file=sys.stderr, flush=True)
+
+
+def gcc_include_dir() -> str:
+    """gcc's own headers (stddef.h, stdarg.h, float.h, limits.h, intrinsics)."""
+    out = subprocess.run(["gcc", "-print-file-name=include"], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    if not os.path.isdir(out):
+        raise BuildError(f"gcc -print-file-name=include gave {out!r}, not a directory")
+    return out
+
+
+def cache_key() -> str:
+    h = hashlib.sha256()
+    h.update(Path(__file__).resolve().read_bytes())
+    st = TARBALL.stat()
+    # The tarball is 5.7 MB; its name, size and mtime identify it cheaply.
+    h.update(f"{TARBALL}:{st.st_size}:{int(st.st_mtime)}".encode())
+    gcc = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True)
+    h.update(gcc.stdout.splitlines()[0].encode())
+    return h.hexdigest()[:12]
+
+
+def run(cmd: list[str], cwd: Path, logfile: Path, env: dict[str, str] | None = None) -> None:
+    if VERBOSE:
+        log("$ " + " ".join(cmd))
+    with open(logfile, "ab") as out:
+        out.write(("\n$ " + " ".join(cmd) + "\n").encode())
+        out.flush()
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        tail = logfile.read_text(errors="replace").splitlines()[-30:]
+        raise BuildError(f"{cmd[0]} failed ({proc.returncode}); last lines of {logfile}:\n"
+                         + "\n".join(tail))
+
+
+def patch(path: Path, anchor: str, text: str) -> None:
+    src = path.read_text()
+    if anchor not in src:
+        raise BuildError(f"cannot patch {path}: {anchor.strip()!r} not found")
+    path.write_text(src.replace(anchor, text + anchor, 1))
+
+
+def build(work: Path, staging: Path) -> None:
+    """Configure, build and install newlib into `staging`."""
+    logfile = work / "build.log"
+    log(f"unpacking {TARBALL}")
+    with tarfile.open(TARBALL) as tar:
+        tar.extractall(work, filter="tar")
+    src = work / "newlib-salsa"
+    if not src.is_dir():
+        raise BuildError(f"{TARBALL} did not unpack as newlib-salsa/")
+    patch(src / "newlib" / "configure.host", CONFIGURE_HOST_ANCHOR, CONFIGURE_HOST_PATCH)
+    patch(src / "newlib" / "libc" / "include" / "sys" / "config.h", CONFIG_H_ANCHOR,
+          CONFIG_H_PATCH)
+
+    objdir = work / "build"
+    objdir.mkdir()
+    cflags = " ".join([*NEWLIB_CFLAGS, "-nostdinc", "-isystem", gcc_include_dir()])
+    env = dict(os.environ, CFLAGS_FOR_TARGET=cflags, CC_FOR_TARGET="gcc",
+               AR_FOR_TARGET="ar", AS_FOR_TARGET="as", LD_FOR_TARGET="ld",
+               NM_FOR_TARGET="nm", RANLIB_FOR_TARGET="ranlib",
+               OBJDUMP_FOR_TARGET="objdump", READELF_FOR_TARGET="readelf",
+               STRIP_FOR_TARGET="strip")
+    for var in ("CFLAGS", "CPPFLAGS", "LDFLAGS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+        env.pop(var, None)
+    log(f"configuring ({', '.join(a for a in CONFIGURE_ARGS if 'newlib' in a)})")
+    run([str(src / "configure"), f"--prefix={staging}", *CONFIGURE_ARGS], objdir, logfile, env)
+    jobs = str(os.cpu_count() or 2)
+    log(f"building with {jobs} jobs (log: {logfile})")
+    run(["make", f"-j{jobs}", "all-target-newlib"], objdir, logfile, env)
+    run(["make", "install-target-newlib"], objdir, logfile, env)
+    for lib in ("libc.a", "libm.a"):
+        if not (staging / TARGET / "lib" / lib).is_file():
+            raise BuildError(f"the install has no {TARGET}/lib/{lib}")
+    config_h = staging / TARGET / "include" / "sys" / "config.h"
+    if "__DYNAMIC_REENT__" not in config_h.read_text():
+        raise BuildError(f"{config_h} lacks the __DYNAMIC_REENT__ patch")
+
+
+class CacheLock:
+    """An exclusive advisory lock on a file in the cache, held while building."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd = -1
+
+    def __enter__(self):
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for another build (lock {self.path})")
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+
+
+def cache_root(arg: Path | None) -> Path:
+    root = arg or Path(os.environ.get("SUBSTRATE_CACHE") or Path.home() / ".cache" / "sel4-substrate")
+    return root.expanduser().resolve()
+
+
+def ensure(cache: Path | None = None, force: bool = False) -> Path:
+    """The newlib prefix, built first if the cache has none for this key."""
+    if not TARBALL.is_file():
+        raise BuildError(f"{TARBALL} is missing: install Debian's newlib-source (tools/deps.sh)")
+    base = cache_root(cache) / "newlib"
+    prefix = base / f"newlib-{VERSION}-x86_64-{cache_key()}"
+    if prefix.is_dir() and not force:
+        return prefix
+    base.mkdir(parents=True, exist_ok=True)
+    with CacheLock(base / ".build.lock"):
+        if prefix.is_dir() and not force:
+            return prefix
+        for stale in base.glob(".build-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        started = time.monotonic()
+        work = Path(tempfile.mkdtemp(prefix=".build-", dir=base))
+        staging = work / "prefix"
+        try:
+            build(work, staging)
+            if prefix.is_dir():  # --force
+                shutil.rmtree(prefix)
+            os.rename(staging, prefix)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        log(f"built {prefix.name} in {time.monotonic() - started:.1f} s")
+    return prefix
+
+
+def main(argv: list[str] | None = None) -> int:
+    global VERBOSE
+    parser = argparse.ArgumentParser(description="Build (or reuse) newlib for sel4-substrate "
+                                     "and print its install prefix.")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="cache root (default: $SUBSTRATE_CACHE or ~/.cache/sel4-substrate)")
+    parser.add_argument("--force", action="store_true", help="rebuild even if the prefix exists")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show build commands")
+    args = parser.parse_args(argv)
+    VERBOSE = args.verbose
+    try:
+        print(ensure(args.cache, args.force))
+        return 0
+    except (BuildError, OSError, subprocess.CalledProcessError) as exc:
+        print(f"build-newlib.py: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,672 @@
+/*
+ * newlib's system calls on sel4-substrate (libsubstrate_newlib.a).
+ *
+ * newlib (built by c-newlib/build-newlib.py with syscall_dir=syscalls) turns
+ * every POSIX call into the reentrant form (`write` -> `_write_r`), which
+ * calls the plain underscore function defined here and copies `errno` into
+ * the calling thread's reentrancy structure. So only the underscore forms are
+ * defined here; newlib's own `_*_r` wrappers (libc/reent) are used.
+ *
+ * What exists on a substrate image, and what each call does:
+ *
+ *   descriptors 0, 1, 2   the console: 0 reads (substrate_console_read),
+ *                         1 and 2 write (substrate_console_write); they are
+ *                         character devices (fstat: S_IFCHR) and terminals
+ *                         (isatty: 1), so stdout is line buffered as on a tty.
+ *                         close() marks them closed: later use gives EBADF.
+ *   other descriptors     EBADF: nothing can open one.
+ *   open, stat            ENOENT: there is no file system, so no path exists;
+ *                         open with O_CREAT gives ENOSYS (cannot create).
+ *   unlink, link, rmdir   ENOENT (no such file); mkdir: ENOSYS.
+ *   chdir, getcwd         the only directory is "/".
+ *   nanosleep, usleep,    wait on the monotonic clock.
+ *   sleep
+ *   fork, execve          ENOSYS: one program, no processes.
+ *   wait                  ECHILD: there are never child processes.
+ *   kill                  pid 1 is the program (getpid() == 1): signal 0
+ *                         succeeds, SIGABRT ends the image through
+ *                         substrate_abort ("abort", failure), a signal whose
+ *                         default action is to be ignored is ignored, any
+ *                         other signal ends the image with a failure status
+ *                         after printing its number; other pids: ESRCH.
+ *   sbrk                  substrate_sbrk over the region the runtime reserved;
+ *                         when it is exhausted, ENOMEM (so malloc returns NULL
+ *                         with errno == ENOMEM and the program continues).
+ *   gettimeofday, times   substrate_time_ns, the monotonic clock since boot:
+ *                         there is no real-time clock, so the epoch is the
+ *                         boot (gettimeofday right after boot is near 0 s).
+ *   _exit                 substrate_exit(status): 0 is success, anything else
+ *                         failure. exit() first runs atexit handlers and
+ *                         flushes stdio (newlib).
+ *
+ * A status from the ffi is a negated errno (`SUBSTRATE_E*`); kernel errors
+ * (SUBSTRATE_ESEL4_BASE - n) become EIO.
+ *
+ * Threads. newlib's locks (`__retarget_lock_*`, newlib built with
+ * --enable-newlib-retargetable-locking) are recursive-capable locks on the
+ * substrate's mutexes (substrate_mutex_*) when libsubstrate_ffi has them
+ * (sel4-cc defines SUBSTRATE_NEWLIB_LOCKS=1 when substrate.h declares
+ * substrate_mutex_lock). Without them the locks only count, which is exact
+ * for a single-threaded program and all a C program can be without the
+ * ffi's threads. `_REENT` is `__getreent()` (newlib's
+ * sys/config.h is patched to define __DYNAMIC_REENT__): the first thread that
+ * asks, the program's main thread, gets newlib's global structure
+ * (`_impure_ptr`); every other thread gets its own `struct _reent` in C
+ * thread-local storage (local-exec TLS; the substrate sets up the image's TLS
+ * block for every thread it creates), initialised on first use. So errno,
+ * strtok's state, rand's seed, ... are per thread; stdin/stdout/stderr are
+ * three global FILEs (--enable-newlib-global-stdio-streams) shared by all
+ * threads under their locks. Limit: a thread's structure is not reclaimed
+ * when the thread exits (`_reclaim_reent` is not called), so buffers newlib
+ * allocated lazily for that thread (e.g. for asctime) leak.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <reent.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/lock.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <substrate.h>
+
+/* The prototypes of the functions below (newlib declares most in
+   <reent.h>/<_syslist.h>, not all with these types). */
+int _close(int fd);
+int _execve(const char *path, char *const argv[], char *const envp[]);
+void _exit(int status);
+int _fcntl(int fd, int cmd, int arg);
+int _fork(void);
+int _fstat(int fd, struct stat *st);
+int _getpid(void);
+int _gettimeofday(struct timeval *tv, void *tz);
+int _isatty(int fd);
+int _kill(int pid, int sig);
+int _link(const char *old, const char *new_path);
+off_t _lseek(int fd, off_t offset, int whence);
+int _mkdir(const char *path, mode_t mode);
+int _open(const char *path, int flags, int mode);
+int _read(int fd, void *buf, size_t len);
+void *_sbrk(ptrdiff_t increment);
+int _stat(const char *path, struct stat *st);
+clock_t _times(struct tms *buf);
+int _unlink(const char *path);
+int _wait(int *status);
+int _write(int fd, const void *buf, size_t len);
+
+/* Gives the processor to another thread while waiting, once the ffi has
+   threads (SUBSTRATE_NEWLIB_LOCKS, see above); a busy wait otherwise. */
+#if SUBSTRATE_NEWLIB_LOCKS
+#define YIELD() substrate_thread_yield()
+#else
+#define YIELD() ((void)0)
+#endif
+
+/* The program's process id (there is exactly one). */
+#define SUBSTRATE_PID 1
+
+/* Bit n set: descriptor n (0..2) is open. */
+static _Atomic unsigned open_std = 0x7;
+
+static int std_open(int fd)
+{
+    return fd >= 0 && fd <= 2 && (atomic_load(&open_std) & (1u << fd)) != 0;
+}
+
+/* errno from a negative ffi status. */
+static int status_errno(intptr_t status)
+{
+    if (status <= SUBSTRATE_ESEL4_BASE || status >= 0)
+        return EIO;
+    return (int)-status;
+}
+
+static int fail(int err)
+{
+    errno = err;
+    return -1;
+}
+
+/* ---- descriptors ------------------------------------------------------ */
+
+int _write(int fd, const void *buf, size_t len)
+{
+    if (!std_open(fd) || fd == 0)
+        return fail(EBADF);
+    if (len == 0)
+        return 0;
+    if (buf == NULL)
+        return fail(EFAULT);
+    const uint8_t *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        intptr_t n = substrate_console_write(p + done, len - done);
+        if (n < 0) {
+            if (done > 0)
+                break;
+            return fail(status_errno(n));
+        }
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (int)done;
+}
+
+int _read(int fd, void *buf, size_t len)
+{
+    if (!std_open(fd) || fd != 0)
+        return fail(EBADF);
+    if (len == 0)
+        return 0;
+    if (buf == NULL)
+        return fail(EFAULT);
+    intptr_t n = substrate_console_read(buf, len);
+    if (n < 0)
+        return fail(status_errno(n));
+    return (int)n;
+}
+
+int _close(int fd)
+{
+    if (!std_open(fd))
+        return fail(EBADF);
+    atomic_fetch_and(&open_std, ~(1u << fd));
+    return 0;
+}
+
+int _fstat(int fd, struct stat *st)
+{
+    if (!std_open(fd))
+        return fail(EBADF);
+    if (st == NULL)
+        return fail(EFAULT);
+    memset(st, 0, sizeof *st);
+    st->st_mode = S_IFCHR | (fd == 0 ? S_IRUSR : S_IWUSR);
+    st->st_nlink = 1;
+    st->st_rdev = (dev_t)fd;
+    st->st_blksize = 1024;
+    return 0;
+}
+
+int _isatty(int fd)
+{
+    if (!std_open(fd)) {
+        errno = EBADF;
+        return 0;
+    }
+    return 1;
+}
+
+off_t _lseek(int fd, off_t offset, int whence)
+{
+    (void)offset;
+    (void)whence;
+    if (!std_open(fd))
+        return fail(EBADF);
+    return fail(ESPIPE);
+}
+
+int _fcntl(int fd, int cmd, int arg)
+{
+    (void)arg;
+    if (!std_open(fd))
+        return fail(EBADF);
+    switch (cmd) {
+    case F_GETFL:
+        return fd == 0 ? O_RDONLY : O_WRONLY;
+    case F_GETFD:
+    case F_SETFD:
+    case F_SETFL:
+        return 0;
+    default:
+        return fail(EINVAL);
+    }
+}
+
+/* newlib's own fcntl() (built without HAVE_FCNTL) answers ENOSYS without
+   asking: this one, linked first, uses _fcntl above. */
+int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    int arg = va_arg(ap, int);
+    va_end(ap);
+    return _fcntl(fd, cmd, arg);
+}
+
+/* ---- the file system that is not there ---------------------------------- */
+
+int _open(const char *path, int flags, int mode)
+{
+    (void)mode;
+    if (path == NULL)
+        return fail(EFAULT);
+    return fail((flags & O_CREAT) ? ENOSYS : ENOENT);
+}
+
+int _stat(const char *path, struct stat *st)
+{
+    (void)st;
+    return fail(path == NULL ? EFAULT : ENOENT);
+}
+
+int _link(const char *old, const char *new_path)
+{
+    (void)new_path;
+    return fail(old == NULL ? EFAULT : ENOENT);
+}
+
+int _unlink(const char *path)
+{
+    return fail(path == NULL ? EFAULT : ENOENT);
+}
+
+int _mkdir(const char *path, mode_t mode)
+{
+    (void)path;
+    (void)mode;
+    return fail(ENOSYS);
+}
+
+/* POSIX calls newlib has no wrapper for (its libc/syscalls covers the
+   others): the same answers as above. */
+int mkdir(const char *path, mode_t mode)
+{
+    return _mkdir(path, mode);
+}
+
+int rmdir(const char *path)
+{
+    return fail(path == NULL ? EFAULT : ENOENT);
+}
+
+/* The one directory there is: "/". */
+int chdir(const char *path)
+{
+    if (path == NULL)
+        return fail(EFAULT);
+    return strcmp(path, "/") == 0 ? 0 : fail(ENOENT);
+}
+
+char *getcwd(char *buf, size_t size)
+{
+    if (buf == NULL || size < 2) {
+        errno = buf == NULL ? EINVAL : ERANGE;
+        return NULL;
+    }
+    buf[0] = '/';
+    buf[1] = '\0';
+    return buf;
+}
+
+/* Sleeping waits on the monotonic clock (substrate_time_ns). */
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    if (req == NULL)
+        return fail(EFAULT);
+    if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L)
+        return fail(EINVAL);
+    uint64_t end = substrate_time_ns() + (uint64_t)req->tv_sec * 1000000000u
+                   + (uint64_t)req->tv_nsec;
+    while (substrate_time_ns() < end)
+        YIELD();
+    if (rem != NULL) {
+        rem->tv_sec = 0;
+        rem->tv_nsec = 0;
+    }
+    return 0;
+}
+
+int usleep(useconds_t usec)
+{
+    struct timespec ts = { (time_t)(usec / 1000000u), (long)(usec % 1000000u) * 1000L };
+    return nanosleep(&ts, NULL);
+}
+
+unsigned sleep(unsigned seconds)
+{
+    struct timespec ts = { (time_t)seconds, 0 };
+    nanosleep(&ts, NULL);
+    return 0;
+}
+
+/* ---- processes --------------------------------------------------------- */
+
+int _fork(void)
+{
+    return fail(ENOSYS);
+}
+
+int _execve(const char *path, char *const argv[], char *const envp[])
+{
+    (void)path;
+    (void)argv;
+    (void)envp;
+    return fail(ENOSYS);
+}
+
+int _wait(int *status)
+{
+    (void)status;
+    return fail(ECHILD);
+}
+
+int _getpid(void)
+{
+    return SUBSTRATE_PID;
+}
+
+static void write_str(const char *s)
+{
+    substrate_console_write((const uint8_t *)s, strlen(s));
+}
+
+int _kill(int pid, int sig)
+{
+    if (pid != SUBSTRATE_PID && pid != 0 && pid != -1)
+        return fail(ESRCH);
+    if (sig < 0 || sig >= NSIG)
+        return fail(EINVAL);
+    switch (sig) {
+    case 0:
+        return 0;
+    case SIGABRT:
+        substrate_abort();
+    case SIGCHLD:
+    case SIGURG:
+    case SIGWINCH:
+        /* The default action of these is to be ignored. */
+        return 0;
+    default: {
+        char msg[] = "substrate: killed by signal   \n";
+        /* At most two digits (NSIG is 65 at most in newlib). */
+        char *d = strchr(msg, '\n') - 2;
+        if (sig >= 10)
+            *d++ = (char)('0' + sig / 10);
+        *d++ = (char)('0' + sig % 10);
+        *d = '\n';
+        write_str(msg);
+        substrate_exit(128 + sig);
+    }
+    }
+}
+
+void _exit(int status)
+{
+    substrate_exit(status);
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+void *_sbrk(ptrdiff_t increment)
+{
+    void *old = substrate_sbrk(increment);
+    if (old == (void *)-1)
+        errno = ENOMEM;
+    return old;
+}
+
+/* ---- time --------------------------------------------------------------- */
+
+int _gettimeofday(struct timeval *tv, void *tz)
+{
+    uint64_t ns = substrate_time_ns();
+    if (tv != NULL) {
+        tv->tv_sec = (time_t)(ns / 1000000000u);
+        tv->tv_usec = (suseconds_t)(ns % 1000000000u / 1000u);
+    }
+    if (tz != NULL) {
+        /* struct timezone: UTC, no daylight saving time. */
+        memset(tz, 0, 2 * sizeof(int));
+    }
+    return 0;
+}
+
+clock_t _times(struct tms *buf)
+{
+    /* newlib's clock() is tms_utime + tms_stime in CLOCKS_PER_SEC units;
+       all time since boot is the program's user time. */
+    uint64_t ticks = substrate_time_ns() / (1000000000u / CLOCKS_PER_SEC);
+    if (buf != NULL) {
+        buf->tms_utime = (clock_t)ticks;
+        buf->tms_stime = 0;
+        buf->tms_cutime = 0;
+        buf->tms_cstime = 0;
+    }
+    return (clock_t)ticks;
+}
+
+/* ---- per-thread reentrancy ------------------------------------------------ */
+
+static _Atomic int main_reent_taken;
+static __thread struct _reent *thread_reent;
+static __thread struct _reent thread_reent_storage;
+
+struct _reent *__getreent(void)
+{
+    struct _reent *r = thread_reent;
+    if (r != NULL)
+        return r;
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&main_reent_taken, &expected, 1)) {
+        r = _impure_ptr;
+    } else {
+        r = &thread_reent_storage;
+        _REENT_INIT_PTR(r);
+    }
+    thread_reent = r;
+    return r;
+}
+
+/* ---- locks ---------------------------------------------------------------- */
+
+/* A thread's identity for lock ownership: the address of a thread-local
+   object differs in every thread. */
+static __thread char thread_id_marker;
+#define SELF ((void *)&thread_id_marker)
+
+#if SUBSTRATE_NEWLIB_LOCKS
+typedef substrate_mutex_t lock_mutex_t;
+#define MUTEX_INIT(m) substrate_mutex_init(m)
+#define MUTEX_DESTROY(m) ((void)substrate_mutex_destroy(m))
+#define MUTEX_LOCK(m) ((void)substrate_mutex_lock(m))
+#define MUTEX_TRYLOCK(m) (substrate_mutex_trylock(m) == SUBSTRATE_OK)
+#define MUTEX_UNLOCK(m) ((void)substrate_mutex_unlock(m))
+#else
+/* Single-threaded: nobody else can hold a lock. */
+typedef char lock_mutex_t;
+#define MUTEX_INIT(m) ((void)(m), SUBSTRATE_OK)
+#define MUTEX_DESTROY(m) ((void)(m))
+#define MUTEX_LOCK(m) ((void)(m))
+#define MUTEX_TRYLOCK(m) ((void)(m), 1)
+#define MUTEX_UNLOCK(m) ((void)(m))
+#endif
+
+enum { LOCK_UNINIT = 0, LOCK_INITIALISING = 1, LOCK_READY = 2 };
+
+struct __lock {
+    lock_mutex_t mutex;
+    _Atomic int state;
+    void *_Atomic owner;
+    unsigned depth;
+    int dynamic;
+};
+
+/* newlib's static locks: zero-initialised, set up on first use. */
+struct __lock __lock___sinit_recursive_mutex;
+struct __lock __lock___sfp_recursive_mutex;
+struct __lock __lock___atexit_recursive_mutex;
+struct __lock __lock___at_quick_exit_mutex;
+struct __lock __lock___malloc_recursive_mutex;
+struct __lock __lock___env_recursive_mutex;
+struct __lock __lock___tz_mutex;
+struct __lock __lock___dd_hash_mutex;
+struct __lock __lock___arc4random_mutex;
+
+/* Used when a dynamic lock cannot be allocated: coarse but correct. */
+static struct __lock fallback_lock;
+
+static struct __lock *ready(struct __lock *l)
+{
+    if (l == NULL)
+        l = &fallback_lock;
+    while (atomic_load_explicit(&l->state, memory_order_acquire) != LOCK_READY) {
+        int expected = LOCK_UNINIT;
+        if (atomic_compare_exchange_strong(&l->state, &expected, LOCK_INITIALISING)) {
+            if (MUTEX_INIT(&l->mutex) != SUBSTRATE_OK) {
+                static const char msg[] = "substrate: newlib lock: mutex initialisation failed\n";
+                substrate_console_write((const uint8_t *)msg, sizeof msg - 1);
+                substrate_abort();
+            }
+            atomic_store_explicit(&l->state, LOCK_READY, memory_order_release);
+        } else {
+            YIELD();
+        }
+    }
+    return l;
+}
+
+static void lock_new(_LOCK_T *lock)
+{
+    struct __lock *l = substrate_calloc(1, sizeof *l);
+    if (l != NULL) {
+        l->dynamic = 1;
+        ready(l);
+    }
+    *lock = l;
+}
+
+void __retarget_lock_init(_LOCK_T *lock)
+{
+    lock_new(lock);
+}
+
+void __retarget_lock_init_recursive(_LOCK_T *lock)
+{
+    lock_new(lock);
+}
+
+void __retarget_lock_close(_LOCK_T lock)
+{
+    if (lock != NULL && lock->dynamic) {
+        MUTEX_DESTROY(&lock->mutex);
+        substrate_free(lock);
+    }
+}
+
+void __retarget_lock_close_recursive(_LOCK_T lock)
+{
+    __retarget_lock_close(lock);
+}
+
+/* Every lock is recursive: a plain newlib lock is never taken twice by the
+   same thread, so counting is harmless for it. */
+void __retarget_lock_acquire_recursive(_LOCK_T lock)
+{
+    struct __lock *l = ready(lock);
+    if (atomic_load(&l->owner) == SELF) {
+        l->depth++;
+        return;
+    }
+    MUTEX_LOCK(&l->mutex);
+    atomic_store(&l->owner, SELF);
+    l->depth = 1;
+}
+
+int __retarget_lock_try_acquire_recursive(_LOCK_T lock)
+{
+    struct __lock *l = ready(lock);
+    if (atomic_load(&l->owner) == SELF) {
+        l->depth++;
+        return 1;
+    }
+    if (!MUTEX_TRYLOCK(&l->mutex))
+        return 0;
+    atomic_store(&l->owner, SELF);
+    l->depth = 1;
+    return 1;
+}
+
+void __retarget_lock_release_recursive(_LOCK_T lock)
+{
+    struct __lock *l = ready(lock);
+    if (atomic_load(&l->owner) != SELF)
+        return;
+    if (--l->depth == 0) {
+        atomic_store(&l->owner, NULL);
+        MUTEX_UNLOCK(&l->mutex);
+    }
+}
+
+void __retarget_lock_acquire(_LOCK_T lock)
+{
+    __retarget_lock_acquire_recursive(lock);
+}
+
+int __retarget_lock_try_acquire(_LOCK_T lock)
+{
+    return __retarget_lock_try_acquire_recursive(lock);
+}
+
+void __retarget_lock_release(_LOCK_T lock)
+{
+    __retarget_lock_release_recursive(lock);
+}
+
+/* ---- what newlib expects from a platform besides system calls ------------- */
+
+/* __libc_init_array/__libc_fini_array call these around the .init_array and
+   .fini_array entries; there are no .init/.fini sections (no crti/crtn). */
+void _init(void);
+void _fini(void);
+
+void _init(void)
+{
+}
+
+void _fini(void)
+{
+}
+
+/* For aligned_alloc (newlib implements it with posix_memalign). */
+int posix_memalign(void **out, size_t align, size_t size)
+{
+    if (align < sizeof(void *) || (align & (align - 1)) != 0)
+        return EINVAL;
+    void *p = memalign(align, size);
+    if (p == NULL)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+/* For arc4random: the substrate has no entropy source to offer. */
+int getentropy(void *buf, size_t len)
+{
+    (void)buf;
+    (void)len;
+    return fail(ENOSYS);
+}
+
+/* There are no asynchronous signals, so nothing is ever delivered while
+   "blocked": report an empty mask and accept any change. */
+int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+    (void)set;
+    if (how != SIG_BLOCK && how != SIG_UNBLOCK && how != SIG_SETMASK && set != NULL)
+        return fail(EINVAL);
+    if (old != NULL)
+        memset(old, 0, sizeof *old);
+    return 0;
+}

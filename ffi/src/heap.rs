@@ -1,0 +1,245 @@
+//! C's allocation functions over the image's Rust global allocator.
+//!
+//! Rust's allocator needs the layout of a block to free it; C's `free`
+//! passes only the pointer. Each block therefore carries a 16-byte header
+//! right before the pointer handed to C, holding the requested size, the
+//! alignment and a magic number. `free` reads it back; a pointer whose
+//! header lacks the magic number (not from this allocator, or freed twice:
+//! the allocator reuses the freed header's bytes for its own lists) is
+//! reported on the console and ignored rather than corrupting the heap.
+
+use crate::status::*;
+use alloc::alloc::{alloc, alloc_zeroed, dealloc, realloc, Layout};
+use alloc::vec::Vec;
+use core::ffi::c_void;
+use core::ptr::{self, null_mut};
+
+/// Bytes of the header before each block (also the minimum alignment).
+const HEADER: usize = 16;
+/// Marks a live header.
+const MAGIC: u32 = 0x5ab5_7a7e;
+/// The page size of `substrate_pages_alloc` (`seL4_PageBits`).
+pub const SUBSTRATE_PAGE_SIZE: usize = 4096;
+const _: () = assert!(SUBSTRATE_PAGE_SIZE == 1 << sel4::sys::seL4_PageBits);
+
+#[repr(C)]
+struct Header {
+    size: usize,
+    align: u32,
+    magic: u32,
+}
+
+/// The layout of the whole block (header space + `size`) for alignment
+/// `align` (a power of two, at least `HEADER`), and the offset of the user
+/// pointer in it.
+fn block_layout(size: usize, align: usize) -> Option<(Layout, usize)> {
+    let offset = align.max(HEADER);
+    let total = size.checked_add(offset)?;
+    Some((Layout::from_size_align(total, offset).ok()?, offset))
+}
+
+/// Allocates a block of `size` bytes aligned to `align` (power of two).
+fn allocate(size: usize, align: usize, zeroed: bool) -> *mut c_void {
+    let align = align.max(HEADER);
+    let Ok(align32) = u32::try_from(align) else {
+        return null_mut();
+    };
+    let Some((layout, offset)) = block_layout(size, align) else {
+        return null_mut();
+    };
+    // SAFETY: the layout's size is at least HEADER, so non-zero.
+    let base = unsafe {
+        if zeroed {
+            alloc_zeroed(layout)
+        } else {
+            alloc(layout)
+        }
+    };
+    if base.is_null() {
+        return null_mut();
+    }
+    // SAFETY: `offset` <= layout size, and the header's 16 bytes lie between
+    // `base` and the user pointer; both are suitably aligned.
+    unsafe {
+        let user = base.add(offset);
+        (user.sub(HEADER) as *mut Header).write(Header {
+            size,
+            align: align32,
+            magic: MAGIC,
+        });
+        user as *mut c_void
+    }
+}
+
+/// Reads and checks the header of a C block; `None` (after printing a
+/// report) for a pointer that is not a live block from this allocator.
+///
+/// # Safety
+/// `p` must be non-null and point at least 16 bytes into readable memory.
+unsafe fn header(p: *mut c_void, what: &str) -> Option<(usize, usize)> {
+    if !(p as usize).is_multiple_of(HEADER) {
+        sel4::debug_println!("{what}: invalid pointer {p:p} ignored");
+        return None;
+    }
+    // SAFETY: the caller guarantees the header bytes are readable.
+    let h = unsafe { ptr::read((p as *mut u8).sub(HEADER) as *const Header) };
+    if h.magic != MAGIC || !(h.align as usize).is_power_of_two() {
+        sel4::debug_println!("{what}: invalid pointer or double free {p:p} ignored");
+        return None;
+    }
+    Some((h.size, h.align as usize))
+}
+
+/// C `malloc`: `size` bytes aligned to 16, or NULL when the heap cannot
+/// satisfy the request. `malloc(0)` returns a unique pointer that can be
+/// freed. Allocates from the image's global allocator (`StaticHeap`).
+#[no_mangle]
+pub extern "C" fn substrate_malloc(size: usize) -> *mut c_void {
+    allocate(size, HEADER, false)
+}
+
+/// C `calloc`: `n * size` zeroed bytes, or NULL when the product overflows
+/// or the heap cannot satisfy the request.
+#[no_mangle]
+pub extern "C" fn substrate_calloc(n: usize, size: usize) -> *mut c_void {
+    match n.checked_mul(size) {
+        Some(total) => allocate(total, HEADER, true),
+        None => null_mut(),
+    }
+}
+
+/// C `aligned_alloc`: `size` bytes aligned to `align`, or NULL when `align`
+/// is not a power of two (C's invalid alignment; errno `EINVAL`) or memory
+/// runs out. Any `size` is accepted (C17 dropped the multiple-of-`align`
+/// rule); alignments below 16 give 16.
+#[no_mangle]
+pub extern "C" fn substrate_aligned_alloc(align: usize, size: usize) -> *mut c_void {
+    if !align.is_power_of_two() {
+        return null_mut();
+    }
+    allocate(size, align, false)
+}
+
+/// C `free`: releases a block from `substrate_malloc`, `_calloc`, `_realloc`
+/// or `_aligned_alloc`. `free(NULL)` does nothing. A pointer that is not a
+/// live block (misaligned, freed before) is reported on the console and
+/// ignored.
+///
+/// # Safety
+/// `p` must be NULL or a pointer returned by one of those functions.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_free(p: *mut c_void) {
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: the caller passes a block pointer, whose header is readable.
+    let Some((size, align)) = (unsafe { header(p, "substrate_free") }) else {
+        return;
+    };
+    let Some((layout, offset)) = block_layout(size, align) else {
+        return;
+    };
+    // SAFETY: the header describes the block as it was allocated; the magic
+    // is cleared so a second free is detected.
+    unsafe {
+        let h = (p as *mut u8).sub(HEADER) as *mut Header;
+        (*h).magic = 0;
+        dealloc((p as *mut u8).sub(offset), layout);
+    }
+}
+
+/// C `realloc`: resizes a block, keeping its contents up to the smaller
+/// size. `realloc(NULL, n)` is `malloc(n)`; `realloc(p, 0)` returns a
+/// minimal block (like `malloc(0)`) and releases `p`. On failure returns
+/// NULL and leaves `p` untouched.
+///
+/// # Safety
+/// `p` must be NULL or a live block from this allocator.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_realloc(p: *mut c_void, size: usize) -> *mut c_void {
+    if p.is_null() {
+        return substrate_malloc(size);
+    }
+    // SAFETY: the caller passes a block pointer.
+    let Some((old_size, align)) = (unsafe { header(p, "substrate_realloc") }) else {
+        return null_mut();
+    };
+    let (Some((old_layout, offset)), Some((new_layout, _))) =
+        (block_layout(old_size, align), block_layout(size, align))
+    else {
+        return null_mut();
+    };
+    // SAFETY: `old_layout` is the block's layout; the new size is non-zero
+    // and was checked to fit a Layout with the same alignment.
+    let base = unsafe { realloc((p as *mut u8).sub(offset), old_layout, new_layout.size()) };
+    if base.is_null() {
+        return null_mut();
+    }
+    // SAFETY: the block now spans the new layout; the header keeps its place.
+    unsafe {
+        let user = base.add(offset);
+        (*(user.sub(HEADER) as *mut Header)).size = size;
+        user as *mut c_void
+    }
+}
+
+/// Live page allocations: (address, pages). A `Vec` with `try_reserve`
+/// rather than a map so that running out of heap is an error, not an abort.
+static PAGES: spin::Mutex<Vec<(usize, usize)>> = spin::Mutex::new(Vec::new());
+
+/// Allocates `npages` zeroed pages of `SUBSTRATE_PAGE_SIZE` bytes, aligned to
+/// a page, from the heap. NULL when `npages` is 0 or too large, or memory
+/// runs out.
+#[no_mangle]
+pub extern "C" fn substrate_pages_alloc(npages: usize) -> *mut c_void {
+    if npages == 0 {
+        return null_mut();
+    }
+    let Some(size) = npages.checked_mul(SUBSTRATE_PAGE_SIZE) else {
+        return null_mut();
+    };
+    let Ok(layout) = Layout::from_size_align(size, SUBSTRATE_PAGE_SIZE) else {
+        return null_mut();
+    };
+    let mut pages = PAGES.lock();
+    if pages.try_reserve(1).is_err() {
+        return null_mut();
+    }
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { alloc_zeroed(layout) };
+    if !p.is_null() {
+        pages.push((p as usize, npages));
+    }
+    p as *mut c_void
+}
+
+/// Frees pages from [`substrate_pages_alloc`]. `SUBSTRATE_EINVAL` when `p`
+/// is NULL or not a live page allocation (never allocated, freed already)
+/// or `npages` differs from the allocation's count; nothing is freed then.
+///
+/// # Safety
+/// No pointer into the pages may be used after a successful call.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_pages_free(p: *mut c_void, npages: usize) -> i32 {
+    if p.is_null() {
+        return SUBSTRATE_EINVAL;
+    }
+    let mut pages = PAGES.lock();
+    let Some(i) = pages
+        .iter()
+        .position(|&(a, n)| a == p as usize && n == npages)
+    else {
+        return SUBSTRATE_EINVAL;
+    };
+    pages.swap_remove(i);
+    // The allocation succeeded with this layout, so it is valid.
+    let Some(Ok(layout)) = npages
+        .checked_mul(SUBSTRATE_PAGE_SIZE)
+        .map(|size| Layout::from_size_align(size, SUBSTRATE_PAGE_SIZE))
+    else {
+        return SUBSTRATE_EINVAL;
+    };
+    // SAFETY: `p` was allocated with `layout` and is freed once (removed above).
+    unsafe { dealloc(p as *mut u8, layout) };
+    SUBSTRATE_OK
+}

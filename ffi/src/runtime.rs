@@ -1,0 +1,306 @@
+//! The runtime of a C root task, and the state the C ABI shares.
+//!
+//! The library's `#[root_task]` main (sizes from the build environment:
+//! `SUBSTRATE_FFI_STACK_SIZE`, default 256 KiB; `SUBSTRATE_FFI_HEAP_SIZE`,
+//! default 2 MiB, for `substrate_malloc` and Rust allocations; both are part
+//! of the image, whose every page takes one of the root CNode's slots, so
+//! large memory belongs in the `sbrk` region instead):
+//!
+//! 1. takes over the BootInfo's free slots and untyped memory
+//!    ([`ObjectAllocator`], shared by every C ABI call that creates objects);
+//! 2. learns the kernel's capability type numbers
+//!    (`seL4_DebugCapIdentify`) from capabilities of known type, so that
+//!    the typed seL4 calls can reject capabilities of the wrong type;
+//! 3. starts a thread (`substrate-thread`, stack of `SUBSTRATE_FFI_STACK_SIZE`
+//!    with a guard page below it) that calls the C program's
+//!    `int main(int argc, char **argv)` with `argc = 1`,
+//!    `argv = {"app", NULL}`, and passes its result to C `exit` (newlib's
+//!    runs the `atexit` handlers, flushes stdio and calls `_exit`, which ends
+//!    in `substrate_exit`), or to
+//!    [`substrate_exit`](crate::exit::substrate_exit) when no `exit` is linked;
+//! 4. waits on that thread's fault endpoint: if the C program faults (a NULL
+//!    dereference, a stack overflow into the guard page, an invalid
+//!    instruction), it prints `fault: VM fault at address 0x0 (ip 0x...)`
+//!    (or the decoded fault) and ends the system with failure instead of
+//!    hanging.
+//!
+//! `main` and `exit` are **weak** references (stable Rust cannot declare
+//! them weak, so a few lines of `global_asm!` store their addresses, 0 when
+//! absent). A weak reference does not pull a member out of an archive: a
+//! link with newlib's `libc.a` must name `exit` as undefined
+//! (`-Wl,-u,exit`) for it to be used, and a C `main` inside an archive must
+//! be linked whole (`+whole-archive`). Without a `main` the image reports
+//! `substrate-ffi: no C main linked` and fails.
+
+use core::ffi::{c_char, c_int};
+use sel4::{cap, init_thread, CPtr, Cap, FrameSize, ObjectType};
+use sel4_object_allocator::ObjectAllocator;
+use substrate_rt::ExitStatus;
+
+/// Parses a size in bytes from a build-time environment variable (decimal,
+/// optionally with a `K` or `M` suffix), or gives `default`. An unparsable
+/// value stops the build (a panic during constant evaluation).
+pub const fn config(value: Option<&str>, default: usize) -> usize {
+    let Some(s) = value else { return default };
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut n: usize = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        n = n * 10 + (b[i] - b'0') as usize;
+        i += 1;
+    }
+    assert!(i > 0, "size variable must start with digits");
+    if i < b.len() {
+        assert!(i + 1 == b.len(), "unknown size suffix");
+        n *= match b[i] {
+            b'K' | b'k' => 1 << 10,
+            b'M' | b'm' => 1 << 20,
+            _ => panic!("unknown size suffix (K or M)"),
+        };
+    }
+    n
+}
+
+/// Stack of the C program's main thread, in bytes.
+pub const SUBSTRATE_STACK_SIZE: usize = config(option_env!("SUBSTRATE_FFI_STACK_SIZE"), 256 << 10);
+/// The heap behind `substrate_malloc` (and the runtime's own allocations).
+pub const SUBSTRATE_HEAP_SIZE: usize = config(option_env!("SUBSTRATE_FFI_HEAP_SIZE"), 2 << 20);
+
+/// Objects and slots for the C ABI; `None` until start-up has run.
+static OBJECTS: spin::Mutex<Option<ObjectAllocator>> = spin::Mutex::new(None);
+
+/// Runs `f` with the object allocator, or gives `SUBSTRATE_ENOSYS` before
+/// the runtime has started.
+pub fn with_objects<R>(f: impl FnOnce(&mut ObjectAllocator) -> Result<R, i32>) -> Result<R, i32> {
+    match OBJECTS.lock().as_mut() {
+        Some(objects) => f(objects),
+        None => Err(crate::SUBSTRATE_ENOSYS),
+    }
+}
+
+/// The kinds of capability the C ABI checks arguments against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `seL4_Untyped`.
+    Untyped,
+    /// `seL4_Endpoint`.
+    Endpoint,
+    /// `seL4_Notification`.
+    Notification,
+    /// `seL4_CNode`.
+    CNode,
+    /// `seL4_TCB`.
+    Tcb,
+    /// A frame of any size (`seL4_X86_Page`).
+    Frame,
+}
+
+/// The kernel's type number of each [`Kind`], learned at start-up from a
+/// capability of that kind (the numbers differ between kernel versions).
+#[derive(Debug, Clone, Copy)]
+struct Tags {
+    untyped: u32,
+    endpoint: u32,
+    notification: u32,
+    cnode: u32,
+    tcb: u32,
+    frame: u32,
+}
+
+static TAGS: spin::Once<Tags> = spin::Once::new();
+
+#[cfg(sel4_syscall = "DebugCapIdentify")]
+fn identify(cptr: CPtr) -> u32 {
+    Cap::<sel4::cap_type::Unspecified>::from_cptr(cptr).debug_identify()
+}
+
+/// Checks that `cptr` names a capability of `kind`: `SUBSTRATE_EBADCAP` for
+/// an empty slot or another type. Uses `seL4_DebugCapIdentify`; on kernels
+/// without it every capability passes and the kernel's own checks apply.
+pub fn check_cap(cptr: u64, kind: Kind) -> Result<CPtr, i32> {
+    let cptr = cptr as CPtr;
+    #[cfg(sel4_syscall = "DebugCapIdentify")]
+    if let Some(tags) = TAGS.get() {
+        let want = match kind {
+            Kind::Untyped => tags.untyped,
+            Kind::Endpoint => tags.endpoint,
+            Kind::Notification => tags.notification,
+            Kind::CNode => tags.cnode,
+            Kind::Tcb => tags.tcb,
+            Kind::Frame => tags.frame,
+        };
+        let got = identify(cptr);
+        if got == 0 || got != want {
+            return Err(crate::SUBSTRATE_EBADCAP);
+        }
+    }
+    #[cfg(not(sel4_syscall = "DebugCapIdentify"))]
+    let _ = (kind, &TAGS);
+    Ok(cptr)
+}
+
+/// Whether capability types are checked (`seL4_DebugCapIdentify` exists
+/// and start-up learned the type numbers).
+pub fn checks_cap_types() -> bool {
+    cfg!(sel4_syscall = "DebugCapIdentify") && TAGS.get().is_some()
+}
+
+/// Learns the type numbers from the initial thread's capabilities and from
+/// an endpoint, a notification and a frame created for the purpose.
+#[cfg(sel4_syscall = "DebugCapIdentify")]
+fn learn_tags(bootinfo: &sel4::BootInfo, objects: &mut ObjectAllocator) -> Result<(), i32> {
+    let ep: cap::Endpoint = objects
+        .allocate(ObjectType::Endpoint, 0)
+        .map_err(crate::status::from_alloc)?;
+    let ntfn: cap::Notification = objects
+        .allocate(ObjectType::Notification, 0)
+        .map_err(crate::status::from_alloc)?;
+    let frame: cap::Frame = objects
+        .allocate(ObjectType::Frame(FrameSize::Small), 0)
+        .map_err(crate::status::from_alloc)?;
+    let tags = Tags {
+        untyped: identify(bootinfo.untyped().start as CPtr),
+        endpoint: identify(ep.cptr()),
+        notification: identify(ntfn.cptr()),
+        cnode: identify(init_thread::CNODE.cptr()),
+        tcb: identify(init_thread::TCB.cptr()),
+        frame: identify(frame.cptr()),
+    };
+    for slot in [ep.cptr(), ntfn.cptr(), frame.cptr()] {
+        let _ = objects.delete(slot);
+    }
+    TAGS.call_once(|| tags);
+    Ok(())
+}
+
+/// The I/O-port capability for COM1 (`0x3f8..=0x3ff`), issued on first use;
+/// `None` if it cannot be issued.
+pub fn serial_port() -> Option<cap::IoPort> {
+    static PORT: spin::Once<Option<cap::IoPort>> = spin::Once::new();
+    *PORT.call_once(|| issue_ports(0x3f8, 0x3ff))
+}
+
+/// I/O-port capabilities for the PIT (`0x40..=0x43`) and the port-0x61
+/// gate register, issued on first use.
+pub fn pit_ports() -> Option<(cap::IoPort, cap::IoPort)> {
+    static PORTS: spin::Once<Option<(cap::IoPort, cap::IoPort)>> = spin::Once::new();
+    *PORTS.call_once(|| Some((issue_ports(0x40, 0x43)?, issue_ports(0x61, 0x61)?)))
+}
+
+fn issue_ports(first: u16, last: u16) -> Option<cap::IoPort> {
+    with_objects(|objects| {
+        let slot = objects.alloc_slot().map_err(crate::status::from_alloc)?;
+        match sel4::issue_io_ports(first, last, &objects.slot(slot)) {
+            Ok(cap) => Ok(cap),
+            Err(e) => {
+                objects.free_slot(slot);
+                Err(crate::status::from_sel4(e))
+            }
+        }
+    })
+    .ok()
+}
+
+/// `argv` for the C program: `{"app", NULL}`.
+struct Argv([*const c_char; 2]);
+// SAFETY: the pointers refer to a string literal and are never written.
+unsafe impl Sync for Argv {}
+static ARGV: Argv = Argv([c"app".as_ptr(), core::ptr::null()]);
+
+// The addresses of the C program's `main` and of C `exit`, 0 when not
+// linked: weak references (see the module documentation).
+core::arch::global_asm!(
+    ".weak main",
+    ".weak exit",
+    ".section .rodata.substrate_ffi_c_entry,\"a\",@progbits",
+    ".balign 8",
+    ".globl __substrate_ffi_c_main",
+    "__substrate_ffi_c_main: .quad main",
+    ".globl __substrate_ffi_c_exit",
+    "__substrate_ffi_c_exit: .quad exit",
+    ".text",
+);
+
+extern "C" {
+    static __substrate_ffi_c_main: usize;
+    static __substrate_ffi_c_exit: usize;
+}
+
+type CMain = unsafe extern "C" fn(c_int, *const *const c_char) -> c_int;
+type CExit = unsafe extern "C" fn(c_int) -> !;
+
+/// Calls the C program's `main` and then C `exit` with its result (or
+/// `substrate_exit` when no C `exit` is linked). Never returns.
+pub fn run_c_main() -> ! {
+    // SAFETY: plain reads of the two words written by the assembler above.
+    let (main, exit) = unsafe { (__substrate_ffi_c_main, __substrate_ffi_c_exit) };
+    if main == 0 {
+        sel4::debug_println!("substrate-ffi: no C main linked");
+        crate::exit::substrate_exit(1);
+    }
+    // SAFETY: a non-zero address is the C program's `main`, which has this
+    // signature; argv lives for the whole program.
+    let status = unsafe {
+        let main: CMain = core::mem::transmute::<usize, CMain>(main);
+        main(1, ARGV.0.as_ptr())
+    };
+    if exit != 0 {
+        // SAFETY: a non-zero address is C `exit`, which never returns.
+        unsafe {
+            let exit: CExit = core::mem::transmute::<usize, CExit>(exit);
+            exit(status)
+        }
+    }
+    crate::exit::substrate_exit(status)
+}
+
+/// Sets up the shared state from BootInfo (object allocator, capability
+/// type numbers).
+fn init(bootinfo: &sel4::BootInfo) -> Result<(), i32> {
+    let mut objects = ObjectAllocator::new(bootinfo);
+    #[cfg(sel4_syscall = "DebugCapIdentify")]
+    learn_tags(bootinfo, &mut objects)?;
+    *OBJECTS.lock() = Some(objects);
+    Ok(())
+}
+
+/// Runs the C program's `main` on a thread of its own and reports a fault
+/// that stops it.
+fn run_c_main_thread() -> ExitStatus {
+    let spawned = with_objects(|objects| {
+        substrate_thread::Builder::new()
+            .stack_size(SUBSTRATE_STACK_SIZE)
+            .name("main")
+            .spawn(objects, || -> () { run_c_main() })
+            .map_err(|e| {
+                sel4::debug_println!("substrate-ffi: cannot start the C main thread: {e}");
+                crate::SUBSTRATE_ENOMEM
+            })
+    });
+    let Ok(handle) = spawned else {
+        return ExitStatus::Failure;
+    };
+    // The C program ends the system itself through exit; join returns only
+    // if its thread faulted.
+    match handle.join() {
+        Err(substrate_thread::JoinError::Faulted(fault)) => crate::thread::report_fault(&fault),
+        Err(e) => sel4::debug_println!("substrate-ffi: C main thread: {e}"),
+        Ok(()) => sel4::debug_println!("substrate-ffi: C main returned without exiting"),
+    }
+    ExitStatus::Failure
+}
+
+/// The initial thread's stack: it only starts the C main thread and waits.
+const INITIAL_STACK_SIZE: usize = 64 << 10;
+
+// Not in host test builds (clippy --all-targets), which link std's panic
+// handler and allocator instead of the root task's.
+#[cfg(not(test))]
+#[substrate_root_task::root_task(stack_size = INITIAL_STACK_SIZE, heap_size = SUBSTRATE_HEAP_SIZE)]
+fn main(bootinfo: &sel4::BootInfo) -> ExitStatus {
+    if let Err(status) = init(bootinfo) {
+        sel4::debug_println!("substrate-ffi: start-up failed (status {status})");
+        return ExitStatus::Failure;
+    }
+    run_c_main_thread()
+}

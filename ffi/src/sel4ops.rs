@@ -1,0 +1,571 @@
+//! Typed seL4 operations for C.
+//!
+//! Capability arguments are `uint64_t` capability pointers into the root
+//! task's CSpace (the initial thread's CNode, full-word depth); slot
+//! arguments are indices in that CNode. Before invoking anything, each
+//! function checks that its capabilities have the expected type with
+//! `seL4_DebugCapIdentify` (debug kernels; see [`runtime::check_cap`]) and
+//! returns `SUBSTRATE_EBADCAP` for an empty slot or a capability of another
+//! type. That check matters most for IPC: `seL4_Send` on a non-endpoint does
+//! not return an error, it faults the calling thread.
+//!
+//! Object types are this ABI's own numbers (`SUBSTRATE_OBJ_*`), translated
+//! to the kernel's (which differ between kernel versions), and rights are
+//! `SUBSTRATE_RIGHT_*` bits.
+
+use crate::runtime::{self, check_cap, with_objects, Kind};
+use crate::status::*;
+use core::ptr;
+use sel4::{cap, init_thread, sys, CapRights, FrameSize, IpcBuffer, MessageInfo, ObjectType};
+
+/// Most message registers in one message (`seL4_MsgMaxLength`).
+pub const SUBSTRATE_MSG_MAX_LENGTH: usize = 120;
+const _: () = assert!(SUBSTRATE_MSG_MAX_LENGTH == sys::seL4_MsgMaxLength as usize);
+/// Most capabilities in one message (`seL4_MsgMaxExtraCaps`, from `seL4_MsgExtraCapBits`).
+pub const SUBSTRATE_MSG_MAX_CAPS: usize = 3;
+const _: () = assert!(SUBSTRATE_MSG_MAX_CAPS == (1 << sys::seL4_MsgExtraCapBits) - 1);
+/// Largest message label (`seL4_MessageInfo.label` has 52 bits on 64-bit kernels).
+pub const SUBSTRATE_MSG_MAX_LABEL: u64 = 0x000F_FFFF_FFFF_FFFF;
+
+/// Object type: untyped memory of `1 << size_bits` bytes (`seL4_UntypedObject`).
+pub const SUBSTRATE_OBJ_UNTYPED: u32 = 0;
+/// Object type: a TCB (`seL4_TCBObject`).
+pub const SUBSTRATE_OBJ_TCB: u32 = 1;
+/// Object type: an endpoint (`seL4_EndpointObject`).
+pub const SUBSTRATE_OBJ_ENDPOINT: u32 = 2;
+/// Object type: a notification (`seL4_NotificationObject`).
+pub const SUBSTRATE_OBJ_NOTIFICATION: u32 = 3;
+/// Object type: a CNode of `1 << size_bits` slots (`seL4_CapTableObject`).
+pub const SUBSTRATE_OBJ_CNODE: u32 = 4;
+/// Object type: a 4 KiB frame (`seL4_X86_4K`).
+pub const SUBSTRATE_OBJ_FRAME: u32 = 5;
+/// Object type: a 2 MiB frame (`seL4_X86_LargePageObject`).
+pub const SUBSTRATE_OBJ_LARGE_FRAME: u32 = 6;
+
+/// Right: read (receive on an endpoint).
+pub const SUBSTRATE_RIGHT_READ: u32 = 1;
+/// Right: write (send on an endpoint).
+pub const SUBSTRATE_RIGHT_WRITE: u32 = 2;
+/// Right: grant (send capabilities over an endpoint).
+pub const SUBSTRATE_RIGHT_GRANT: u32 = 4;
+/// Right: grant reply (kernels that have it).
+pub const SUBSTRATE_RIGHT_GRANT_REPLY: u32 = 8;
+/// All rights.
+pub const SUBSTRATE_RIGHTS_ALL: u32 = 15;
+
+/// A received message's description, filled by `substrate_ep_recv` and
+/// `substrate_ep_call`.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct substrate_msginfo_t {
+    /// The message label.
+    pub label: u64,
+    /// The sender's badge (0 for `substrate_ep_call`'s reply).
+    pub badge: u64,
+    /// Message registers sent; more than were copied if the buffer was short.
+    pub length: u64,
+    /// Capabilities transferred with the message.
+    pub extra_caps: u64,
+    /// Bit mask of transferred capabilities that were unwrapped to badges.
+    pub caps_unwrapped: u64,
+}
+
+fn to_object_type(kind: u32) -> Result<ObjectType, i32> {
+    Ok(match kind {
+        SUBSTRATE_OBJ_UNTYPED => ObjectType::Untyped,
+        SUBSTRATE_OBJ_TCB => ObjectType::Tcb,
+        SUBSTRATE_OBJ_ENDPOINT => ObjectType::Endpoint,
+        SUBSTRATE_OBJ_NOTIFICATION => ObjectType::Notification,
+        SUBSTRATE_OBJ_CNODE => ObjectType::CNode,
+        SUBSTRATE_OBJ_FRAME => ObjectType::Frame(FrameSize::Small),
+        SUBSTRATE_OBJ_LARGE_FRAME => ObjectType::Frame(FrameSize::Large),
+        _ => return Err(SUBSTRATE_EINVAL),
+    })
+}
+
+fn rights(bits: u32) -> Result<CapRights, i32> {
+    if bits & !SUBSTRATE_RIGHTS_ALL != 0 {
+        return Err(SUBSTRATE_EINVAL);
+    }
+    Ok(CapRights {
+        read: bits & SUBSTRATE_RIGHT_READ != 0,
+        write: bits & SUBSTRATE_RIGHT_WRITE != 0,
+        grant: bits & SUBSTRATE_RIGHT_GRANT != 0,
+        grant_reply: bits & SUBSTRATE_RIGHT_GRANT_REPLY != 0,
+    })
+}
+
+fn code(r: Result<(), i32>) -> i32 {
+    match r {
+        Ok(()) => SUBSTRATE_OK,
+        Err(e) => e,
+    }
+}
+
+/// A slot index as an absolute path in the root CNode; `EINVAL` if it is
+/// outside the CNode (a kernel lookup would fail anyway).
+fn slot_path(slot: u64) -> Result<sel4::AbsoluteCPtr, i32> {
+    let slot = usize::try_from(slot).map_err(|_| SUBSTRATE_EINVAL)?;
+    Ok(init_thread::slot(slot))
+}
+
+/// Checks a message (label, registers, capabilities) and writes it into
+/// the IPC buffer.
+///
+/// # Safety
+/// `msg` and `caps` must be readable for `len` and `ncaps` words when not null.
+unsafe fn load_message(
+    label: u64,
+    msg: *const u64,
+    len: usize,
+    caps: *const u64,
+    ncaps: usize,
+) -> Result<MessageInfo, i32> {
+    if len > SUBSTRATE_MSG_MAX_LENGTH || ncaps > SUBSTRATE_MSG_MAX_CAPS {
+        return Err(SUBSTRATE_EINVAL);
+    }
+    if label > SUBSTRATE_MSG_MAX_LABEL || (msg.is_null() && len > 0) {
+        return Err(SUBSTRATE_EINVAL);
+    }
+    if caps.is_null() && ncaps > 0 {
+        return Err(SUBSTRATE_EINVAL);
+    }
+    // SAFETY: non-null (checked) and readable for `ncaps` words (caller).
+    let caps = if ncaps > 0 {
+        unsafe { core::slice::from_raw_parts(caps, ncaps) }
+    } else {
+        &[]
+    };
+    for &c in caps {
+        if runtime::checks_cap_types() {
+            #[cfg(sel4_syscall = "DebugCapIdentify")]
+            if cap::Unspecified::from_cptr(c as sys::seL4_CPtr).debug_identify() == 0 {
+                return Err(SUBSTRATE_EBADCAP);
+            }
+        }
+    }
+    // SAFETY: the runtime set this thread's IPC buffer; no other reference
+    // to it is live in this function.
+    let mut ipc = unsafe { IpcBuffer::current() };
+    if len > 0 {
+        // SAFETY: non-null (checked) and readable for `len` words (caller).
+        let words = unsafe { core::slice::from_raw_parts(msg, len) };
+        for (mr, &w) in ipc.msg_regs().iter_mut().zip(words) {
+            *mr = w as sys::seL4_Word;
+        }
+    }
+    for (slot, &c) in ipc.caps_or_badges().iter_mut().zip(caps) {
+        *slot = c as sys::seL4_Word;
+    }
+    Ok(MessageInfo::new(label as sys::seL4_Word, ncaps, len))
+}
+
+/// Copies a received message out of the IPC buffer.
+///
+/// # Safety
+/// `out` must be writable for `max` words when not null; `info` valid.
+unsafe fn store_message(
+    info: MessageInfo,
+    badge: u64,
+    out: *mut u64,
+    max: usize,
+    desc: *mut substrate_msginfo_t,
+) {
+    // SAFETY: as in load_message.
+    let mut ipc = unsafe { IpcBuffer::current() };
+    let n = info.length().min(max);
+    if n > 0 {
+        // SAFETY: non-null (checked by the callers) and writable for `max >= n` words.
+        let dst = unsafe { core::slice::from_raw_parts_mut(out, n) };
+        for (d, &mr) in dst.iter_mut().zip(ipc.msg_regs().iter()) {
+            *d = mr as u64;
+        }
+    }
+    // SAFETY: `desc` is valid (checked by the callers).
+    unsafe {
+        desc.write(substrate_msginfo_t {
+            label: info.label() as u64,
+            badge,
+            length: info.length() as u64,
+            extra_caps: info.extra_caps() as u64,
+            caps_unwrapped: info.caps_unwrapped() as u64,
+        })
+    };
+}
+
+/// Sends a message on endpoint `ep` and blocks until it is received
+/// (`seL4_Send`): `label`, `len` message registers from `msg`, and `ncaps`
+/// capabilities from `caps` (the endpoint needs the grant right for those).
+/// `SUBSTRATE_EINVAL` for `len > SUBSTRATE_MSG_MAX_LENGTH`, `ncaps >
+/// SUBSTRATE_MSG_MAX_CAPS`, a label over 52 bits, or a null array with a
+/// non-zero count; `SUBSTRATE_EBADCAP` if `ep` is not an endpoint or a
+/// capability to send is an empty slot.
+///
+/// # Safety
+/// `msg` and `caps` must be readable for `len` and `ncaps` words.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_ep_send(
+    ep: u64,
+    label: u64,
+    msg: *const u64,
+    len: usize,
+    caps: *const u64,
+    ncaps: usize,
+) -> i32 {
+    code((|| {
+        let ep = check_cap(ep, Kind::Endpoint)?;
+        // SAFETY: the caller's guarantee, passed on.
+        let info = unsafe { load_message(label, msg, len, caps, ncaps)? };
+        cap::Endpoint::from_cptr(ep).send(info);
+        Ok(())
+    })())
+}
+
+/// Waits for a message on endpoint `ep` (`seL4_Recv`); copies up to
+/// `max_len` message registers into `msg` and describes the message in
+/// `*info` (label, badge, real length, capabilities). A longer message is
+/// truncated to `max_len` registers; `info->length` tells. Received
+/// capabilities go to the slot set by `substrate_ipc_set_receive_slot`.
+/// `SUBSTRATE_EINVAL` for a null `info` or a null `msg` with `max_len > 0`;
+/// `SUBSTRATE_EBADCAP` if `ep` is not an endpoint; `SUBSTRATE_ENOSYS` on MCS
+/// kernels (which need a reply object).
+///
+/// # Safety
+/// `msg` must be writable for `max_len` words; `info` writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_ep_recv(
+    ep: u64,
+    msg: *mut u64,
+    max_len: usize,
+    info: *mut substrate_msginfo_t,
+) -> i32 {
+    if info.is_null() || (msg.is_null() && max_len > 0) {
+        return SUBSTRATE_EINVAL;
+    }
+    code((|| {
+        let ep = check_cap(ep, Kind::Endpoint)?;
+        #[cfg(not(sel4_mcs))]
+        {
+            let (mi, badge) = cap::Endpoint::from_cptr(ep).recv();
+            // SAFETY: pointers checked above; the caller guarantees sizes.
+            unsafe { store_message(mi, badge as u64, msg, max_len, info) };
+            Ok(())
+        }
+        #[cfg(sel4_mcs)]
+        {
+            let _ = ep;
+            Err(SUBSTRATE_ENOSYS)
+        }
+    })())
+}
+
+/// Sends a message on endpoint `ep` and waits for the reply (`seL4_Call`):
+/// the message as for `substrate_ep_send`, the reply as for
+/// `substrate_ep_recv` (into `reply`/`reply_max`, described in `*info`,
+/// whose badge is 0). Same errors as those two.
+///
+/// # Safety
+/// As for `substrate_ep_send` and `substrate_ep_recv`.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_ep_call(
+    ep: u64,
+    label: u64,
+    msg: *const u64,
+    len: usize,
+    caps: *const u64,
+    ncaps: usize,
+    reply: *mut u64,
+    reply_max: usize,
+    info: *mut substrate_msginfo_t,
+) -> i32 {
+    if info.is_null() || (reply.is_null() && reply_max > 0) {
+        return SUBSTRATE_EINVAL;
+    }
+    code((|| {
+        let ep = check_cap(ep, Kind::Endpoint)?;
+        // SAFETY: the caller's guarantee, passed on.
+        let mi = unsafe { load_message(label, msg, len, caps, ncaps)? };
+        let answer = cap::Endpoint::from_cptr(ep).call(mi);
+        // SAFETY: pointers checked above; the caller guarantees sizes.
+        unsafe { store_message(answer, 0, reply, reply_max, info) };
+        Ok(())
+    })())
+}
+
+/// Replies to the thread whose `seL4_Call` this thread received last
+/// (`seL4_Reply`), with `label` and `len` registers from `msg`. Nothing
+/// happens if there is no caller to reply to (the kernel drops the reply).
+/// `SUBSTRATE_EINVAL` as for `substrate_ep_send`; `SUBSTRATE_ENOSYS` on MCS
+/// kernels.
+///
+/// # Safety
+/// `msg` must be readable for `len` words.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_ep_reply(label: u64, msg: *const u64, len: usize) -> i32 {
+    code((|| {
+        // SAFETY: the caller's guarantee, passed on.
+        let info = unsafe { load_message(label, msg, len, ptr::null(), 0)? };
+        #[cfg(not(sel4_mcs))]
+        {
+            sel4::reply(info);
+            Ok(())
+        }
+        #[cfg(sel4_mcs)]
+        {
+            let _ = info;
+            Err(SUBSTRATE_ENOSYS)
+        }
+    })())
+}
+
+/// Sets where capabilities received by this thread's next `substrate_ep_recv`
+/// or `substrate_ep_call` go: the empty slot `slot` of the root CNode
+/// (`seL4_SetCapReceivePath`); 0 receives none.
+#[no_mangle]
+pub extern "C" fn substrate_ipc_set_receive_slot(slot: u64) -> i32 {
+    // SAFETY: the runtime set this thread's IPC buffer.
+    let mut ipc = unsafe { IpcBuffer::current() };
+    ipc.set_receive_path(init_thread::CNODE, slot as sys::seL4_Word, sel4::WORD_BITS);
+    SUBSTRATE_OK
+}
+
+/// Signals notification `ntfn` (`seL4_Signal`). `SUBSTRATE_EBADCAP` if it
+/// is not a notification.
+#[no_mangle]
+pub extern "C" fn substrate_ntfn_signal(ntfn: u64) -> i32 {
+    code(check_cap(ntfn, Kind::Notification).map(|n| cap::Notification::from_cptr(n).signal()))
+}
+
+/// Waits on notification `ntfn` (`seL4_Wait`) and stores the received badge
+/// bits in `*badge` (if `badge` is not null). `SUBSTRATE_EBADCAP` if `ntfn`
+/// is not a notification.
+///
+/// # Safety
+/// `badge` must be null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_ntfn_wait(ntfn: u64, badge: *mut u64) -> i32 {
+    code(check_cap(ntfn, Kind::Notification).map(|n| {
+        let b = cap::Notification::from_cptr(n).wait();
+        if !badge.is_null() {
+            // SAFETY: the caller guarantees a non-null `badge` is writable.
+            unsafe { badge.write(b as u64) };
+        }
+    }))
+}
+
+/// Takes pending signals of `ntfn` without blocking (`seL4_Poll`) and
+/// stores their badge bits in `*badge`: 0 when nothing was pending (or only
+/// signals through unbadged capabilities, which carry no bits; give
+/// signallers badged capabilities with `substrate_cnode_mint` to tell).
+/// `SUBSTRATE_EINVAL` for a null `badge`, `SUBSTRATE_EBADCAP` if `ntfn` is
+/// not a notification.
+///
+/// # Safety
+/// `badge` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_ntfn_poll(ntfn: u64, badge: *mut u64) -> i32 {
+    if badge.is_null() {
+        return SUBSTRATE_EINVAL;
+    }
+    code(check_cap(ntfn, Kind::Notification).map(|n| {
+        let b = cap::Notification::from_cptr(n).poll();
+        // SAFETY: checked non-null; the caller guarantees it is writable.
+        unsafe { badge.write(b as u64) };
+    }))
+}
+
+/// Creates `count` objects of type `object_type` (a `SUBSTRATE_OBJ_*`; `size_bits`
+/// for untyped and CNodes) from untyped `untyped` into the empty root-CNode
+/// slots `dest_slot .. dest_slot + count` (`seL4_Untyped_Retype`).
+/// `SUBSTRATE_EINVAL` for an unknown type, `count` 0 or a slot range that
+/// overflows; `SUBSTRATE_EBADCAP` if `untyped` is not untyped memory;
+/// `SUBSTRATE_ENOMEM` when the untyped is full; other kernel errors as
+/// `SUBSTRATE_ESEL4_BASE - error` (e.g. occupied slots: `seL4_DeleteFirst`).
+#[no_mangle]
+pub extern "C" fn substrate_untyped_retype(
+    untyped: u64,
+    object_type: u32,
+    size_bits: u32,
+    dest_slot: u64,
+    count: u64,
+) -> i32 {
+    code((|| {
+        let object = to_object_type(object_type)?;
+        if count == 0 || size_bits >= 64 || dest_slot.checked_add(count).is_none() {
+            return Err(SUBSTRATE_EINVAL);
+        }
+        let untyped = check_cap(untyped, Kind::Untyped)?;
+        let dir = sel4::AbsoluteCPtr {
+            depth: 0,
+            ..init_thread::slot(0)
+        };
+        let slot = usize::try_from(dest_slot).map_err(|_| SUBSTRATE_EINVAL)?;
+        let count = usize::try_from(count).map_err(|_| SUBSTRATE_EINVAL)?;
+        cap::Untyped::from_cptr(untyped)
+            .retype(object, size_bits as usize, &dir, slot, count)
+            .map_err(from_sel4)
+    })())
+}
+
+/// Copies the capability in slot `src` to the empty slot `dest` with
+/// `rights` (`SUBSTRATE_RIGHT_*` bits) (`seL4_CNode_Copy`).
+/// `SUBSTRATE_EINVAL` for unknown rights bits; `SUBSTRATE_EBADCAP` for an
+/// empty source; kernel errors otherwise (an occupied `dest`:
+/// `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`).
+#[no_mangle]
+pub extern "C" fn substrate_cnode_copy(dest: u64, src: u64, rights_mask: u32) -> i32 {
+    code((|| {
+        let r = rights(rights_mask)?;
+        source_present(src)?;
+        slot_path(dest)?
+            .copy(&slot_path(src)?, r)
+            .map_err(from_sel4)
+    })())
+}
+
+/// Copies the capability in slot `src` to the empty slot `dest` with
+/// `rights` and `badge` (`seL4_CNode_Mint`). Errors as for
+/// `substrate_cnode_copy`.
+#[no_mangle]
+pub extern "C" fn substrate_cnode_mint(dest: u64, src: u64, rights_mask: u32, badge: u64) -> i32 {
+    code((|| {
+        let r = rights(rights_mask)?;
+        source_present(src)?;
+        slot_path(dest)?
+            .mint(&slot_path(src)?, r, badge as sys::seL4_Word)
+            .map_err(from_sel4)
+    })())
+}
+
+/// Deletes the capability in slot `slot` (`seL4_CNode_Delete`); deleting an
+/// empty slot succeeds, as in the kernel.
+#[no_mangle]
+pub extern "C" fn substrate_cnode_delete(slot: u64) -> i32 {
+    code((|| slot_path(slot)?.delete().map_err(from_sel4))())
+}
+
+/// `EBADCAP` for an empty source slot (where types can be checked).
+fn source_present(src: u64) -> Result<(), i32> {
+    #[cfg(sel4_syscall = "DebugCapIdentify")]
+    if runtime::checks_cap_types()
+        && cap::Unspecified::from_cptr(src as sys::seL4_CPtr).debug_identify() == 0
+    {
+        return Err(SUBSTRATE_EBADCAP);
+    }
+    let _ = src;
+    Ok(())
+}
+
+/// Maps the 4 KiB frame `frame` at `vaddr` in the root task's address space
+/// with `rights` (`SUBSTRATE_RIGHT_READ`/`_WRITE`) (`seL4_X86_Page_Map`),
+/// creating missing page tables from untyped memory. `SUBSTRATE_EINVAL`
+/// for a null or unaligned `vaddr`, an address outside user space or other
+/// rights bits; `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors
+/// otherwise (an address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`;
+/// a frame mapped elsewhere: `- seL4_InvalidCapability`, as `SUBSTRATE_EBADCAP`).
+///
+/// # Safety
+/// Mapping over memory the program uses changes what it reads there.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_frame_map(
+    frame: u64,
+    vaddr: *mut core::ffi::c_void,
+    rights_mask: u32,
+) -> i32 {
+    code((|| {
+        let vaddr = vaddr as usize;
+        let page = 1usize << sys::seL4_PageBits;
+        if vaddr == 0 || !vaddr.is_multiple_of(page) || vaddr >= (1 << 47) {
+            return Err(SUBSTRATE_EINVAL);
+        }
+        if rights_mask & !(SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE) != 0 {
+            return Err(SUBSTRATE_EINVAL);
+        }
+        let r = rights(rights_mask)?;
+        let frame = cap::Frame::from_cptr(check_cap(frame, Kind::Frame)?);
+        with_objects(|objects| {
+            objects
+                .map_frame(init_thread::VSPACE, frame, vaddr, r)
+                .map_err(from_alloc)
+        })
+    })())
+}
+
+/// Unmaps frame `frame` (`seL4_X86_Page_Unmap`); unmapping an unmapped
+/// frame succeeds. `SUBSTRATE_EBADCAP` if it is not a frame.
+#[no_mangle]
+pub extern "C" fn substrate_frame_unmap(frame: u64) -> i32 {
+    code((|| {
+        let frame = check_cap(frame, Kind::Frame)?;
+        cap::Frame::from_cptr(frame).unmap().map_err(from_sel4)
+    })())
+}
+
+/// Creates one object of type `object_type` (`SUBSTRATE_OBJ_*`; `size_bits` for
+/// untyped and CNodes) from the runtime's untyped memory into a free slot,
+/// stored in `*out` (`seL4_Untyped_Retype`). `SUBSTRATE_EINVAL` for a null
+/// `out`, an unknown type or a size the kernel refuses;
+/// `SUBSTRATE_ENOMEM` when memory or slots run out.
+///
+/// # Safety
+/// `out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_object_alloc(
+    object_type: u32,
+    size_bits: u32,
+    out: *mut u64,
+) -> i32 {
+    if out.is_null() {
+        return SUBSTRATE_EINVAL;
+    }
+    code((|| {
+        let object = to_object_type(object_type)?;
+        if size_bits >= 64 {
+            return Err(SUBSTRATE_EINVAL);
+        }
+        let c: cap::Unspecified = with_objects(|o| {
+            o.allocate(object, size_bits as usize).map_err(|e| match e {
+                sel4_object_allocator::AllocError::Kernel(
+                    sel4::Error::InvalidArgument | sel4::Error::RangeError,
+                ) => SUBSTRATE_EINVAL,
+                e => from_alloc(e),
+            })
+        })?;
+        // SAFETY: checked non-null; the caller guarantees it is writable.
+        unsafe { out.write(c.cptr() as u64) };
+        Ok(())
+    })())
+}
+
+/// Takes a free slot of the root CNode from the runtime's allocator and
+/// stores its index in `*out`. `SUBSTRATE_EINVAL` for a null `out`,
+/// `SUBSTRATE_ENOMEM` when none is left.
+///
+/// # Safety
+/// `out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_slot_alloc(out: *mut u64) -> i32 {
+    if out.is_null() {
+        return SUBSTRATE_EINVAL;
+    }
+    code((|| {
+        let slot = with_objects(|o| o.alloc_slot().map_err(from_alloc))?;
+        // SAFETY: checked non-null; the caller guarantees it is writable.
+        unsafe { out.write(slot as u64) };
+        Ok(())
+    })())
+}
+
+/// Deletes whatever capability slot `slot` holds (`seL4_CNode_Delete`) and
+/// gives the slot back to the runtime's allocator. Pass only slots from
+/// `substrate_slot_alloc` or `substrate_object_alloc`.
+#[no_mangle]
+pub extern "C" fn substrate_slot_free(slot: u64) -> i32 {
+    code((|| {
+        slot_path(slot)?.delete().map_err(from_sel4)?;
+        with_objects(|o| {
+            o.free_slot(slot as sys::seL4_CPtr);
+            Ok(())
+        })
+    })())
+}

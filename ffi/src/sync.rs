@@ -1,0 +1,407 @@
+//! Mutexes and condition variables for C.
+//!
+//! `substrate_mutex_t` wraps a `substrate_sync::Mutex` (an atomic counter
+//! plus a notification to sleep on: no system call without contention),
+//! and `substrate_cond_t` is a condition variable on a notification of its
+//! own. Both are opaque, fixed-size C structs ([`SUBSTRATE_MUTEX_SIZE`],
+//! [`SUBSTRATE_COND_SIZE`] bytes) that `*_init` fills in, taking a
+//! notification from the runtime's untyped memory, and `*_destroy` gives
+//! back. Using one that was not initialised (or was destroyed) returns
+//! `SUBSTRATE_EINVAL`: a magic number marks live ones.
+
+use crate::runtime::with_objects;
+use crate::status::*;
+use crate::thread::substrate_thread_self;
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use sel4::{cap, ObjectType};
+use substrate_sync::{Mutex, MutexGuard};
+
+/// Size in bytes of `substrate_mutex_t`.
+pub const SUBSTRATE_MUTEX_SIZE: usize = 48;
+/// Size in bytes of `substrate_cond_t`.
+pub const SUBSTRATE_COND_SIZE: usize = 48;
+/// The calling thread already holds the mutex (`EDEADLK`).
+pub const SUBSTRATE_EDEADLK: i32 = -35;
+
+/// A mutex (opaque; initialise with `substrate_mutex_init`).
+#[repr(C)]
+pub struct substrate_mutex_t {
+    opaque: [u64; 6],
+}
+
+/// A condition variable (opaque; initialise with `substrate_cond_init`).
+#[repr(C)]
+pub struct substrate_cond_t {
+    opaque: [u64; 6],
+}
+
+const MUTEX_MAGIC: u64 = 0x6d75_7465_785f_6f6b;
+const COND_MAGIC: u64 = 0x636f_6e64_765f_6f6b;
+
+#[repr(C)]
+struct CMutex {
+    magic: AtomicU64,
+    /// The holder's thread handle + 1; 0 when free.
+    owner: AtomicU64,
+    /// The holder's guard, kept here between lock and unlock.
+    guard: UnsafeCell<Option<MutexGuard<'static, ()>>>,
+    inner: Mutex<()>,
+}
+
+#[repr(C)]
+struct CCond {
+    magic: AtomicU64,
+    ntfn: AtomicUsize,
+    /// Bumped by every signal or broadcast that wakes someone.
+    seq: AtomicU64,
+    waiters: AtomicUsize,
+    /// Wake-ups granted and not yet taken.
+    tokens: AtomicUsize,
+    /// Guards the counters above (held for a few instructions only).
+    busy: AtomicBool,
+}
+
+const _: () = assert!(core::mem::size_of::<substrate_mutex_t>() == SUBSTRATE_MUTEX_SIZE);
+const _: () = assert!(core::mem::size_of::<substrate_cond_t>() == SUBSTRATE_COND_SIZE);
+const _: () = assert!(core::mem::size_of::<CMutex>() <= SUBSTRATE_MUTEX_SIZE);
+const _: () = assert!(core::mem::align_of::<CMutex>() <= 8);
+const _: () = assert!(core::mem::size_of::<CCond>() <= SUBSTRATE_COND_SIZE);
+const _: () = assert!(core::mem::align_of::<CCond>() <= 8);
+
+fn me() -> u64 {
+    substrate_thread_self() + 1
+}
+
+/// The live mutex at `m`, or `EINVAL`.
+///
+/// # Safety
+/// `m` must be null or point to a `substrate_mutex_t`.
+unsafe fn mutex<'a>(m: *mut substrate_mutex_t) -> Result<&'a CMutex, i32> {
+    if m.is_null() || !(m as usize).is_multiple_of(8) {
+        return Err(SUBSTRATE_EINVAL);
+    }
+    // SAFETY: the caller guarantees the memory; the magic number tells
+    // whether init filled it in (its first word is an atomic either way).
+    let cm = unsafe { &*(m as *const CMutex) };
+    if cm.magic.load(Ordering::Acquire) != MUTEX_MAGIC {
+        return Err(SUBSTRATE_EINVAL);
+    }
+    Ok(cm)
+}
+
+fn new_notification() -> Result<cap::Notification, i32> {
+    with_objects(|o| o.allocate(ObjectType::Notification, 0).map_err(from_alloc))
+}
+
+fn free_notification(cptr: sel4::CPtr) {
+    let _ = with_objects(|o| o.delete(cptr).map_err(from_alloc));
+}
+
+fn code(r: Result<(), i32>) -> i32 {
+    r.err().unwrap_or(SUBSTRATE_OK)
+}
+
+/// Initialises the mutex at `m`, unlocked, with a notification for
+/// contended waiters (`seL4_Untyped_Retype`). `SUBSTRATE_EINVAL` for a null
+/// or misaligned `m`; `SUBSTRATE_ENOMEM` when no notification can be made.
+///
+/// # Safety
+/// `m` must point to writable memory for a `substrate_mutex_t` that no
+/// thread uses during the call.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_mutex_init(m: *mut substrate_mutex_t) -> i32 {
+    if m.is_null() || !(m as usize).is_multiple_of(8) {
+        return SUBSTRATE_EINVAL;
+    }
+    code((|| {
+        let ntfn = new_notification()?;
+        // SAFETY: the caller guarantees the memory is ours to write.
+        unsafe {
+            (m as *mut CMutex).write(CMutex {
+                magic: AtomicU64::new(MUTEX_MAGIC),
+                owner: AtomicU64::new(0),
+                guard: UnsafeCell::new(None),
+                inner: Mutex::with_notification((), ntfn),
+            })
+        };
+        Ok(())
+    })())
+}
+
+/// Locks the mutex, sleeping on its notification (`seL4_Wait`) while
+/// another thread holds it. `SUBSTRATE_EINVAL` for a mutex that is not
+/// initialised; `SUBSTRATE_EDEADLK` if the calling thread holds it already.
+///
+/// # Safety
+/// `m` must be null or point to a `substrate_mutex_t`.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_mutex_lock(m: *mut substrate_mutex_t) -> i32 {
+    // SAFETY: the caller's guarantee, passed on.
+    code(unsafe { mutex(m) }.and_then(|cm| {
+        if cm.owner.load(Ordering::Relaxed) == me() {
+            return Err(SUBSTRATE_EDEADLK);
+        }
+        // SAFETY: the C program keeps the mutex alive while it is used, so
+        // the guard's borrow does not outlive it.
+        let inner: &'static Mutex<()> = unsafe { &*(&cm.inner as *const Mutex<()>) };
+        let guard = inner.lock();
+        // SAFETY: only the holder touches the guard slot.
+        unsafe { *cm.guard.get() = Some(guard) };
+        cm.owner.store(me(), Ordering::Relaxed);
+        Ok(())
+    }))
+}
+
+/// Locks the mutex if it is free; `SUBSTRATE_EAGAIN` if it is held (by any
+/// thread), `SUBSTRATE_EINVAL` for a mutex that is not initialised.
+///
+/// # Safety
+/// `m` must be null or point to a `substrate_mutex_t`.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_mutex_trylock(m: *mut substrate_mutex_t) -> i32 {
+    // SAFETY: the caller's guarantee, passed on.
+    code(unsafe { mutex(m) }.and_then(|cm| {
+        // SAFETY: as in substrate_mutex_lock.
+        let inner: &'static Mutex<()> = unsafe { &*(&cm.inner as *const Mutex<()>) };
+        let guard = inner.try_lock().ok_or(SUBSTRATE_EAGAIN)?;
+        // SAFETY: only the holder touches the guard slot.
+        unsafe { *cm.guard.get() = Some(guard) };
+        cm.owner.store(me(), Ordering::Relaxed);
+        Ok(())
+    }))
+}
+
+/// Unlocks the mutex, handing it to a waiting thread (`seL4_Signal`) if
+/// there is one. `SUBSTRATE_EINVAL` for a mutex that is not initialised or
+/// not held by the calling thread.
+///
+/// # Safety
+/// `m` must be null or point to a `substrate_mutex_t`.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_mutex_unlock(m: *mut substrate_mutex_t) -> i32 {
+    // SAFETY: the caller's guarantee, passed on.
+    code(unsafe { mutex(m) }.and_then(|cm| {
+        if cm.owner.load(Ordering::Relaxed) != me() {
+            return Err(SUBSTRATE_EINVAL);
+        }
+        cm.owner.store(0, Ordering::Relaxed);
+        // SAFETY: the calling thread holds the mutex, so the slot is its.
+        let guard = unsafe { (*cm.guard.get()).take() };
+        drop(guard);
+        Ok(())
+    }))
+}
+
+/// Destroys an unlocked mutex, deleting its notification. `SUBSTRATE_EAGAIN`
+/// if it is locked, `SUBSTRATE_EINVAL` if it is not initialised.
+///
+/// # Safety
+/// `m` must be null or point to a `substrate_mutex_t` no thread waits on.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_mutex_destroy(m: *mut substrate_mutex_t) -> i32 {
+    // SAFETY: the caller's guarantee, passed on.
+    code(unsafe { mutex(m) }.and_then(|cm| {
+        if cm.inner.is_locked() {
+            return Err(SUBSTRATE_EAGAIN);
+        }
+        cm.magic.store(0, Ordering::Release);
+        if let Some(n) = cm.inner.notification() {
+            free_notification(n.cptr());
+        }
+        Ok(())
+    }))
+}
+
+/// The live condition variable at `c`, or `EINVAL`.
+///
+/// # Safety
+/// `c` must be null or point to a `substrate_cond_t`.
+unsafe fn cond<'a>(c: *mut substrate_cond_t) -> Result<&'a CCond, i32> {
+    if c.is_null() || !(c as usize).is_multiple_of(8) {
+        return Err(SUBSTRATE_EINVAL);
+    }
+    // SAFETY: as in `mutex`.
+    let cc = unsafe { &*(c as *const CCond) };
+    if cc.magic.load(Ordering::Acquire) != COND_MAGIC {
+        return Err(SUBSTRATE_EINVAL);
+    }
+    Ok(cc)
+}
+
+impl CCond {
+    fn locked<R>(&self, f: impl FnOnce() -> R) -> R {
+        while self
+            .busy
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            sel4::yield_now();
+        }
+        let r = f();
+        self.busy.store(false, Ordering::Release);
+        r
+    }
+
+    fn signal_ntfn(&self) {
+        cap::Notification::from_cptr(self.ntfn.load(Ordering::Relaxed) as sel4::CPtr).signal();
+    }
+
+    /// Takes a wake-up granted after `seq` was read by this waiter.
+    fn take(&self, seq: u64) -> bool {
+        self.locked(|| {
+            let t = self.tokens.load(Ordering::Relaxed);
+            if self.seq.load(Ordering::Relaxed) != seq && t > 0 {
+                self.tokens.store(t - 1, Ordering::Relaxed);
+                self.waiters.fetch_sub(1, Ordering::Relaxed);
+                true
+            } else {
+                false
+            }
+        })
+    }
+
+    /// Grants up to `n` wake-ups to current waiters; true if any.
+    fn grant(&self, n: usize) -> bool {
+        self.locked(|| {
+            let w = self.waiters.load(Ordering::Relaxed);
+            let t = self.tokens.load(Ordering::Relaxed);
+            if w > t {
+                self.tokens.store(t + n.min(w - t), Ordering::Relaxed);
+                self.seq.fetch_add(1, Ordering::Relaxed);
+                true
+            } else {
+                false
+            }
+        })
+    }
+}
+
+/// Initialises the condition variable at `c` with a notification of its
+/// own. `SUBSTRATE_EINVAL` for a null or misaligned `c`;
+/// `SUBSTRATE_ENOMEM` when no notification can be made.
+///
+/// # Safety
+/// `c` must point to writable memory for a `substrate_cond_t` that no
+/// thread uses during the call.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_cond_init(c: *mut substrate_cond_t) -> i32 {
+    if c.is_null() || !(c as usize).is_multiple_of(8) {
+        return SUBSTRATE_EINVAL;
+    }
+    code((|| {
+        let ntfn = new_notification()?;
+        // SAFETY: the caller guarantees the memory is ours to write.
+        unsafe {
+            (c as *mut CCond).write(CCond {
+                magic: AtomicU64::new(COND_MAGIC),
+                ntfn: AtomicUsize::new(ntfn.cptr() as usize),
+                seq: AtomicU64::new(0),
+                waiters: AtomicUsize::new(0),
+                tokens: AtomicUsize::new(0),
+                busy: AtomicBool::new(false),
+            })
+        };
+        Ok(())
+    })())
+}
+
+/// Unlocks `m`, waits until `substrate_cond_signal` or `_broadcast` wakes
+/// this thread (`seL4_Wait` on the condition's notification), and locks `m`
+/// again. As with any condition variable, re-check the predicate in a loop.
+/// `SUBSTRATE_EINVAL` if either object is not initialised or the calling
+/// thread does not hold `m`.
+///
+/// # Safety
+/// `c` and `m` must be null or point to their types.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_cond_wait(
+    c: *mut substrate_cond_t,
+    m: *mut substrate_mutex_t,
+) -> i32 {
+    // SAFETY: the caller's guarantee, passed on.
+    let (cc, cm) = match unsafe { (cond(c), mutex(m)) } {
+        (Ok(cc), Ok(cm)) => (cc, cm),
+        _ => return SUBSTRATE_EINVAL,
+    };
+    if cm.owner.load(Ordering::Relaxed) != me() {
+        return SUBSTRATE_EINVAL;
+    }
+    let seq = cc.locked(|| {
+        cc.waiters.fetch_add(1, Ordering::Relaxed);
+        cc.seq.load(Ordering::Relaxed)
+    });
+    // SAFETY: checked above that `m` is live and held by this thread.
+    let r = unsafe { substrate_mutex_unlock(m) };
+    if r != SUBSTRATE_OK {
+        return r;
+    }
+    let ntfn = cap::Notification::from_cptr(cc.ntfn.load(Ordering::Relaxed) as sel4::CPtr);
+    while !cc.take(seq) {
+        ntfn.wait();
+        if cc.take(seq) {
+            break;
+        }
+        // Woken for someone else (signals do not count in a notification):
+        // pass the wake-up on and let that waiter run.
+        if cc.tokens.load(Ordering::Relaxed) > 0 {
+            cc.signal_ntfn();
+            sel4::yield_now();
+        }
+    }
+    // More wake-ups granted (a broadcast): wake the next waiter.
+    if cc.tokens.load(Ordering::Relaxed) > 0 {
+        cc.signal_ntfn();
+    }
+    // SAFETY: as above.
+    unsafe { substrate_mutex_lock(m) }
+}
+
+/// Wakes one thread waiting on `c` (`seL4_Signal`), if any.
+/// `SUBSTRATE_EINVAL` if `c` is not initialised.
+///
+/// # Safety
+/// `c` must be null or point to a `substrate_cond_t`.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_cond_signal(c: *mut substrate_cond_t) -> i32 {
+    // SAFETY: the caller's guarantee, passed on.
+    code(unsafe { cond(c) }.map(|cc| {
+        if cc.grant(1) {
+            cc.signal_ntfn();
+        }
+    }))
+}
+
+/// Wakes every thread waiting on `c`. `SUBSTRATE_EINVAL` if `c` is not
+/// initialised.
+///
+/// # Safety
+/// `c` must be null or point to a `substrate_cond_t`.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_cond_broadcast(c: *mut substrate_cond_t) -> i32 {
+    // SAFETY: the caller's guarantee, passed on.
+    code(unsafe { cond(c) }.map(|cc| {
+        if cc.grant(usize::MAX) {
+            cc.signal_ntfn();
+        }
+    }))
+}
+
+/// Destroys a condition variable nobody waits on, deleting its
+/// notification. `SUBSTRATE_EAGAIN` while threads wait, `SUBSTRATE_EINVAL`
+/// if it is not initialised.
+///
+/// # Safety
+/// `c` must be null or point to a `substrate_cond_t`.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_cond_destroy(c: *mut substrate_cond_t) -> i32 {
+    // SAFETY: the caller's guarantee, passed on.
+    code(unsafe { cond(c) }.and_then(|cc| {
+        if cc.waiters.load(Ordering::Relaxed) > 0 {
+            return Err(SUBSTRATE_EAGAIN);
+        }
+        cc.magic.store(0, Ordering::Release);
+        free_notification(cc.ntfn.load(Ordering::Relaxed) as sel4::CPtr);
+        Ok(())
+    }))
+}

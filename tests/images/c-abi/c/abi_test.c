@@ -1,0 +1,544 @@
+/*
+ * Calls every function of substrate.h with valid and invalid arguments on
+ * the real kernel and checks the status codes. No C library: output goes
+ * through substrate_console_write. Prints "N passed, M failed" and returns
+ * 0 only if nothing failed (the runtime turns that into the exit status).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "substrate.h"
+
+static unsigned passed, failed;
+
+static size_t str_len(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+static void put(const char *s)
+{
+    substrate_console_write((const uint8_t *)s, str_len(s));
+}
+
+static void put_int(int64_t v)
+{
+    char buf[24];
+    int i = sizeof buf;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    buf[--i] = 0;
+    do {
+        buf[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[--i] = '-';
+    put(&buf[i]);
+}
+
+static void check_at(bool ok, const char *what, int line)
+{
+    if (ok) {
+        passed++;
+        return;
+    }
+    failed++;
+    put("FAIL line ");
+    put_int(line);
+    put(": ");
+    put(what);
+    put("\n");
+}
+
+#define CHECK(cond) check_at((cond), #cond, __LINE__)
+/* A status equal to the expected one; prints the actual value on failure. */
+#define CHECK_EQ(expr, want)                                                   \
+    do {                                                                       \
+        int64_t got_ = (int64_t)(expr);                                        \
+        if (got_ != (int64_t)(want)) {                                         \
+            put("  got ");                                                     \
+            put_int(got_);                                                     \
+            put("\n");                                                         \
+        }                                                                      \
+        check_at(got_ == (int64_t)(want), #expr " == " #want, __LINE__);       \
+    } while (0)
+
+static bool aligned(const void *p, uintptr_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
+
+static void test_version(void)
+{
+    CHECK_EQ(substrate_abi_version(), SUBSTRATE_ABI_VERSION);
+}
+
+static void test_console(void)
+{
+    uint8_t buf[64];
+    CHECK_EQ(substrate_console_write(NULL, 5), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_console_write(NULL, 0), 0);
+    CHECK_EQ(substrate_console_write((const uint8_t *)"c-abi: console\n", 15), 15);
+    CHECK_EQ(substrate_console_write(buf, SIZE_MAX), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_console_read(NULL, 1), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_console_read(buf, 0), 0);
+    CHECK_EQ(substrate_console_read(buf, SIZE_MAX), SUBSTRATE_EINVAL);
+
+    /* A whole line, from the boot test's serial input. */
+    put("c-abi: type a line\n");
+    size_t n = 0;
+    while (n < sizeof buf - 1) {
+        intptr_t r = substrate_console_read(buf + n, sizeof buf - 1 - n);
+        CHECK(r > 0);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if (buf[n - 1] == '\n' || buf[n - 1] == '\r')
+            break;
+    }
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    buf[n] = 0;
+    put("c-abi: read \"");
+    put((const char *)buf);
+    put("\"\n");
+    CHECK(n > 0);
+}
+
+static void test_heap(void)
+{
+    /* malloc / free */
+    uint8_t *p = substrate_malloc(0);
+    CHECK(p != NULL);
+    substrate_free(p);
+    substrate_free(NULL);
+    p = substrate_malloc(100);
+    CHECK(p != NULL && aligned(p, 16));
+    if (p) {
+        for (int i = 0; i < 100; i++)
+            p[i] = (uint8_t)i;
+        bool same = true;
+        for (int i = 0; i < 100; i++)
+            same = same && p[i] == (uint8_t)i;
+        CHECK(same);
+    }
+    CHECK(substrate_malloc(SIZE_MAX) == NULL);
+    CHECK(substrate_malloc((size_t)1 << 40) == NULL);
+
+    /* realloc keeps the contents and fails cleanly */
+    uint8_t *q = substrate_realloc(p, 4000);
+    CHECK(q != NULL);
+    if (q) {
+        bool same = true;
+        for (int i = 0; i < 100; i++)
+            same = same && q[i] == (uint8_t)i;
+        CHECK(same);
+        CHECK(substrate_realloc(q, SIZE_MAX) == NULL);
+        CHECK(q[99] == 99);
+        p = substrate_realloc(q, 0);
+        CHECK(p != NULL);
+        substrate_free(p);
+    }
+    p = substrate_realloc(NULL, 32);
+    CHECK(p != NULL);
+    substrate_free(p);
+
+    /* calloc: zeroed, overflow checked */
+    uint32_t *z = substrate_calloc(1000, sizeof *z);
+    CHECK(z != NULL);
+    if (z) {
+        bool zero = true;
+        for (int i = 0; i < 1000; i++)
+            zero = zero && z[i] == 0;
+        CHECK(zero);
+    }
+    substrate_free(z);
+    CHECK(substrate_calloc(SIZE_MAX, 2) == NULL);
+    CHECK(substrate_calloc(SIZE_MAX / 2 + 1, 2) == NULL);
+    CHECK(substrate_calloc((size_t)1 << 32, (size_t)1 << 32) == NULL);
+
+    /* aligned_alloc */
+    CHECK(substrate_aligned_alloc(3, 16) == NULL);
+    CHECK(substrate_aligned_alloc(0, 16) == NULL);
+    CHECK(substrate_aligned_alloc(48, 16) == NULL);
+    CHECK(substrate_aligned_alloc((size_t)1 << 63, 16) == NULL);
+    void *a = substrate_aligned_alloc(4096, 100);
+    CHECK(a != NULL && aligned(a, 4096));
+    void *b = substrate_aligned_alloc(1, 1);
+    CHECK(b != NULL && aligned(b, 16));
+    void *c = substrate_aligned_alloc(64, 1);
+    CHECK(c != NULL && aligned(c, 64));
+    c = substrate_realloc(c, 10000);
+    CHECK(c != NULL && aligned(c, 64));
+    substrate_free(a);
+    substrate_free(b);
+    substrate_free(c);
+
+    /* A double free is reported and ignored, not a crash. */
+    p = substrate_malloc(64);
+    substrate_free(p);
+    substrate_free(p);
+    p = substrate_malloc(64);
+    CHECK(p != NULL);
+    substrate_free(p);
+
+    /* pages */
+    CHECK(substrate_pages_alloc(0) == NULL);
+    CHECK(substrate_pages_alloc(SIZE_MAX) == NULL);
+    CHECK(substrate_pages_alloc(SIZE_MAX / SUBSTRATE_PAGE_SIZE) == NULL);
+    uint8_t *pg = substrate_pages_alloc(2);
+    CHECK(pg != NULL && aligned(pg, SUBSTRATE_PAGE_SIZE));
+    if (pg) {
+        bool zero = true;
+        for (int i = 0; i < 2 * SUBSTRATE_PAGE_SIZE; i++)
+            zero = zero && pg[i] == 0;
+        CHECK(zero);
+        pg[2 * SUBSTRATE_PAGE_SIZE - 1] = 1;
+    }
+    CHECK_EQ(substrate_pages_free(pg, 1), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_pages_free(pg + 1, 2), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_pages_free(pg, 2), SUBSTRATE_OK);
+    CHECK_EQ(substrate_pages_free(pg, 2), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_pages_free(NULL, 1), SUBSTRATE_EINVAL);
+}
+
+static void test_sbrk(void)
+{
+    char *start = substrate_sbrk(0);
+    CHECK(start != (void *)-1);
+    CHECK(substrate_sbrk(4096) == start);
+    CHECK(substrate_sbrk(0) == start + 4096);
+    start[0] = 1;
+    start[4095] = 2;
+    CHECK(start[0] == 1 && start[4095] == 2);
+    CHECK(substrate_sbrk(INTPTR_MAX) == (void *)-1);
+    CHECK(substrate_sbrk(INTPTR_MIN) == (void *)-1);
+    CHECK(substrate_sbrk(-8192) == (void *)-1);
+    CHECK(substrate_sbrk(0) == start + 4096);
+    CHECK(substrate_sbrk(-4096) == start + 4096);
+    CHECK(substrate_sbrk(0) == start);
+    /* The whole region can be taken, and no more. */
+    intptr_t grown = 0;
+    while (substrate_sbrk(1 << 20) != (void *)-1)
+        grown += 1 << 20;
+    CHECK(grown >= 1 << 20);
+    CHECK(substrate_sbrk(-grown) != (void *)-1);
+    CHECK(substrate_sbrk(0) == start);
+}
+
+static void test_time(void)
+{
+    uint64_t t0 = substrate_time_ns();
+    uint64_t hz = substrate_tsc_hz();
+    CHECK(hz >= 100000000ull);
+    uint64_t prev = t0, t;
+    bool monotonic = true;
+    /* Spin for 2 ms of measured time; it must keep increasing. */
+    do {
+        t = substrate_time_ns();
+        monotonic = monotonic && t >= prev;
+        prev = t;
+    } while (t - t0 < 2000000);
+    CHECK(monotonic);
+    CHECK(t > t0);
+}
+
+static void test_sel4(void)
+{
+    uint64_t ep = 0, ntfn = 0, empty = 0, ut = 0, s1 = 0, s2 = 0, frame = 0, frame2 = 0;
+    uint64_t msg[SUBSTRATE_MSG_MAX_LENGTH + 1] = {0};
+    substrate_msginfo_t info;
+    uint64_t badge = 0;
+
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_ENDPOINT, 0, NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_object_alloc(99, 0, &ep), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_CNODE, 64, &ep), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_UNTYPED, 60, &ep), SUBSTRATE_ENOMEM);
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_ENDPOINT, 0, &ep), SUBSTRATE_OK);
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_NOTIFICATION, 0, &ntfn), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_alloc(NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_slot_alloc(&empty), SUBSTRATE_OK);
+    CHECK(ep != 0 && ntfn != 0 && empty != 0);
+
+    /* notifications */
+    CHECK_EQ(substrate_ntfn_signal(ep), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ntfn_signal(empty), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ntfn_poll(ntfn, NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ntfn_poll(ep, &badge), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ntfn_wait(empty, &badge), SUBSTRATE_EBADCAP);
+    badge = 99;
+    CHECK_EQ(substrate_ntfn_poll(ntfn, &badge), SUBSTRATE_OK);
+    CHECK_EQ(badge, 0);
+    CHECK_EQ(substrate_slot_alloc(&s1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cnode_mint(s1, ntfn, SUBSTRATE_RIGHTS_ALL, 0x5), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ntfn_signal(s1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ntfn_poll(ntfn, &badge), SUBSTRATE_OK);
+    CHECK_EQ(badge, 0x5);
+    CHECK_EQ(substrate_ntfn_signal(s1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ntfn_wait(ntfn, &badge), SUBSTRATE_OK);
+    CHECK_EQ(badge, 0x5);
+    CHECK_EQ(substrate_ntfn_poll(ntfn, &badge), SUBSTRATE_OK);
+    CHECK_EQ(badge, 0);
+    CHECK_EQ(substrate_slot_free(s1), SUBSTRATE_OK);
+
+    /* endpoints: argument checks (messages between threads: test_threads) */
+    CHECK_EQ(substrate_ep_send(ep, 0, NULL, 1, NULL, 0), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_send(ep, 0, msg, SUBSTRATE_MSG_MAX_LENGTH + 1, NULL, 0),
+             SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_send(ep, SUBSTRATE_MSG_MAX_LABEL + 1, msg, 1, NULL, 0),
+             SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_send(ep, 0, msg, 1, NULL, 1), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_send(ep, 0, msg, 1, msg, SUBSTRATE_MSG_MAX_CAPS + 1),
+             SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_send(ntfn, 0, msg, 1, NULL, 0), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ep_send(empty, 0, msg, 1, NULL, 0), SUBSTRATE_EBADCAP);
+    msg[0] = empty;
+    CHECK_EQ(substrate_ep_send(ep, 0, NULL, 0, msg, 1), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ep_recv(ep, NULL, 0, NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_recv(ep, NULL, 4, &info), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_recv(ntfn, msg, 4, &info), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ep_call(ep, 0, NULL, 2, NULL, 0, msg, 4, &info), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_call(ep, 0, msg, 1, NULL, 0, msg, 4, NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_call(ep, 0, msg, 1, NULL, 0, NULL, 4, &info), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_call(empty, 0, msg, 1, NULL, 0, msg, 4, &info), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ep_reply(0, NULL, 3), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_reply(0, msg, SUBSTRATE_MSG_MAX_LENGTH + 1), SUBSTRATE_EINVAL);
+    /* No caller: the kernel drops the reply. */
+    CHECK_EQ(substrate_ep_reply(0, NULL, 0), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ipc_set_receive_slot(0), SUBSTRATE_OK);
+
+    /* untyped retype */
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_UNTYPED, 12, &ut), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_alloc(&s1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_alloc(&s2), SUBSTRATE_OK);
+    CHECK_EQ(substrate_untyped_retype(ep, SUBSTRATE_OBJ_FRAME, 0, s1, 1), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_untyped_retype(empty, SUBSTRATE_OBJ_FRAME, 0, s1, 1), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_untyped_retype(ut, 99, 0, s1, 1), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_untyped_retype(ut, SUBSTRATE_OBJ_FRAME, 0, s1, 0), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_untyped_retype(ut, SUBSTRATE_OBJ_FRAME, 0, UINT64_MAX, 2),
+             SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_untyped_retype(ut, SUBSTRATE_OBJ_FRAME, 0, s1, 1), SUBSTRATE_OK);
+    /* The 4 KiB untyped is used up. */
+    CHECK_EQ(substrate_untyped_retype(ut, SUBSTRATE_OBJ_FRAME, 0, s2, 1), SUBSTRATE_ENOMEM);
+    frame = s1;
+
+    /* cnode copy / mint / delete */
+    CHECK_EQ(substrate_cnode_copy(s2, ep, SUBSTRATE_RIGHTS_ALL), SUBSTRATE_OK);
+    CHECK(substrate_cnode_copy(s2, ep, SUBSTRATE_RIGHTS_ALL) <= SUBSTRATE_ESEL4_BASE);
+    CHECK_EQ(substrate_cnode_copy(s2, ep, 0x100), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_cnode_mint(s2, ep, 0x100, 1), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_cnode_copy(empty, s2, SUBSTRATE_RIGHT_READ), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cnode_delete(empty), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cnode_delete(empty), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cnode_copy(s2, empty, SUBSTRATE_RIGHTS_ALL), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_cnode_delete(s2), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cnode_mint(s2, empty, SUBSTRATE_RIGHTS_ALL, 7), SUBSTRATE_EBADCAP);
+
+    /* frames */
+    /* Below the thread layer's stack region (1 GiB up). */
+    uint8_t *va = (uint8_t *)(uintptr_t)0x20000000;
+    CHECK_EQ(substrate_frame_map(frame, NULL, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
+             SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_frame_map(frame, va + 1, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
+             SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_frame_map(frame, va, SUBSTRATE_RIGHT_GRANT), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_frame_map(ep, va, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
+             SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_frame_map(empty, va, SUBSTRATE_RIGHT_READ), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_frame_map(frame, va, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
+             SUBSTRATE_OK);
+    va[0] = 42;
+    va[4095] = 43;
+    CHECK(va[0] == 42 && va[4095] == 43);
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_FRAME, 0, &frame2), SUBSTRATE_OK);
+    CHECK(substrate_frame_map(frame2, va, SUBSTRATE_RIGHT_READ) <= SUBSTRATE_ESEL4_BASE);
+    CHECK_EQ(substrate_frame_unmap(ep), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_frame_unmap(frame), SUBSTRATE_OK);
+    CHECK_EQ(substrate_frame_map(frame2, va, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
+             SUBSTRATE_OK);
+    CHECK(va[0] == 0);
+    CHECK_EQ(substrate_frame_unmap(frame2), SUBSTRATE_OK);
+
+    CHECK_EQ(substrate_slot_free(frame), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(frame2), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(s2), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(ut), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(empty), SUBSTRATE_OK);
+}
+
+/* ---- threads, mutexes, condition variables, IPC between threads ---- */
+
+static substrate_mutex_t lock;
+static substrate_cond_t cond;
+static volatile int stage;
+static uint64_t server_ep;
+
+static void *add_one(void *arg)
+{
+    return (void *)((uintptr_t)arg + 1);
+}
+
+static void *waiter(void *arg)
+{
+    (void)arg;
+    int r = substrate_mutex_lock(&lock);
+    while (r == SUBSTRATE_OK && stage == 0)
+        r = substrate_cond_wait(&cond, &lock);
+    stage++;
+    substrate_mutex_unlock(&lock);
+    return (void *)(intptr_t)r;
+}
+
+static void *own_data(void *arg)
+{
+    if (substrate_thread_self_data() != NULL)
+        return (void *)1;
+    if (substrate_thread_set_data(arg) != SUBSTRATE_OK)
+        return (void *)2;
+    substrate_thread_yield();
+    return substrate_thread_self_data() == arg ? NULL : (void *)3;
+}
+
+static void *other_unlock(void *arg)
+{
+    (void)arg;
+    return (void *)(intptr_t)substrate_mutex_unlock(&lock);
+}
+
+/* Answers one call: label + 1 and the words doubled. */
+static void *server(void *arg)
+{
+    (void)arg;
+    uint64_t words[8];
+    substrate_msginfo_t info;
+    int r = substrate_ep_recv(server_ep, words, 8, &info);
+    if (r != SUBSTRATE_OK)
+        return (void *)(intptr_t)r;
+    for (uint64_t i = 0; i < info.length && i < 8; i++)
+        words[i] *= 2;
+    r = substrate_ep_reply(info.label + 1, words, info.length < 8 ? info.length : 8);
+    if (r != SUBSTRATE_OK)
+        return (void *)(intptr_t)r;
+    /* Then one plain send, received with a short buffer. */
+    r = substrate_ep_recv(server_ep, words, 2, &info);
+    if (r != SUBSTRATE_OK)
+        return (void *)(intptr_t)r;
+    return (void *)(uintptr_t)(info.length * 100 + words[0] + words[1]);
+}
+
+static void *null_deref(void *arg)
+{
+    return (void *)(uintptr_t) * (volatile int *)arg;
+}
+
+static void test_threads(void)
+{
+    substrate_thread_t t, t2;
+    void *res = NULL;
+
+    CHECK_EQ(substrate_thread_create(NULL, add_one, NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_thread_create(&t, NULL, NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_thread_join(12345, &res), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_thread_create(&t, add_one, (void *)41), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
+    CHECK(res == (void *)42);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_EINVAL);
+    /* main runs on a thread of its own; its handle is not joinable here. */
+    CHECK(substrate_thread_self() != 0 && substrate_thread_self() != t);
+    CHECK_EQ(substrate_thread_join(substrate_thread_self(), &res), SUBSTRATE_EINVAL);
+
+    /* per-thread data */
+    CHECK_EQ(substrate_thread_set_data((void *)7), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_create(&t, own_data, (void *)9), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
+    CHECK_EQ((uintptr_t)res, 0);
+    CHECK(substrate_thread_self_data() == (void *)7);
+
+    /* mutex argument checks */
+    substrate_mutex_t bad = {{0}};
+    CHECK_EQ(substrate_mutex_init(NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_mutex_lock(NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_mutex_lock(&bad), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_mutex_unlock(&bad), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_mutex_trylock(&bad), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_mutex_destroy(&bad), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_mutex_init(&lock), SUBSTRATE_OK);
+    CHECK_EQ(substrate_mutex_unlock(&lock), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_mutex_lock(&lock), SUBSTRATE_OK);
+    CHECK_EQ(substrate_mutex_lock(&lock), SUBSTRATE_EDEADLK);
+    CHECK_EQ(substrate_mutex_trylock(&lock), SUBSTRATE_EAGAIN);
+    CHECK_EQ(substrate_mutex_destroy(&lock), SUBSTRATE_EAGAIN);
+    CHECK_EQ(substrate_thread_create(&t, other_unlock, NULL), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
+    CHECK(res == (void *)(intptr_t)SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_mutex_unlock(&lock), SUBSTRATE_OK);
+    CHECK_EQ(substrate_mutex_trylock(&lock), SUBSTRATE_OK);
+    CHECK_EQ(substrate_mutex_unlock(&lock), SUBSTRATE_OK);
+
+    /* condition variables: two waiters, one broadcast */
+    substrate_cond_t badc = {{0}};
+    CHECK_EQ(substrate_cond_init(NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_cond_signal(&badc), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_cond_broadcast(NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_cond_init(&cond), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cond_wait(&cond, &lock), SUBSTRATE_EINVAL); /* not held */
+    CHECK_EQ(substrate_cond_wait(&badc, &lock), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_cond_signal(&cond), SUBSTRATE_OK); /* nobody waits */
+    CHECK_EQ(substrate_thread_create(&t, waiter, NULL), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_create(&t2, waiter, NULL), SUBSTRATE_OK);
+    for (int i = 0; i < 20; i++)
+        substrate_thread_yield();
+    CHECK_EQ(substrate_mutex_lock(&lock), SUBSTRATE_OK);
+    stage = 1;
+    CHECK_EQ(substrate_cond_broadcast(&cond), SUBSTRATE_OK);
+    CHECK_EQ(substrate_mutex_unlock(&lock), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
+    CHECK(res == (void *)SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t2, &res), SUBSTRATE_OK);
+    CHECK(res == (void *)SUBSTRATE_OK);
+    CHECK_EQ(stage, 3);
+    CHECK_EQ(substrate_cond_destroy(&cond), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cond_signal(&cond), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_mutex_destroy(&lock), SUBSTRATE_OK);
+    CHECK_EQ(substrate_mutex_lock(&lock), SUBSTRATE_EINVAL);
+
+    /* IPC between threads: call/reply, then send with a short receive buffer */
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_ENDPOINT, 0, &server_ep), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_create(&t, server, NULL), SUBSTRATE_OK);
+    uint64_t words[3] = {1, 2, 3}, reply[8] = {0};
+    substrate_msginfo_t info;
+    CHECK_EQ(substrate_ep_call(server_ep, 10, words, 3, NULL, 0, reply, 8, &info),
+             SUBSTRATE_OK);
+    CHECK(info.label == 11 && info.length == 3);
+    CHECK(reply[0] == 2 && reply[1] == 4 && reply[2] == 6);
+    uint64_t many[SUBSTRATE_MSG_MAX_LENGTH];
+    for (int i = 0; i < SUBSTRATE_MSG_MAX_LENGTH; i++)
+        many[i] = (uint64_t)i + 5;
+    CHECK_EQ(substrate_ep_send(server_ep, 0, many, SUBSTRATE_MSG_MAX_LENGTH, NULL, 0),
+             SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
+    CHECK(res == (void *)(uintptr_t)(SUBSTRATE_MSG_MAX_LENGTH * 100 + 5 + 6));
+    CHECK_EQ(substrate_slot_free(server_ep), SUBSTRATE_OK);
+
+    /* A faulting thread is reported by join. */
+    CHECK_EQ(substrate_thread_create(&t, null_deref, NULL), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_EFAULT);
+}
+
+int main(int argc, char **argv)
+{
+    CHECK(argc == 1 && argv[0] != NULL && argv[1] == NULL);
+    test_version();
+    test_console();
+    test_heap();
+    test_sbrk();
+    test_time();
+    test_sel4();
+    test_threads();
+    put_int(passed);
+    put(" passed, ");
+    put_int(failed);
+    put(" failed\n");
+    return failed == 0 ? 0 : 1;
+}
