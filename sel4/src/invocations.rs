@@ -91,22 +91,29 @@ fn check(code: sys::seL4_Error) -> Result<()> {
     Error::check(code)
 }
 
+/// Calls the CNode invocation `$f` that takes a destination and a source slot
+/// (`seL4_CNode_Copy`, `_Mint`, `_Move`): the `root`/`index`/`depth` triples of
+/// the [`AbsoluteCPtr`]s `$dest` and `$src`, then the remaining arguments.
+macro_rules! dest_src_invocation {
+    ($f:path, $dest:expr, $src:expr $(, $arg:expr)* $(,)?) => {
+        $f(
+            $dest.root.cptr(),
+            $dest.path,
+            $dest.depth as _,
+            $src.root.cptr(),
+            $src.path,
+            $src.depth as _,
+            $($arg),*
+        )
+    };
+}
+
 impl AbsoluteCPtr {
     /// Copies the capability at `src` into this (empty) slot with `rights`
     /// (`seL4_CNode_Copy`).
     pub fn copy(&self, src: &AbsoluteCPtr, rights: CapRights) -> Result<()> {
         // SAFETY: the invocation takes no pointers; bad arguments return errors.
-        check(unsafe {
-            sys::seL4_CNode_Copy(
-                self.root.cptr(),
-                self.path,
-                self.depth as _,
-                src.root.cptr(),
-                src.path,
-                src.depth as _,
-                rights.to_sys(),
-            )
-        })
+        check(unsafe { dest_src_invocation!(sys::seL4_CNode_Copy, self, src, rights.to_sys()) })
     }
 
     /// Copies the capability at `src` into this slot with `rights` and a
@@ -114,13 +121,10 @@ impl AbsoluteCPtr {
     pub fn mint(&self, src: &AbsoluteCPtr, rights: CapRights, badge: Word) -> Result<()> {
         // SAFETY: as for copy.
         check(unsafe {
-            sys::seL4_CNode_Mint(
-                self.root.cptr(),
-                self.path,
-                self.depth as _,
-                src.root.cptr(),
-                src.path,
-                src.depth as _,
+            dest_src_invocation!(
+                sys::seL4_CNode_Mint,
+                self,
+                src,
                 rights.to_sys(),
                 BadgeArg::badge(badge),
             )
@@ -130,16 +134,7 @@ impl AbsoluteCPtr {
     /// Moves the capability at `src` into this slot (`seL4_CNode_Move`).
     pub fn move_from(&self, src: &AbsoluteCPtr) -> Result<()> {
         // SAFETY: as for copy.
-        check(unsafe {
-            sys::seL4_CNode_Move(
-                self.root.cptr(),
-                self.path,
-                self.depth as _,
-                src.root.cptr(),
-                src.path,
-                src.depth as _,
-            )
-        })
+        check(unsafe { dest_src_invocation!(sys::seL4_CNode_Move, self, src) })
     }
 
     /// Deletes the capability in this slot (`seL4_CNode_Delete`).

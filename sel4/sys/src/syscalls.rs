@@ -8,6 +8,8 @@
 //! Every function is `unsafe`: it uses the current thread's IPC buffer (see
 //! [`seL4_GetIPCBuffer`]) and raw pointers supplied by the caller.
 
+use core::ptr;
+
 use crate::*;
 
 #[inline(always)]
@@ -75,6 +77,88 @@ unsafe fn mrs_out(ps: [*mut seL4_Word; 4], mrs: [seL4_Word; 4]) {
     }
 }
 
+/// Where a wrapper's MR0..MR3 come from and go to: the IPC buffer (`None`, the
+/// plain functions) or the caller's nullable pointers (`Some`, the `WithMRs`
+/// variants). Every caller passes a literal, so the choice is made at compile time.
+type MrPtrs = Option<[*mut seL4_Word; 4]>;
+
+/// The message registers to send: from the IPC buffer or through the pointers.
+#[inline(always)]
+unsafe fn mrs_to_send(info: seL4_MessageInfo, ps: MrPtrs) -> [seL4_Word; 4] {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        match ps {
+            None => load_mrs(),
+            Some(ps) => mrs_in(info, ps),
+        }
+    }
+}
+
+/// Delivers a received message: MR0..MR3 into the IPC buffer or through the
+/// pointers, the badge into `*sender` (if non-null); returns the message info.
+#[inline(always)]
+unsafe fn received(
+    ps: MrPtrs,
+    sender: *mut seL4_Word,
+    (badge, info, mrs): (seL4_Word, seL4_Word, [seL4_Word; 4]),
+) -> seL4_MessageInfo {
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        match ps {
+            None => store_mrs(mrs),
+            Some(ps) => mrs_out(ps, mrs),
+        }
+        opt_out(sender, badge);
+    }
+    info_of(info)
+}
+
+/// A send-type syscall `sys` of `msgInfo` to `dest`, MR0..MR3 through the pointers.
+#[inline(always)]
+unsafe fn send_with_mrs(
+    sys: isize,
+    dest: seL4_CPtr,
+    msgInfo: seL4_MessageInfo,
+    ps: [*mut seL4_Word; 4],
+) {
+    // SAFETY: caller contract.
+    unsafe { sys_send(sys, dest, msgInfo.words[0], mrs_in(msgInfo, ps)) }
+}
+
+/// A receive-type syscall `sys` on `src` (`reply`: MCS reply object, else 0).
+#[inline(always)]
+unsafe fn recv(
+    sys: isize,
+    src: seL4_CPtr,
+    sender: *mut seL4_Word,
+    ps: MrPtrs,
+    reply: seL4_Word,
+) -> seL4_MessageInfo {
+    // SAFETY: caller contract.
+    unsafe { received(ps, sender, sys_recv(sys, src, reply)) }
+}
+
+/// A send-then-receive syscall `sys` (`Call`, `ReplyRecv`).
+#[inline(always)]
+unsafe fn send_recv(
+    sys: isize,
+    dest: seL4_CPtr,
+    msgInfo: seL4_MessageInfo,
+    sender: *mut seL4_Word,
+    ps: MrPtrs,
+    reply: seL4_Word,
+) -> seL4_MessageInfo {
+    // SAFETY: caller contract.
+    unsafe {
+        let mrs = mrs_to_send(msgInfo, ps);
+        received(
+            ps,
+            sender,
+            sys_send_recv(sys, dest, msgInfo.words[0], mrs, reply),
+        )
+    }
+}
+
 /// Sends a message to `dest` (blocking), MR0..MR3 from the IPC buffer.
 ///
 /// # Safety
@@ -101,14 +185,7 @@ pub unsafe fn seL4_SendWithMRs(
     mr3: *mut seL4_Word,
 ) {
     // SAFETY: caller contract.
-    unsafe {
-        sys_send(
-            seL4_SysSend,
-            dest,
-            msgInfo.words[0],
-            mrs_in(msgInfo, [mr0, mr1, mr2, mr3]),
-        )
-    }
+    unsafe { send_with_mrs(seL4_SysSend, dest, msgInfo, [mr0, mr1, mr2, mr3]) }
 }
 
 /// Sends a message to `dest` without blocking (dropped if nobody is waiting).
@@ -137,14 +214,7 @@ pub unsafe fn seL4_NBSendWithMRs(
     mr3: *mut seL4_Word,
 ) {
     // SAFETY: caller contract.
-    unsafe {
-        sys_send(
-            seL4_SysNBSend,
-            dest,
-            msgInfo.words[0],
-            mrs_in(msgInfo, [mr0, mr1, mr2, mr3]),
-        )
-    }
+    unsafe { send_with_mrs(seL4_SysNBSend, dest, msgInfo, [mr0, mr1, mr2, mr3]) }
 }
 
 /// Replies to the caller of the last `seL4_Call` received (non-MCS kernels).
@@ -200,67 +270,22 @@ pub unsafe fn seL4_Signal(dest: seL4_CPtr) {
     }
 }
 
-#[inline(always)]
-unsafe fn recv_common(
-    sys: isize,
-    src: seL4_CPtr,
-    sender: *mut seL4_Word,
-    reply: seL4_Word,
-) -> seL4_MessageInfo {
-    // SAFETY: caller contract.
-    unsafe {
-        let (badge, info, mrs) = sys_recv(sys, src, reply);
-        store_mrs(mrs);
-        opt_out(sender, badge);
-        info_of(info)
-    }
-}
-
-#[inline(always)]
-unsafe fn recv_with_mrs(
-    sys: isize,
-    src: seL4_CPtr,
-    sender: *mut seL4_Word,
-    ps: [*mut seL4_Word; 4],
-    reply: seL4_Word,
-) -> seL4_MessageInfo {
-    // SAFETY: caller contract.
-    unsafe {
-        let (badge, info, mrs) = sys_recv(sys, src, reply);
-        mrs_out(ps, mrs);
-        opt_out(sender, badge);
-        info_of(info)
-    }
-}
-
 /// Blocks receiving on `src`; stores the badge in `*sender` (if non-null) and
-/// MR0..MR3 in the IPC buffer.
+/// MR0..MR3 in the IPC buffer. On MCS kernels `reply` is the reply object.
 ///
 /// # Safety
 ///
 /// Uses the IPC buffer; `sender` is null or valid.
-#[cfg(not(sel4_mcs))]
-#[inline]
-pub unsafe fn seL4_Recv(src: seL4_CPtr, sender: *mut seL4_Word) -> seL4_MessageInfo {
-    // SAFETY: caller contract.
-    unsafe { recv_common(seL4_SysRecv, src, sender, 0) }
-}
-
-/// Blocks receiving on `src` with reply object `reply`; stores the badge in `*sender`
-/// (if non-null) and MR0..MR3 in the IPC buffer.
-///
-/// # Safety
-///
-/// Uses the IPC buffer; `sender` is null or valid.
-#[cfg(sel4_mcs)]
 #[inline]
 pub unsafe fn seL4_Recv(
     src: seL4_CPtr,
     sender: *mut seL4_Word,
-    reply: seL4_CPtr,
+    #[cfg(sel4_mcs)] reply: seL4_CPtr,
 ) -> seL4_MessageInfo {
+    #[cfg(not(sel4_mcs))]
+    let reply = 0;
     // SAFETY: caller contract.
-    unsafe { recv_common(seL4_SysRecv, src, sender, reply) }
+    unsafe { recv(seL4_SysRecv, src, sender, None, reply) }
 }
 
 /// [`seL4_Recv`] returning MR0..MR3 through the given (nullable) pointers.
@@ -268,7 +293,6 @@ pub unsafe fn seL4_Recv(
 /// # Safety
 ///
 /// Non-null pointers must be valid.
-#[cfg(not(sel4_mcs))]
 #[inline]
 pub unsafe fn seL4_RecvWithMRs(
     src: seL4_CPtr,
@@ -277,57 +301,29 @@ pub unsafe fn seL4_RecvWithMRs(
     mr1: *mut seL4_Word,
     mr2: *mut seL4_Word,
     mr3: *mut seL4_Word,
+    #[cfg(sel4_mcs)] reply: seL4_CPtr,
 ) -> seL4_MessageInfo {
+    #[cfg(not(sel4_mcs))]
+    let reply = 0;
     // SAFETY: caller contract.
-    unsafe { recv_with_mrs(seL4_SysRecv, src, sender, [mr0, mr1, mr2, mr3], 0) }
+    unsafe { recv(seL4_SysRecv, src, sender, Some([mr0, mr1, mr2, mr3]), reply) }
 }
 
-/// [`seL4_Recv`] returning MR0..MR3 through the given (nullable) pointers.
-///
-/// # Safety
-///
-/// Non-null pointers must be valid.
-#[cfg(sel4_mcs)]
-#[inline]
-pub unsafe fn seL4_RecvWithMRs(
-    src: seL4_CPtr,
-    sender: *mut seL4_Word,
-    mr0: *mut seL4_Word,
-    mr1: *mut seL4_Word,
-    mr2: *mut seL4_Word,
-    mr3: *mut seL4_Word,
-    reply: seL4_CPtr,
-) -> seL4_MessageInfo {
-    // SAFETY: caller contract.
-    unsafe { recv_with_mrs(seL4_SysRecv, src, sender, [mr0, mr1, mr2, mr3], reply) }
-}
-
-/// Receives on `src` without blocking.
+/// Receives on `src` without blocking. On MCS kernels `reply` is the reply object.
 ///
 /// # Safety
 ///
 /// Uses the IPC buffer; `sender` is null or valid.
-#[cfg(not(sel4_mcs))]
-#[inline]
-pub unsafe fn seL4_NBRecv(src: seL4_CPtr, sender: *mut seL4_Word) -> seL4_MessageInfo {
-    // SAFETY: caller contract.
-    unsafe { recv_common(seL4_SysNBRecv, src, sender, 0) }
-}
-
-/// Receives on `src` without blocking, with reply object `reply`.
-///
-/// # Safety
-///
-/// Uses the IPC buffer; `sender` is null or valid.
-#[cfg(sel4_mcs)]
 #[inline]
 pub unsafe fn seL4_NBRecv(
     src: seL4_CPtr,
     sender: *mut seL4_Word,
-    reply: seL4_CPtr,
+    #[cfg(sel4_mcs)] reply: seL4_CPtr,
 ) -> seL4_MessageInfo {
+    #[cfg(not(sel4_mcs))]
+    let reply = 0;
     // SAFETY: caller contract.
-    unsafe { recv_common(seL4_SysNBRecv, src, sender, reply) }
+    unsafe { recv(seL4_SysNBRecv, src, sender, None, reply) }
 }
 
 /// Waits on a notification (non-MCS: a receive on `src`).
@@ -363,7 +359,7 @@ pub unsafe fn seL4_Poll(src: seL4_CPtr, sender: *mut seL4_Word) -> seL4_MessageI
 #[inline]
 pub unsafe fn seL4_Wait(src: seL4_CPtr, sender: *mut seL4_Word) -> seL4_MessageInfo {
     // SAFETY: caller contract.
-    unsafe { recv_common(seL4_SysWait, src, sender, 0) }
+    unsafe { recv(seL4_SysWait, src, sender, None, 0) }
 }
 
 /// [`seL4_Wait`] returning MR0..MR3 through the given (nullable) pointers.
@@ -382,7 +378,7 @@ pub unsafe fn seL4_WaitWithMRs(
     mr3: *mut seL4_Word,
 ) -> seL4_MessageInfo {
     // SAFETY: caller contract.
-    unsafe { recv_with_mrs(seL4_SysWait, src, sender, [mr0, mr1, mr2, mr3], 0) }
+    unsafe { recv(seL4_SysWait, src, sender, Some([mr0, mr1, mr2, mr3]), 0) }
 }
 
 /// Non-blocking wait on `src` (the MCS `NBWait` syscall).
@@ -394,7 +390,7 @@ pub unsafe fn seL4_WaitWithMRs(
 #[inline]
 pub unsafe fn seL4_NBWait(src: seL4_CPtr, sender: *mut seL4_Word) -> seL4_MessageInfo {
     // SAFETY: caller contract.
-    unsafe { recv_common(seL4_SysNBWait, src, sender, 0) }
+    unsafe { recv(seL4_SysNBWait, src, sender, None, 0) }
 }
 
 /// Polls a notification (MCS: [`seL4_NBWait`]).
@@ -418,11 +414,7 @@ pub unsafe fn seL4_Poll(src: seL4_CPtr, sender: *mut seL4_Word) -> seL4_MessageI
 #[inline]
 pub unsafe fn seL4_Call(dest: seL4_CPtr, msgInfo: seL4_MessageInfo) -> seL4_MessageInfo {
     // SAFETY: caller contract.
-    unsafe {
-        let (_, info, mrs) = sys_send_recv(seL4_SysCall, dest, msgInfo.words[0], load_mrs(), 0);
-        store_mrs(mrs);
-        info_of(info)
-    }
+    unsafe { send_recv(seL4_SysCall, dest, msgInfo, ptr::null_mut(), None, 0) }
 }
 
 /// [`seL4_Call`] with MR0..MR3 passed through the given (nullable) pointers, which
@@ -440,87 +432,28 @@ pub unsafe fn seL4_CallWithMRs(
     mr2: *mut seL4_Word,
     mr3: *mut seL4_Word,
 ) -> seL4_MessageInfo {
-    let ps = [mr0, mr1, mr2, mr3];
+    let ps = Some([mr0, mr1, mr2, mr3]);
     // SAFETY: caller contract.
-    unsafe {
-        let (_, info, mrs) =
-            sys_send_recv(seL4_SysCall, dest, msgInfo.words[0], mrs_in(msgInfo, ps), 0);
-        mrs_out(ps, mrs);
-        info_of(info)
-    }
+    unsafe { send_recv(seL4_SysCall, dest, msgInfo, ptr::null_mut(), ps, 0) }
 }
 
-#[inline(always)]
-unsafe fn reply_recv(
-    dest: seL4_CPtr,
-    msgInfo: seL4_MessageInfo,
-    sender: *mut seL4_Word,
-    reply: seL4_Word,
-) -> seL4_MessageInfo {
-    // SAFETY: caller contract.
-    unsafe {
-        let (badge, info, mrs) =
-            sys_send_recv(seL4_SysReplyRecv, dest, msgInfo.words[0], load_mrs(), reply);
-        store_mrs(mrs);
-        opt_out(sender, badge);
-        info_of(info)
-    }
-}
-
-#[inline(always)]
-unsafe fn reply_recv_with_mrs(
-    dest: seL4_CPtr,
-    msgInfo: seL4_MessageInfo,
-    sender: *mut seL4_Word,
-    ps: [*mut seL4_Word; 4],
-    reply: seL4_Word,
-) -> seL4_MessageInfo {
-    // SAFETY: caller contract.
-    unsafe {
-        let (badge, info, mrs) = sys_send_recv(
-            seL4_SysReplyRecv,
-            dest,
-            msgInfo.words[0],
-            mrs_in(msgInfo, ps),
-            reply,
-        );
-        mrs_out(ps, mrs);
-        opt_out(sender, badge);
-        info_of(info)
-    }
-}
-
-/// Replies to the last caller, then receives on `dest`.
+/// Replies to the last caller (on MCS kernels: through the reply object `reply`), then
+/// receives on `dest` (on MCS kernels: with the same reply object).
 ///
 /// # Safety
 ///
 /// Uses the IPC buffer; `sender` is null or valid.
-#[cfg(not(sel4_mcs))]
 #[inline]
 pub unsafe fn seL4_ReplyRecv(
     dest: seL4_CPtr,
     msgInfo: seL4_MessageInfo,
     sender: *mut seL4_Word,
+    #[cfg(sel4_mcs)] reply: seL4_CPtr,
 ) -> seL4_MessageInfo {
+    #[cfg(not(sel4_mcs))]
+    let reply = 0;
     // SAFETY: caller contract.
-    unsafe { reply_recv(dest, msgInfo, sender, 0) }
-}
-
-/// Replies through `reply`, then receives on `dest` with the same reply object.
-///
-/// # Safety
-///
-/// Uses the IPC buffer; `sender` is null or valid.
-#[cfg(sel4_mcs)]
-#[inline]
-pub unsafe fn seL4_ReplyRecv(
-    dest: seL4_CPtr,
-    msgInfo: seL4_MessageInfo,
-    sender: *mut seL4_Word,
-    reply: seL4_CPtr,
-) -> seL4_MessageInfo {
-    // SAFETY: caller contract.
-    unsafe { reply_recv(dest, msgInfo, sender, reply) }
+    unsafe { send_recv(seL4_SysReplyRecv, dest, msgInfo, sender, None, reply) }
 }
 
 /// [`seL4_ReplyRecv`] with MR0..MR3 through the given (nullable) pointers.
@@ -528,8 +461,8 @@ pub unsafe fn seL4_ReplyRecv(
 /// # Safety
 ///
 /// Non-null pointers must be valid.
-#[cfg(not(sel4_mcs))]
 #[inline]
+#[cfg_attr(sel4_mcs, allow(clippy::too_many_arguments))]
 pub unsafe fn seL4_ReplyRecvWithMRs(
     dest: seL4_CPtr,
     msgInfo: seL4_MessageInfo,
@@ -538,31 +471,13 @@ pub unsafe fn seL4_ReplyRecvWithMRs(
     mr1: *mut seL4_Word,
     mr2: *mut seL4_Word,
     mr3: *mut seL4_Word,
+    #[cfg(sel4_mcs)] reply: seL4_CPtr,
 ) -> seL4_MessageInfo {
+    #[cfg(not(sel4_mcs))]
+    let reply = 0;
+    let ps = Some([mr0, mr1, mr2, mr3]);
     // SAFETY: caller contract.
-    unsafe { reply_recv_with_mrs(dest, msgInfo, sender, [mr0, mr1, mr2, mr3], 0) }
-}
-
-/// [`seL4_ReplyRecv`] with MR0..MR3 through the given (nullable) pointers.
-///
-/// # Safety
-///
-/// Non-null pointers must be valid.
-#[cfg(sel4_mcs)]
-#[inline]
-#[allow(clippy::too_many_arguments)]
-pub unsafe fn seL4_ReplyRecvWithMRs(
-    dest: seL4_CPtr,
-    msgInfo: seL4_MessageInfo,
-    sender: *mut seL4_Word,
-    mr0: *mut seL4_Word,
-    mr1: *mut seL4_Word,
-    mr2: *mut seL4_Word,
-    mr3: *mut seL4_Word,
-    reply: seL4_CPtr,
-) -> seL4_MessageInfo {
-    // SAFETY: caller contract.
-    unsafe { reply_recv_with_mrs(dest, msgInfo, sender, [mr0, mr1, mr2, mr3], reply) }
+    unsafe { send_recv(seL4_SysReplyRecv, dest, msgInfo, sender, ps, reply) }
 }
 
 /// Sends to `dest` without blocking, then receives on `src` with reply object `reply`
@@ -582,17 +497,9 @@ pub unsafe fn seL4_NBSendRecv(
 ) -> seL4_MessageInfo {
     // SAFETY: caller contract.
     unsafe {
-        let (badge, info, mrs) = sys_nbsend_recv(
-            seL4_SysNBSendRecv,
-            dest,
-            src,
-            msgInfo.words[0],
-            load_mrs(),
-            reply,
-        );
-        store_mrs(mrs);
-        opt_out(sender, badge);
-        info_of(info)
+        let mrs = load_mrs();
+        let out = sys_nbsend_recv(seL4_SysNBSendRecv, dest, src, msgInfo.words[0], mrs, reply);
+        received(None, sender, out)
     }
 }
 
@@ -612,17 +519,9 @@ pub unsafe fn seL4_NBSendWait(
     // SAFETY: caller contract. As in libsel4, the reply capability register carries
     // `dest` and the destination register is 0.
     unsafe {
-        let (badge, info, mrs) = sys_nbsend_recv(
-            seL4_SysNBSendWait,
-            0,
-            src,
-            msgInfo.words[0],
-            load_mrs(),
-            dest,
-        );
-        store_mrs(mrs);
-        opt_out(sender, badge);
-        info_of(info)
+        let mrs = load_mrs();
+        let out = sys_nbsend_recv(seL4_SysNBSendWait, 0, src, msgInfo.words[0], mrs, dest);
+        received(None, sender, out)
     }
 }
 

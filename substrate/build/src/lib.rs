@@ -5,7 +5,8 @@
 //! seL4 root-task image needs on the host target `x86_64-unknown-linux-gnu`:
 //! no C start files or libraries, a static non-PIE executable (the kernel's
 //! ELF loader applies no relocations), linked at a fixed address with one
-//! contiguous loadable segment.
+//! contiguous loadable segment. [`c_root_task`] does the same for an image
+//! whose program is written in C against the C ABI (`substrate.h`).
 
 use std::path::PathBuf;
 
@@ -16,26 +17,7 @@ pub const LINKER_SCRIPT: &str = include_str!("root-task.ld");
 /// root-task images. Only binaries are affected, so the package's own host
 /// unit tests still link normally.
 pub fn root_task() {
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
-    let script = out.join("substrate-root-task.ld");
-    if let Err(e) = std::fs::write(&script, LINKER_SCRIPT) {
-        println!("cargo::error=cannot write {}: {e}", script.display());
-        return;
-    }
-    for arg in [
-        "-nostartfiles",
-        "-nostdlib",
-        "-static",
-        "-no-pie",
-        "-Wl,--gc-sections",
-        "-Wl,--build-id=none",
-        "-Wl,-z,norelro",
-        "-Wl,-z,noexecstack",
-    ] {
-        println!("cargo:rustc-link-arg-bins={arg}");
-    }
-    println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
-    println!("cargo:rerun-if-changed=build.rs");
+    link_bins("substrate-root-task.ld", None);
 }
 
 /// The entry symbol of a child component (`substrate_component::abi::ENTRY_SYMBOL`).
@@ -51,8 +33,16 @@ pub const COMPONENT_ENTRY: &str = "_substrate_component_start";
 /// missing section is also what tells `tools/runner/sel4-run` that the file
 /// is not a bootable root-task image.
 pub fn component() {
+    link_bins("substrate-component.ld", Some(COMPONENT_ENTRY));
+}
+
+/// What [`root_task`] and [`component`] share: writes [`LINKER_SCRIPT`] into
+/// `OUT_DIR` as `script_name` and emits the link arguments of a static,
+/// non-PIE image linked with it, entering at `entry` instead of the script's
+/// `_start` if given.
+fn link_bins(script_name: &str, entry: Option<&str>) {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
-    let script = out.join("substrate-component.ld");
+    let script = out.join(script_name);
     if let Err(e) = std::fs::write(&script, LINKER_SCRIPT) {
         println!("cargo::error=cannot write {}: {e}", script.display());
         return;
@@ -69,10 +59,45 @@ pub fn component() {
     ] {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
-    // A command-line entry overrides the script's ENTRY(_start).
-    println!("cargo:rustc-link-arg-bins=-Wl,-e,{COMPONENT_ENTRY}");
+    if let Some(entry) = entry {
+        // A command-line entry overrides the script's ENTRY(_start).
+        println!("cargo:rustc-link-arg-bins=-Wl,-e,{entry}");
+    }
     println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// Links this package's binaries as root-task images ([`root_task`]) and
+/// compiles the freestanding C program `sources` (no C library) against the
+/// C ABI's `substrate.h` into the static library `lib_name`, linked whole
+/// (the runtime references the program's `main` only weakly).
+///
+/// The package must depend on `substrate-ffi`, which publishes the header's
+/// directory to this build script as `DEP_SUBSTRATE_FFI_INCLUDE`. The C
+/// flags are `-std=c11 -ffreestanding -fno-stack-protector -fno-pic`, then
+/// `extra_flags`, then `-Wall -Wextra -Werror`.
+pub fn c_root_task(sources: &[&str], lib_name: &str, extra_flags: &[&str]) {
+    root_task();
+    let include = std::env::var("DEP_SUBSTRATE_FFI_INCLUDE").expect("substrate-ffi publishes it");
+    let mut build = cc::Build::new();
+    for source in sources {
+        println!("cargo:rerun-if-changed={source}");
+        build.file(source);
+    }
+    build.include(include);
+    let (first, last) = (
+        [
+            "-std=c11",
+            "-ffreestanding",
+            "-fno-stack-protector",
+            "-fno-pic",
+        ],
+        ["-Wall", "-Wextra", "-Werror"],
+    );
+    for flag in first.iter().chain(extra_flags).chain(&last) {
+        build.flag(flag);
+    }
+    build.link_lib_modifier("+whole-archive").compile(lib_name);
 }
 
 /// Builds the child component `package` (a workspace package whose build

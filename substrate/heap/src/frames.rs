@@ -18,12 +18,13 @@
 //! any pages that were mapped, which later allocations use.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::cell::{Cell, UnsafeCell};
 use core::fmt;
 use core::ptr;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use dlmalloc::Dlmalloc;
+
+use crate::arena::{Arena, ArenaHeap};
 
 /// The size of the pages a [`PageSource`] maps, in bytes.
 pub const PAGE_SIZE: usize = 4096;
@@ -63,73 +64,12 @@ impl fmt::Display for SourceError {
     }
 }
 
-/// What dlmalloc draws from: first the static arena, then the mapped part
-/// of the region, handed out in pieces as it gets mapped.
-struct Segments {
-    arena: *mut u8,
-    arena_len: usize,
-    arena_given: Cell<bool>,
-    /// Region memory below this address belongs to dlmalloc (0: no region).
-    claimed: Cell<usize>,
-    /// End of the mapped part of the region; refreshed before every call.
-    mapped: usize,
-}
-
-// SAFETY: the segments are only used under the heap's dlmalloc lock.
-unsafe impl Send for Segments {}
-
-// SAFETY: `alloc` hands out the arena once and region memory that is mapped
-// and not handed out before, each range exactly once; nothing is released.
-unsafe impl dlmalloc::Allocator for Segments {
-    fn alloc(&self, size: usize) -> (*mut u8, usize, u32) {
-        if !self.arena_given.get() && !self.arena.is_null() && size <= self.arena_len {
-            self.arena_given.set(true);
-            return (self.arena, self.arena_len, 0);
-        }
-        let claimed = self.claimed.get();
-        let available = self.mapped - claimed;
-        if claimed == 0 || available < size {
-            return (ptr::null_mut(), 0, 0);
-        }
-        self.claimed.set(self.mapped);
-        (claimed as *mut u8, available, 0)
-    }
-
-    fn remap(&self, _: *mut u8, _: usize, _: usize, _: bool) -> *mut u8 {
-        ptr::null_mut()
-    }
-
-    fn free_part(&self, _: *mut u8, _: usize, _: usize) -> bool {
-        false
-    }
-
-    fn free(&self, _: *mut u8, _: usize) -> bool {
-        false
-    }
-
-    fn can_release_part(&self, _: u32) -> bool {
-        false
-    }
-
-    fn allocates_zeros(&self) -> bool {
-        // The arena is in .bss; a PageSource maps zero-filled pages.
-        true
-    }
-
-    fn page_size(&self) -> usize {
-        PAGE_SIZE
-    }
-}
-
 /// The source and the part of the region it has mapped so far.
 struct Growth {
     source: &'static mut dyn PageSource,
     end: usize,
     limit: usize,
 }
-
-#[repr(C, align(4096))]
-struct ArenaBytes<const N: usize>(UnsafeCell<[u8; N]>);
 
 /// A `#[global_allocator]` that starts on an `N`-byte arena inside the image
 /// and then grows into a virtual region mapped page by page by a
@@ -142,33 +82,17 @@ struct ArenaBytes<const N: usize>(UnsafeCell<[u8; N]>);
 /// HEAP.set_source(0x10_0000_0000, 1 << 30, Box::leak(Box::new(source)))?;
 /// ```
 pub struct FrameHeap<const N: usize> {
-    bytes: ArenaBytes<N>,
-    dlmalloc: spin::Mutex<Dlmalloc<Segments>>,
+    heap: ArenaHeap<N>,
     growth: spin::Mutex<Option<Growth>>,
     region_start: AtomicUsize,
     mapped_end: AtomicUsize,
 }
 
-// SAFETY: the arena bytes are only handed out through dlmalloc under its
-// lock; the growth state is under its own lock.
-unsafe impl<const N: usize> Sync for FrameHeap<N> {}
-
 impl<const N: usize> FrameHeap<N> {
     /// A heap with only its static arena; see [`FrameHeap::set_source`].
     pub const fn new() -> Self {
-        let mut dlmalloc = Dlmalloc::new_with_allocator(Segments {
-            arena: ptr::null_mut(),
-            arena_len: N,
-            arena_given: Cell::new(false),
-            claimed: Cell::new(0),
-            mapped: 0,
-        });
-        // Ask the segments for page multiples, not dlmalloc's 64 KiB default,
-        // so a small arena is used whole.
-        assert!(dlmalloc.set_granularity(PAGE_SIZE));
         Self {
-            bytes: ArenaBytes(UnsafeCell::new([0; N])),
-            dlmalloc: spin::Mutex::new(dlmalloc),
+            heap: ArenaHeap::new(),
             growth: spin::Mutex::new(None),
             region_start: AtomicUsize::new(0),
             mapped_end: AtomicUsize::new(0),
@@ -195,7 +119,7 @@ impl<const N: usize> FrameHeap<N> {
         // Publish the (empty) mapped range before the region is claimable.
         self.region_start.store(start, Ordering::Relaxed);
         self.mapped_end.store(start, Ordering::Release);
-        self.dlmalloc.lock().allocator_mut().claimed.set(start);
+        self.heap.lock().allocator_mut().claimed.set(start);
         *growth = Some(Growth {
             source,
             end: start,
@@ -214,13 +138,9 @@ impl<const N: usize> FrameHeap<N> {
         self.mapped_end.load(Ordering::Acquire) - self.region_start.load(Ordering::Relaxed)
     }
 
-    fn with<R>(&self, f: impl FnOnce(&mut Dlmalloc<Segments>) -> R) -> R {
-        let mut dl = self.dlmalloc.lock();
-        let segments = dl.allocator_mut();
-        if segments.arena.is_null() {
-            segments.arena = self.bytes.0.get().cast();
-        }
-        segments.mapped = self.mapped_end.load(Ordering::Acquire);
+    fn with<R>(&self, f: impl FnOnce(&mut Dlmalloc<Arena>) -> R) -> R {
+        let mut dl = self.heap.lock();
+        dl.allocator_mut().mapped = self.mapped_end.load(Ordering::Acquire);
         f(&mut dl)
     }
 
@@ -228,7 +148,7 @@ impl<const N: usize> FrameHeap<N> {
     fn growing(
         &self,
         layout: Layout,
-        mut f: impl FnMut(&mut Dlmalloc<Segments>) -> *mut u8,
+        mut f: impl FnMut(&mut Dlmalloc<Arena>) -> *mut u8,
     ) -> *mut u8 {
         loop {
             let p = self.with(&mut f);
@@ -454,7 +374,7 @@ mod tests {
             let p = HEAP.alloc(Layout::from_size_align(4096, 8).unwrap());
             assert!(!p.is_null());
             let a = p as usize;
-            let arena = HEAP.bytes.0.get() as usize;
+            let arena = HEAP.heap.arena_start();
             assert!(a >= arena && a < arena + 8192);
             assert!(HEAP
                 .alloc(Layout::from_size_align(16 * 1024, 8).unwrap())

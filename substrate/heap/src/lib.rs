@@ -22,75 +22,15 @@
 #![no_std]
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::cell::UnsafeCell;
-use core::ptr;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use dlmalloc::Dlmalloc;
 
+mod arena;
 mod frames;
+pub use arena::Arena;
+use arena::ArenaHeap;
 pub use frames::{FrameHeap, PageSource, SourceError, PAGE_SIZE};
-
-/// The memory source dlmalloc draws from: one fixed region handed out whole,
-/// once. dlmalloc asks its system allocator for more memory only when its
-/// free lists cannot satisfy a request; a second request fails with null.
-pub struct Arena {
-    base: *mut u8,
-    len: usize,
-    handed_out: bool,
-}
-
-// SAFETY: the arena is only touched under the heap's lock.
-unsafe impl Send for Arena {}
-
-impl Arena {
-    const fn empty() -> Self {
-        Self {
-            base: ptr::null_mut(),
-            len: 0,
-            handed_out: false,
-        }
-    }
-}
-
-// SAFETY: `alloc` returns either null or the whole, exclusively owned region;
-// we never release or remap it, which the trait permits by returning false/null.
-unsafe impl dlmalloc::Allocator for Arena {
-    fn alloc(&self, size: usize) -> (*mut u8, usize, u32) {
-        if self.handed_out || self.base.is_null() || size > self.len {
-            return (ptr::null_mut(), 0, 0);
-        }
-        // `alloc` takes `&self`; record the hand-out through a raw pointer.
-        // SAFETY: the heap lock serialises every call into dlmalloc.
-        unsafe { (*(self as *const Self as *mut Self)).handed_out = true };
-        (self.base, self.len, 0)
-    }
-
-    fn remap(&self, _: *mut u8, _: usize, _: usize, _: bool) -> *mut u8 {
-        ptr::null_mut()
-    }
-
-    fn free_part(&self, _: *mut u8, _: usize, _: usize) -> bool {
-        false
-    }
-
-    fn free(&self, _: *mut u8, _: usize) -> bool {
-        false
-    }
-
-    fn can_release_part(&self, _: u32) -> bool {
-        false
-    }
-
-    fn allocates_zeros(&self) -> bool {
-        // The arena lives in .bss, which is zero when the image starts.
-        true
-    }
-
-    fn page_size(&self) -> usize {
-        4096
-    }
-}
 
 /// Blocks handed out by every [`StaticHeap`] in the image and not yet freed.
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -116,28 +56,16 @@ pub(crate) fn count_free() {
     LIVE.fetch_sub(1, Ordering::Relaxed);
 }
 
-#[repr(C, align(4096))]
-struct ArenaBytes<const N: usize>(UnsafeCell<[u8; N]>);
-
 /// A `#[global_allocator]` over an `N`-byte arena inside the image.
 pub struct StaticHeap<const N: usize> {
-    bytes: ArenaBytes<N>,
-    dlmalloc: spin::Mutex<Dlmalloc<Arena>>,
+    heap: ArenaHeap<N>,
 }
-
-// SAFETY: the arena bytes are only handed out through dlmalloc under the lock.
-unsafe impl<const N: usize> Sync for StaticHeap<N> {}
 
 impl<const N: usize> StaticHeap<N> {
     /// An empty heap; its arena is attached on first use.
     pub const fn new() -> Self {
-        let mut dlmalloc = Dlmalloc::new_with_allocator(Arena::empty());
-        // dlmalloc asks its source for at least 64 KiB by default; with one
-        // page the whole of a small arena is usable.
-        assert!(dlmalloc.set_granularity(4096));
         Self {
-            bytes: ArenaBytes(UnsafeCell::new([0; N])),
-            dlmalloc: spin::Mutex::new(dlmalloc),
+            heap: ArenaHeap::new(),
         }
     }
 
@@ -147,13 +75,7 @@ impl<const N: usize> StaticHeap<N> {
     }
 
     fn with<R>(&self, f: impl FnOnce(&mut Dlmalloc<Arena>) -> R) -> R {
-        let mut dl = self.dlmalloc.lock();
-        let arena = dl.allocator_mut();
-        if arena.base.is_null() {
-            arena.base = self.bytes.0.get().cast();
-            arena.len = N;
-        }
-        f(&mut dl)
+        f(&mut self.heap.lock())
     }
 }
 
@@ -218,7 +140,7 @@ mod tests {
             "most of the arena is usable: {}",
             blocks.len()
         );
-        let base = HEAP.bytes.0.get() as usize;
+        let base = HEAP.heap.arena_start();
         for &p in &blocks {
             let a = p as usize;
             assert!(a >= base && a + 1024 <= base + HEAP.capacity());

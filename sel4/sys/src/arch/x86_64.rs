@@ -12,31 +12,35 @@
 
 use crate::seL4_Word;
 
-/// The stack-saving `syscall` sequence; see the module documentation.
-#[cfg(not(sel4_mcs))]
+/// The stack-saving `syscall` sequence; see the module documentation. The
+/// operands are `asm!` operands, optionally preceded by `mrs: <dir> [m0, m1,
+/// m2, m3],`, which passes MR0..MR3 in their registers with the operand
+/// direction `<dir>` (`in`, `out` or `inout`).
 macro_rules! sel4_syscall {
-    ($($operands:tt)*) => {
-        core::arch::asm!(
-            "mov r12, rsp",
-            "syscall",
-            "mov rsp, r12",
+    (mrs: $dir:ident [$m0:expr, $m1:expr, $m2:expr, $m3:expr], $($operands:tt)*) => {
+        sel4_syscall!(
             $($operands)*
-            out("r12") _,
-            out("rcx") _,
-            out("r11") _,
+            $dir("r10") $m0,
+            $dir("r8") $m1,
+            $dir("r9") $m2,
+            $dir("r15") $m3,
         )
     };
-}
-
-/// The stack-saving `syscall` sequence; see the module documentation.
-#[cfg(sel4_mcs)]
-macro_rules! sel4_syscall {
     ($($operands:tt)*) => {
         core::arch::asm!(
+            #[cfg(not(sel4_mcs))]
+            "mov r12, rsp",
+            #[cfg(sel4_mcs)]
             "mov r14, rsp",
             "syscall",
+            #[cfg(not(sel4_mcs))]
+            "mov rsp, r12",
+            #[cfg(sel4_mcs)]
             "mov rsp, r14",
             $($operands)*
+            #[cfg(not(sel4_mcs))]
+            out("r12") _,
+            #[cfg(sel4_mcs)]
             out("r14") _,
             out("rcx") _,
             out("r11") _,
@@ -58,13 +62,10 @@ pub unsafe fn sys_send(sys: isize, dest: seL4_Word, info: seL4_Word, mrs: [seL4_
     // from the save register, the others are declared clobbered.
     unsafe {
         sel4_syscall!(
+            mrs: in [mrs[0], mrs[1], mrs[2], mrs[3]],
             in("rdx") sys,
             in("rdi") dest,
             in("rsi") info,
-            in("r10") mrs[0],
-            in("r8") mrs[1],
-            in("r9") mrs[2],
-            in("r15") mrs[3],
         );
     }
 }
@@ -80,12 +81,9 @@ pub unsafe fn sys_reply(sys: isize, info: seL4_Word, mrs: [seL4_Word; 4]) {
     // SAFETY: as in `sys_send`.
     unsafe {
         sel4_syscall!(
+            mrs: in [mrs[0], mrs[1], mrs[2], mrs[3]],
             in("rdx") sys,
             in("rsi") info,
-            in("r10") mrs[0],
-            in("r8") mrs[1],
-            in("r9") mrs[2],
-            in("r15") mrs[3],
         );
     }
 }
@@ -120,25 +118,12 @@ pub unsafe fn sys_recv(
     let _ = reply;
     // SAFETY: as in `sys_send`.
     unsafe {
-        #[cfg(not(sel4_mcs))]
         sel4_syscall!(
+            mrs: out [m0, m1, m2, m3],
             in("rdx") sys,
             inout("rdi") src => badge,
             out("rsi") info,
-            out("r10") m0,
-            out("r8") m1,
-            out("r9") m2,
-            out("r15") m3,
-        );
-        #[cfg(sel4_mcs)]
-        sel4_syscall!(
-            in("rdx") sys,
-            inout("rdi") src => badge,
-            out("rsi") info,
-            out("r10") m0,
-            out("r8") m1,
-            out("r9") m2,
-            out("r15") m3,
+            #[cfg(sel4_mcs)]
             in("r12") reply,
         );
     }
@@ -166,25 +151,12 @@ pub unsafe fn sys_send_recv(
     let _ = reply;
     // SAFETY: as in `sys_send`.
     unsafe {
-        #[cfg(not(sel4_mcs))]
         sel4_syscall!(
+            mrs: inout [m0, m1, m2, m3],
             in("rdx") sys,
             inout("rdi") dest => badge,
             inout("rsi") info => out_info,
-            inout("r10") m0,
-            inout("r8") m1,
-            inout("r9") m2,
-            inout("r15") m3,
-        );
-        #[cfg(sel4_mcs)]
-        sel4_syscall!(
-            in("rdx") sys,
-            inout("rdi") dest => badge,
-            inout("rsi") info => out_info,
-            inout("r10") m0,
-            inout("r8") m1,
-            inout("r9") m2,
-            inout("r15") m3,
+            #[cfg(sel4_mcs)]
             in("r12") reply,
         );
     }
@@ -212,13 +184,10 @@ pub unsafe fn sys_nbsend_recv(
     // SAFETY: as in `sys_send`.
     unsafe {
         sel4_syscall!(
+            mrs: inout [m0, m1, m2, m3],
             in("rdx") sys,
             inout("rdi") src => badge,
             inout("rsi") info => out_info,
-            inout("r10") m0,
-            inout("r8") m1,
-            inout("r9") m2,
-            inout("r15") m3,
             in("r12") reply,
             in("r13") dest,
         );

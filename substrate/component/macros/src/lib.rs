@@ -2,24 +2,19 @@
 
 use proc_macro::TokenStream;
 use quote::quote;
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::{Expr, ItemFn, MetaNameValue, Token};
+use syn::{Expr, ItemFn};
 
 /// Marks a child component's `main`. See the `substrate-component` crate docs.
 #[proc_macro_attribute]
 pub fn component(attr: TokenStream, item: TokenStream) -> TokenStream {
-    match expand(attr.into(), item.into()) {
-        Ok(ts) => ts.into(),
-        Err(e) => e.to_compile_error().into(),
-    }
+    substrate_macro_support::attribute(attr, item, expand)
 }
 
 fn expand(
     attr: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> syn::Result<proc_macro2::TokenStream> {
-    let args = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(attr)?;
+    let args = substrate_macro_support::name_value_args(attr)?;
     let mut heap_size: Expr = syn::parse_quote!(substrate_component::DEFAULT_HEAP_SIZE);
     for arg in args {
         if arg.path.is_ident("heap_size") {
@@ -33,12 +28,10 @@ fn expand(
     }
     let main: ItemFn = syn::parse2(item)?;
     let name = &main.sig.ident;
-    if main.sig.inputs.len() != 1 {
-        return Err(syn::Error::new_spanned(
-            &main.sig,
-            "#[component] fn takes one argument: `endpoint: sel4::cap::Endpoint`",
-        ));
-    }
+    substrate_macro_support::one_argument(
+        &main.sig,
+        "#[component] fn takes one argument: `endpoint: sel4::cap::Endpoint`",
+    )?;
     Ok(quote! {
         #main
 

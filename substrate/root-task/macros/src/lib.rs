@@ -6,24 +6,19 @@
 
 use proc_macro::TokenStream;
 use quote::quote;
-use syn::parse::Parser;
-use syn::punctuated::Punctuated;
-use syn::{Expr, ItemFn, MetaNameValue, Token};
+use syn::{Expr, ItemFn};
 
 /// Marks the root task's `main`. See the `substrate-root-task` crate docs.
 #[proc_macro_attribute]
 pub fn root_task(attr: TokenStream, item: TokenStream) -> TokenStream {
-    match expand(attr.into(), item.into()) {
-        Ok(ts) => ts.into(),
-        Err(e) => e.to_compile_error().into(),
-    }
+    substrate_macro_support::attribute(attr, item, expand)
 }
 
 fn expand(
     attr: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> syn::Result<proc_macro2::TokenStream> {
-    let args = Punctuated::<MetaNameValue, Token![,]>::parse_terminated.parse2(attr)?;
+    let args = substrate_macro_support::name_value_args(attr)?;
     let mut stack_size: Expr = syn::parse_quote!(substrate_root_task::DEFAULT_STACK_SIZE);
     let mut heap_size: Expr = syn::parse_quote!(substrate_root_task::DEFAULT_HEAP_SIZE);
     let mut heap_size_given = false;
@@ -70,12 +65,10 @@ fn expand(
     });
     let main: ItemFn = syn::parse2(item)?;
     let name = &main.sig.ident;
-    if main.sig.inputs.len() != 1 {
-        return Err(syn::Error::new_spanned(
-            &main.sig,
-            "#[root_task] fn takes one argument: `bootinfo: &sel4::BootInfo`",
-        ));
-    }
+    substrate_macro_support::one_argument(
+        &main.sig,
+        "#[root_task] fn takes one argument: `bootinfo: &sel4::BootInfo`",
+    )?;
     Ok(quote! {
         #main
 

@@ -8,10 +8,7 @@ use syn::ItemFn;
 /// `substrate-test` crate docs.
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
-    match expand(attr.into(), item.into()) {
-        Ok(ts) => ts.into(),
-        Err(e) => e.to_compile_error().into(),
-    }
+    substrate_macro_support::attribute(attr, item, expand)
 }
 
 fn expand(
