@@ -13,9 +13,9 @@ Prints exactly one line on stdout: the install prefix
 where <cache> is --cache, $SUBSTRATE_CACHE or ~/.cache/sel4-substrate and
 <key> is a hash of this script (which holds every flag and patch; so any
 edit of it builds a new prefix), the source tarball and the host compiler's
-version. A finished prefix is only ever
-created by an atomic rename of a complete temporary build, so a second run
-just prints the path.
+version. A finished prefix is only ever created by an atomic rename of a
+complete temporary build, under a lock (tools/substrate_cache.py, shared
+with tools/kernel/provision.py), so a second run just prints the path.
 
 The source is Debian's `newlib-source` (/usr/src/newlib/newlib-3.3.0.tar.xz,
 installed by tools/deps.sh). It is built freestanding for x86_64 with the
@@ -45,17 +45,15 @@ Python 3.11, standard library only.
 
 from __future__ import annotations
 
-import argparse
-import fcntl
-import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from substrate_cache import argument_parser, cache_root, ensure_entry, short_hash  # noqa: E402
 
 VERSION = "3.3.0"
 TARBALL = Path(f"/usr/src/newlib/newlib-{VERSION}.tar.xz")
@@ -125,14 +123,12 @@ def gcc_include_dir() -> str:
 
 
 def cache_key() -> str:
-    h = hashlib.sha256()
-    h.update(Path(__file__).resolve().read_bytes())
     st = TARBALL.stat()
-    # The tarball is 5.7 MB; its name, size and mtime identify it cheaply.
-    h.update(f"{TARBALL}:{st.st_size}:{int(st.st_mtime)}".encode())
     gcc = subprocess.run(["gcc", "--version"], capture_output=True, text=True, check=True)
-    h.update(gcc.stdout.splitlines()[0].encode())
-    return h.hexdigest()[:12]
+    # The tarball is 5.7 MB; its name, size and mtime identify it cheaply.
+    return short_hash(Path(__file__).resolve().read_bytes(),
+                      f"{TARBALL}:{st.st_size}:{int(st.st_mtime)}".encode(),
+                      gcc.stdout.splitlines()[0].encode())
 
 
 def run(cmd: list[str], cwd: Path, logfile: Path, env: dict[str, str] | None = None) -> None:
@@ -192,68 +188,27 @@ def build(work: Path, staging: Path) -> None:
         raise BuildError(f"{config_h} lacks the __DYNAMIC_REENT__ patch")
 
 
-class CacheLock:
-    """An exclusive advisory lock on a file in the cache, held while building."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.fd = -1
-
-    def __enter__(self):
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log(f"waiting for another build (lock {self.path})")
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        os.close(self.fd)
-
-
-def cache_root(arg: Path | None) -> Path:
-    root = arg or Path(os.environ.get("SUBSTRATE_CACHE") or Path.home() / ".cache" / "sel4-substrate")
-    return root.expanduser().resolve()
-
-
 def ensure(cache: Path | None = None, force: bool = False) -> Path:
     """The newlib prefix, built first if the cache has none for this key."""
     if not TARBALL.is_file():
         raise BuildError(f"{TARBALL} is missing: install Debian's newlib-source (tools/deps.sh)")
-    base = cache_root(cache) / "newlib"
-    prefix = base / f"newlib-{VERSION}-x86_64-{cache_key()}"
-    if prefix.is_dir() and not force:
-        return prefix
-    base.mkdir(parents=True, exist_ok=True)
-    with CacheLock(base / ".build.lock"):
-        if prefix.is_dir() and not force:
-            return prefix
-        for stale in base.glob(".build-*"):
-            shutil.rmtree(stale, ignore_errors=True)
+    prefix = cache_root(cache) / "newlib" / f"newlib-{VERSION}-x86_64-{cache_key()}"
+
+    def build_into(work: Path) -> Path:
         started = time.monotonic()
-        work = Path(tempfile.mkdtemp(prefix=".build-", dir=base))
         staging = work / "prefix"
-        try:
-            build(work, staging)
-            if prefix.is_dir():  # --force
-                shutil.rmtree(prefix)
-            os.rename(staging, prefix)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        build(work, staging)
         log(f"built {prefix.name} in {time.monotonic() - started:.1f} s")
-    return prefix
+        return staging
+
+    return ensure_entry(prefix, build_into, lock=prefix.parent / ".build.lock", log=log,
+                        force=force)
 
 
 def main(argv: list[str] | None = None) -> int:
     global VERBOSE
-    parser = argparse.ArgumentParser(description="Build (or reuse) newlib for sel4-substrate "
-                                     "and print its install prefix.")
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="cache root (default: $SUBSTRATE_CACHE or ~/.cache/sel4-substrate)")
-    parser.add_argument("--force", action="store_true", help="rebuild even if the prefix exists")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show build commands")
-    args = parser.parse_args(argv)
+    args = argument_parser("Build (or reuse) newlib for sel4-substrate and print its install "
+                           "prefix.", "show build commands").parse_args(argv)
     VERBOSE = args.verbose
     try:
         print(ensure(args.cache, args.force))

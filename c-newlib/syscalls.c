@@ -639,6 +639,13 @@ void _fini(void)
 {
 }
 
+/* Destructors: newlib's register_fini (a constructor in __call_atexit.c,
+   which exit pulls in) registers __libc_fini_array with atexit only when a
+   symbol __libc_fini is defined, as newlib's __call_atexit.c documents. So
+   the .fini_array entries run at exit, after the handlers the program
+   registered, and before exit flushes stdio. */
+__asm__(".globl __libc_fini\n\t.set __libc_fini, _fini");
+
 /* For aligned_alloc (newlib implements it with posix_memalign). */
 int posix_memalign(void **out, size_t align, size_t size)
 {

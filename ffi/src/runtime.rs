@@ -13,10 +13,15 @@
 //!    the typed seL4 calls can reject capabilities of the wrong type;
 //! 3. starts a thread (`substrate-thread`, stack of `SUBSTRATE_FFI_STACK_SIZE`
 //!    with a guard page below it) that calls the C program's
+//!    the C constructors (newlib's `__libc_init_array`: the
+//!    `.preinit_array` and `.init_array` entries, e.g.
+//!    `__attribute__((constructor))` functions, in priority order), then
 //!    `int main(int argc, char **argv)` with `argc = 1`,
 //!    `argv = {"app", NULL}`, and passes its result to C `exit` (newlib's
-//!    runs the `atexit` handlers, flushes stdio and calls `_exit`, which ends
-//!    in `substrate_exit`), or to
+//!    runs the `atexit` handlers, then the destructors (newlib registers
+//!    `__libc_fini_array` with `atexit` in a constructor of its own when
+//!    `__libc_fini` is defined, as c-newlib/syscalls.c does), flushes stdio
+//!    and calls `_exit`, which ends in `substrate_exit`), or to
 //!    [`substrate_exit`](crate::exit::substrate_exit) when no `exit` is linked;
 //! 4. waits on that thread's fault endpoint: if the C program faults (a NULL
 //!    dereference, a stack overflow into the guard page, an invalid
@@ -24,11 +29,13 @@
 //!    (or the decoded fault) and ends the system with failure instead of
 //!    hanging.
 //!
-//! `main` and `exit` are **weak** references (stable Rust cannot declare
-//! them weak, so a few lines of `global_asm!` store their addresses, 0 when
-//! absent). A weak reference does not pull a member out of an archive: a
-//! link with newlib's `libc.a` must name `exit` as undefined
-//! (`-Wl,-u,exit`) for it to be used, and a C `main` inside an archive must
+//! `main`, `exit` and `__libc_init_array` are **weak** references (stable
+//! Rust cannot declare them weak, so a few lines of `global_asm!` store
+//! their addresses, 0 when absent: an image without newlib runs no
+//! constructors). A weak reference does not pull a member out of an
+//! archive: a link with newlib's `libc.a` must name `exit` and
+//! `__libc_init_array` as undefined (`-Wl,-u,exit -Wl,-u,__libc_init_array`,
+//! as c-newlib/sel4-cc does) for them to be used, and a C `main` inside an archive must
 //! be linked whole (`+whole-archive`). Without a `main` the image reports
 //! `substrate-ffi: no C main linked` and fails.
 
@@ -207,36 +214,58 @@ struct Argv([*const c_char; 2]);
 unsafe impl Sync for Argv {}
 static ARGV: Argv = Argv([c"app".as_ptr(), core::ptr::null()]);
 
-// The addresses of the C program's `main` and of C `exit`, 0 when not
-// linked: weak references (see the module documentation).
+// The addresses of the C program's `main`, of C `exit` and of newlib's
+// `__libc_init_array`, 0 when not linked: weak references (see the module
+// documentation).
 core::arch::global_asm!(
     ".weak main",
     ".weak exit",
+    ".weak __libc_init_array",
     ".section .rodata.substrate_ffi_c_entry,\"a\",@progbits",
     ".balign 8",
     ".globl __substrate_ffi_c_main",
     "__substrate_ffi_c_main: .quad main",
     ".globl __substrate_ffi_c_exit",
     "__substrate_ffi_c_exit: .quad exit",
+    ".globl __substrate_ffi_c_init",
+    "__substrate_ffi_c_init: .quad __libc_init_array",
     ".text",
 );
 
 extern "C" {
     static __substrate_ffi_c_main: usize;
     static __substrate_ffi_c_exit: usize;
+    static __substrate_ffi_c_init: usize;
 }
 
 type CMain = unsafe extern "C" fn(c_int, *const *const c_char) -> c_int;
 type CExit = unsafe extern "C" fn(c_int) -> !;
+type CInit = unsafe extern "C" fn();
 
-/// Calls the C program's `main` and then C `exit` with its result (or
-/// `substrate_exit` when no C `exit` is linked). Never returns.
+/// Runs the C constructors (`__libc_init_array`, if linked), calls the C
+/// program's `main` and then C `exit` with its result (or `substrate_exit`
+/// when no C `exit` is linked). Never returns.
 pub fn run_c_main() -> ! {
-    // SAFETY: plain reads of the two words written by the assembler above.
-    let (main, exit) = unsafe { (__substrate_ffi_c_main, __substrate_ffi_c_exit) };
+    // SAFETY: plain reads of the three words written by the assembler above.
+    let (main, exit, init) = unsafe {
+        (
+            __substrate_ffi_c_main,
+            __substrate_ffi_c_exit,
+            __substrate_ffi_c_init,
+        )
+    };
     if main == 0 {
         sel4::debug_println!("substrate-ffi: no C main linked");
         crate::exit::substrate_exit(1);
+    }
+    if init != 0 {
+        // SAFETY: a non-zero address is newlib's `__libc_init_array`, which
+        // calls the constructors the linker script brackets; it runs on the
+        // C main thread, whose TLS and IPC buffer are set up, like `main`.
+        unsafe {
+            let init: CInit = core::mem::transmute::<usize, CInit>(init);
+            init()
+        }
     }
     // SAFETY: a non-zero address is the C program's `main`, which has this
     // signature; argv lives for the whole program.

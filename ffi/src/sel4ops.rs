@@ -95,13 +95,6 @@ fn rights(bits: u32) -> Result<CapRights, i32> {
     })
 }
 
-fn code(r: Result<(), i32>) -> i32 {
-    match r {
-        Ok(()) => SUBSTRATE_OK,
-        Err(e) => e,
-    }
-}
-
 /// A slot index as an absolute path in the root CNode; `EINVAL` if it is
 /// outside the CNode (a kernel lookup would fail anyway).
 fn slot_path(slot: u64) -> Result<sel4::AbsoluteCPtr, i32> {
@@ -193,6 +186,33 @@ unsafe fn store_message(
     };
 }
 
+/// The receiving half of `substrate_ep_recv` and `substrate_ep_call`:
+/// checks `out`/`max` and `desc` (`EINVAL`) and `ep` (`EBADCAP`), runs
+/// `transfer` on the endpoint, and copies the message it got (with its
+/// badge) out of the IPC buffer.
+///
+/// # Safety
+/// `out` must be writable for `max` words; `desc` writable.
+unsafe fn receive_into(
+    ep: u64,
+    out: *mut u64,
+    max: usize,
+    desc: *mut substrate_msginfo_t,
+    transfer: impl FnOnce(cap::Endpoint) -> Result<(MessageInfo, u64), i32>,
+) -> i32 {
+    if desc.is_null() || (out.is_null() && max > 0) {
+        return SUBSTRATE_EINVAL;
+    }
+    code(
+        check_cap(ep, Kind::Endpoint)
+            .and_then(|ep| transfer(cap::Endpoint::from_cptr(ep)))
+            .map(|(info, badge)| {
+                // SAFETY: pointers checked above; the caller guarantees sizes.
+                unsafe { store_message(info, badge, out, max, desc) }
+            }),
+    )
+}
+
 /// Sends a message on endpoint `ep` and blocks until it is received
 /// (`seL4_Send`): `label`, `len` message registers from `msg`, and `ncaps`
 /// capabilities from `caps` (the endpoint needs the grant right for those).
@@ -239,24 +259,21 @@ pub unsafe extern "C" fn substrate_ep_recv(
     max_len: usize,
     info: *mut substrate_msginfo_t,
 ) -> i32 {
-    if info.is_null() || (msg.is_null() && max_len > 0) {
-        return SUBSTRATE_EINVAL;
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe {
+        receive_into(ep, msg, max_len, info, |ep| {
+            #[cfg(not(sel4_mcs))]
+            {
+                let (mi, badge) = ep.recv();
+                Ok((mi, badge as u64))
+            }
+            #[cfg(sel4_mcs)]
+            {
+                let _ = ep;
+                Err(SUBSTRATE_ENOSYS)
+            }
+        })
     }
-    code((|| {
-        let ep = check_cap(ep, Kind::Endpoint)?;
-        #[cfg(not(sel4_mcs))]
-        {
-            let (mi, badge) = cap::Endpoint::from_cptr(ep).recv();
-            // SAFETY: pointers checked above; the caller guarantees sizes.
-            unsafe { store_message(mi, badge as u64, msg, max_len, info) };
-            Ok(())
-        }
-        #[cfg(sel4_mcs)]
-        {
-            let _ = ep;
-            Err(SUBSTRATE_ENOSYS)
-        }
-    })())
 }
 
 /// Sends a message on endpoint `ep` and waits for the reply (`seL4_Call`):
@@ -278,18 +295,13 @@ pub unsafe extern "C" fn substrate_ep_call(
     reply_max: usize,
     info: *mut substrate_msginfo_t,
 ) -> i32 {
-    if info.is_null() || (reply.is_null() && reply_max > 0) {
-        return SUBSTRATE_EINVAL;
-    }
-    code((|| {
-        let ep = check_cap(ep, Kind::Endpoint)?;
+    let call = |ep: cap::Endpoint| {
         // SAFETY: the caller's guarantee, passed on.
         let mi = unsafe { load_message(label, msg, len, caps, ncaps)? };
-        let answer = cap::Endpoint::from_cptr(ep).call(mi);
-        // SAFETY: pointers checked above; the caller guarantees sizes.
-        unsafe { store_message(answer, 0, reply, reply_max, info) };
-        Ok(())
-    })())
+        Ok((ep.call(mi), 0))
+    };
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { receive_into(ep, reply, reply_max, info, call) }
 }
 
 /// Replies to the thread whose `seL4_Call` this thread received last

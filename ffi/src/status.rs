@@ -64,6 +64,12 @@ pub fn from_alloc(e: sel4_object_allocator::AllocError) -> i32 {
     }
 }
 
+/// The status of a result whose error is already a status:
+/// [`SUBSTRATE_OK`] for `Ok`.
+pub fn code(r: Result<(), i32>) -> i32 {
+    r.err().unwrap_or(SUBSTRATE_OK)
+}
+
 /// The status of a kernel result.
 pub fn status(r: sel4::Result<()>) -> i32 {
     match r {

@@ -68,9 +68,52 @@ const _: () = assert!(core::mem::size_of::<CMutex>() <= SUBSTRATE_MUTEX_SIZE);
 const _: () = assert!(core::mem::align_of::<CMutex>() <= 8);
 const _: () = assert!(core::mem::size_of::<CCond>() <= SUBSTRATE_COND_SIZE);
 const _: () = assert!(core::mem::align_of::<CCond>() <= 8);
+// `live` reads the magic number as the first word of either.
+const _: () = assert!(core::mem::offset_of!(CMutex, magic) == 0);
+const _: () = assert!(core::mem::offset_of!(CCond, magic) == 0);
 
 fn me() -> u64 {
     substrate_thread_self() + 1
+}
+
+/// Whether `p` can hold a `CMutex` or `CCond` (not null, 8-byte aligned).
+fn aligned<T>(p: *mut T) -> bool {
+    !p.is_null() && (p as usize).is_multiple_of(8)
+}
+
+/// The live object at `p`, whose first field is the magic number `magic`
+/// (`CMutex`, `CCond`), or `EINVAL`.
+///
+/// # Safety
+/// `p` must be null or point to memory of the object's size.
+unsafe fn live<'a, T>(p: *mut u8, magic: u64) -> Result<&'a T, i32> {
+    if !aligned(p) {
+        return Err(SUBSTRATE_EINVAL);
+    }
+    // SAFETY: the caller guarantees the memory; the magic number tells
+    // whether init filled it in (its first word is an atomic either way).
+    let first = unsafe { &*(p as *const AtomicU64) };
+    if first.load(Ordering::Acquire) != magic {
+        return Err(SUBSTRATE_EINVAL);
+    }
+    // SAFETY: init wrote a `T` there (the magic number says so).
+    Ok(unsafe { &*(p as *const T) })
+}
+
+/// Writes a new object made by `make` from a new notification
+/// (`seL4_Untyped_Retype`) to `p`: the `*_init` calls.
+///
+/// # Safety
+/// `p` must be null or point to writable memory for a `T` that no thread
+/// uses during the call.
+unsafe fn init<T>(p: *mut T, make: impl FnOnce(cap::Notification) -> T) -> i32 {
+    if !aligned(p) {
+        return SUBSTRATE_EINVAL;
+    }
+    code(new_notification().map(|ntfn| {
+        // SAFETY: the caller guarantees the memory is ours to write.
+        unsafe { p.write(make(ntfn)) }
+    }))
 }
 
 /// The live mutex at `m`, or `EINVAL`.
@@ -78,16 +121,24 @@ fn me() -> u64 {
 /// # Safety
 /// `m` must be null or point to a `substrate_mutex_t`.
 unsafe fn mutex<'a>(m: *mut substrate_mutex_t) -> Result<&'a CMutex, i32> {
-    if m.is_null() || !(m as usize).is_multiple_of(8) {
-        return Err(SUBSTRATE_EINVAL);
+    // SAFETY: the caller's guarantee, passed on; `magic` is CMutex's first field.
+    unsafe { live(m.cast(), MUTEX_MAGIC) }
+}
+
+impl CMutex {
+    /// Records `guard` of this mutex as held by the calling thread.
+    fn hold(&self, guard: MutexGuard<'static, ()>) {
+        // SAFETY: only the holder touches the guard slot.
+        unsafe { *self.guard.get() = Some(guard) };
+        self.owner.store(me(), Ordering::Relaxed);
     }
-    // SAFETY: the caller guarantees the memory; the magic number tells
-    // whether init filled it in (its first word is an atomic either way).
-    let cm = unsafe { &*(m as *const CMutex) };
-    if cm.magic.load(Ordering::Acquire) != MUTEX_MAGIC {
-        return Err(SUBSTRATE_EINVAL);
+
+    /// The inner mutex with the lifetime its guard is stored with.
+    fn inner(&self) -> &'static Mutex<()> {
+        // SAFETY: the C program keeps the mutex alive while it is used, so
+        // the guard's borrow does not outlive it.
+        unsafe { &*(&self.inner as *const Mutex<()>) }
     }
-    Ok(cm)
 }
 
 fn new_notification() -> Result<cap::Notification, i32> {
@@ -96,10 +147,6 @@ fn new_notification() -> Result<cap::Notification, i32> {
 
 fn free_notification(cptr: sel4::CPtr) {
     let _ = with_objects(|o| o.delete(cptr).map_err(from_alloc));
-}
-
-fn code(r: Result<(), i32>) -> i32 {
-    r.err().unwrap_or(SUBSTRATE_OK)
 }
 
 /// Initialises the mutex at `m`, unlocked, with a notification for
@@ -111,22 +158,15 @@ fn code(r: Result<(), i32>) -> i32 {
 /// thread uses during the call.
 #[no_mangle]
 pub unsafe extern "C" fn substrate_mutex_init(m: *mut substrate_mutex_t) -> i32 {
-    if m.is_null() || !(m as usize).is_multiple_of(8) {
-        return SUBSTRATE_EINVAL;
+    // SAFETY: the caller's guarantee, passed on (a CMutex fits the C type).
+    unsafe {
+        init(m.cast::<CMutex>(), |ntfn| CMutex {
+            magic: AtomicU64::new(MUTEX_MAGIC),
+            owner: AtomicU64::new(0),
+            guard: UnsafeCell::new(None),
+            inner: Mutex::with_notification((), ntfn),
+        })
     }
-    code((|| {
-        let ntfn = new_notification()?;
-        // SAFETY: the caller guarantees the memory is ours to write.
-        unsafe {
-            (m as *mut CMutex).write(CMutex {
-                magic: AtomicU64::new(MUTEX_MAGIC),
-                owner: AtomicU64::new(0),
-                guard: UnsafeCell::new(None),
-                inner: Mutex::with_notification((), ntfn),
-            })
-        };
-        Ok(())
-    })())
 }
 
 /// Locks the mutex, sleeping on its notification (`seL4_Wait`) while
@@ -142,13 +182,7 @@ pub unsafe extern "C" fn substrate_mutex_lock(m: *mut substrate_mutex_t) -> i32 
         if cm.owner.load(Ordering::Relaxed) == me() {
             return Err(SUBSTRATE_EDEADLK);
         }
-        // SAFETY: the C program keeps the mutex alive while it is used, so
-        // the guard's borrow does not outlive it.
-        let inner: &'static Mutex<()> = unsafe { &*(&cm.inner as *const Mutex<()>) };
-        let guard = inner.lock();
-        // SAFETY: only the holder touches the guard slot.
-        unsafe { *cm.guard.get() = Some(guard) };
-        cm.owner.store(me(), Ordering::Relaxed);
+        cm.hold(cm.inner().lock());
         Ok(())
     }))
 }
@@ -162,12 +196,7 @@ pub unsafe extern "C" fn substrate_mutex_lock(m: *mut substrate_mutex_t) -> i32 
 pub unsafe extern "C" fn substrate_mutex_trylock(m: *mut substrate_mutex_t) -> i32 {
     // SAFETY: the caller's guarantee, passed on.
     code(unsafe { mutex(m) }.and_then(|cm| {
-        // SAFETY: as in substrate_mutex_lock.
-        let inner: &'static Mutex<()> = unsafe { &*(&cm.inner as *const Mutex<()>) };
-        let guard = inner.try_lock().ok_or(SUBSTRATE_EAGAIN)?;
-        // SAFETY: only the holder touches the guard slot.
-        unsafe { *cm.guard.get() = Some(guard) };
-        cm.owner.store(me(), Ordering::Relaxed);
+        cm.hold(cm.inner().try_lock().ok_or(SUBSTRATE_EAGAIN)?);
         Ok(())
     }))
 }
@@ -218,15 +247,8 @@ pub unsafe extern "C" fn substrate_mutex_destroy(m: *mut substrate_mutex_t) -> i
 /// # Safety
 /// `c` must be null or point to a `substrate_cond_t`.
 unsafe fn cond<'a>(c: *mut substrate_cond_t) -> Result<&'a CCond, i32> {
-    if c.is_null() || !(c as usize).is_multiple_of(8) {
-        return Err(SUBSTRATE_EINVAL);
-    }
-    // SAFETY: as in `mutex`.
-    let cc = unsafe { &*(c as *const CCond) };
-    if cc.magic.load(Ordering::Acquire) != COND_MAGIC {
-        return Err(SUBSTRATE_EINVAL);
-    }
-    Ok(cc)
+    // SAFETY: the caller's guarantee, passed on; `magic` is CCond's first field.
+    unsafe { live(c.cast(), COND_MAGIC) }
 }
 
 impl CCond {
@@ -286,24 +308,17 @@ impl CCond {
 /// thread uses during the call.
 #[no_mangle]
 pub unsafe extern "C" fn substrate_cond_init(c: *mut substrate_cond_t) -> i32 {
-    if c.is_null() || !(c as usize).is_multiple_of(8) {
-        return SUBSTRATE_EINVAL;
+    // SAFETY: the caller's guarantee, passed on (a CCond fits the C type).
+    unsafe {
+        init(c.cast::<CCond>(), |ntfn| CCond {
+            magic: AtomicU64::new(COND_MAGIC),
+            ntfn: AtomicUsize::new(ntfn.cptr() as usize),
+            seq: AtomicU64::new(0),
+            waiters: AtomicUsize::new(0),
+            tokens: AtomicUsize::new(0),
+            busy: AtomicBool::new(false),
+        })
     }
-    code((|| {
-        let ntfn = new_notification()?;
-        // SAFETY: the caller guarantees the memory is ours to write.
-        unsafe {
-            (c as *mut CCond).write(CCond {
-                magic: AtomicU64::new(COND_MAGIC),
-                ntfn: AtomicUsize::new(ntfn.cptr() as usize),
-                seq: AtomicU64::new(0),
-                waiters: AtomicUsize::new(0),
-                tokens: AtomicUsize::new(0),
-                busy: AtomicBool::new(false),
-            })
-        };
-        Ok(())
-    })())
 }
 
 /// Unlocks `m`, waits until `substrate_cond_signal` or `_broadcast` wakes

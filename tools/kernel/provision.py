@@ -31,7 +31,9 @@ Steps of a cold build (all under a lock in the cache):
  3. configuration with kconfiglib from tools/kernel/pc99_x86_64.config;
  4. the kernel's own Makefile, out of tree, with two gcc >= 12 workarounds;
  5. libsel4 header generation with libsel4's own generator scripts;
- 6. a syntax check of <sel4/sel4.h>, then an atomic rename into place.
+ 6. a syntax check of <sel4/sel4.h>, then an atomic rename into place
+    (the cache handling is tools/substrate_cache.py, shared with
+    c-newlib/build-newlib.py).
 
 The prefix name carries a hash of this script, the configuration, the Python
 requirements and the fetch manifest, so any change to them builds a new prefix
@@ -42,18 +44,17 @@ Python 3.11, standard library only (the kernel tools themselves run in the venv)
 
 from __future__ import annotations
 
-import argparse
-import fcntl
-import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tools/
+from substrate_cache import argument_parser, cache_root, ensure_entry, short_hash  # noqa: E402
 
 # --------------------------------------------------------------------------
 # Fixed facts about the embedded kernel
@@ -138,41 +139,13 @@ def run(cmd: list[str | os.PathLike], *, what: str, logfile: Path | None = None,
     return out
 
 
-def sha256_of(*parts: bytes) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(len(p).to_bytes(8, "little"))
-        h.update(p)
-    return h.hexdigest()
-
-
 def config_key() -> str:
     """Short hash of every file that decides what gets built."""
     parts = []
     for path in KEYED_FILES:
         parts.append(path.name.encode())
         parts.append(path.read_bytes())
-    return sha256_of(*parts)[:12]
-
-
-class CacheLock:
-    """An exclusive advisory lock on a file in the cache (held while building)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.fd = -1
-
-    def __enter__(self):
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log(f"waiting for another provisioning run (lock {self.path})")
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        os.close(self.fd)
+    return short_hash(*parts)
 
 
 # --------------------------------------------------------------------------
@@ -185,8 +158,8 @@ def ensure_venv(cache: Path) -> Path:
     python = venv / "bin" / "python"
     stamp = venv / ".substrate-requirements.sha256"
     # Key on the requirements and the interpreter the venv is made from.
-    want = sha256_of(REQUIREMENTS.read_bytes(), sys.version.encode(),
-                     os.path.realpath(sys.executable).encode())
+    want = short_hash(REQUIREMENTS.read_bytes(), sys.version.encode(),
+                      os.path.realpath(sys.executable).encode(), length=64)
     if stamp.is_file() and stamp.read_text().strip() == want and python.exists():
         probe = subprocess.run([str(python), "-c", "import ply, six, tempita, kconfiglib"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -559,9 +532,8 @@ def write_gen_configs(cfgdir: Path, inc: Path) -> None:
 # Driver
 # --------------------------------------------------------------------------
 
-def build_prefix(cache: Path, prefix: Path, python: Path) -> None:
-    kernel_dir = prefix.parent
-    tmp = Path(tempfile.mkdtemp(prefix=f".build-{prefix.name}-", dir=kernel_dir))
+def build_prefix(tmp: Path, python: Path) -> Path:
+    """Builds the prefix inside the temporary directory `tmp`; returns it."""
     logfile = tmp / "build.log"
     work, cfgdir, build, stage = tmp / "seL4", tmp / "config", tmp / "build", tmp / "prefix"
 
@@ -584,49 +556,31 @@ def build_prefix(cache: Path, prefix: Path, python: Path) -> None:
     write_gen_configs(cfgdir, inc)
     check_headers(inc, logfile)
     (stage / "VERSION").write_text((work / "VERSION").read_text().strip() + "\n")
-
-    if prefix.is_dir():  # --force: swap the old prefix out only once the new one is complete
-        os.rename(prefix, tmp / "old-prefix")
-    os.rename(stage, prefix)  # atomic: the prefix is either complete or absent
-    shutil.rmtree(tmp)
+    return stage
 
 
 def main(argv: list[str] | None = None) -> int:
     global VERBOSE
-    parser = argparse.ArgumentParser(
-        description="Build (or reuse) the embedded seL4 5.0.0 kernel and print its install prefix.")
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="cache root (default: $SUBSTRATE_CACHE or ~/.cache/sel4-substrate)")
-    parser.add_argument("--force", action="store_true", help="rebuild even if the prefix exists")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show build commands and output")
-    args = parser.parse_args(argv)
+    args = argument_parser(
+        "Build (or reuse) the embedded seL4 5.0.0 kernel and print its install prefix.",
+        "show build commands and output").parse_args(argv)
     VERBOSE = args.verbose
 
     try:
-        cache = args.cache or Path(os.environ.get("SUBSTRATE_CACHE")
-                                   or Path.home() / ".cache" / "sel4-substrate")
-        cache = cache.expanduser().resolve()
+        cache = cache_root(args.cache)
         name = f"sel4-{KERNEL_VERSION}-{SEL4_ARCH}-{PLAT}-{config_key()}"
-        prefix = cache / "kernel" / name
 
-        # Fast path: a finished prefix is only ever created by an atomic rename.
-        if prefix.is_dir() and not args.force:
-            print(prefix)
-            return 0
-
-        (cache / "kernel").mkdir(parents=True, exist_ok=True)
-        with CacheLock(cache / ".provision.lock"):
-            # Another run may have finished it while we waited for the lock.
-            if prefix.is_dir() and not args.force:
-                print(prefix)
-                return 0
-            # Leftovers of interrupted or failed runs (we hold the lock).
-            for stale in (cache / "kernel").glob(".build-*"):
-                shutil.rmtree(stale, ignore_errors=True)
+        def build(tmp: Path) -> Path:
             started = time.monotonic()
-            python = ensure_venv(cache)
-            build_prefix(cache, prefix, python)
+            stage = build_prefix(tmp, ensure_venv(cache))
             log(f"built {name} in {time.monotonic() - started:.1f} s")
+            return stage
+
+        # A failed build's directory is kept for its log (the error names it);
+        # the next run removes it.
+        prefix = ensure_entry(cache / "kernel" / name, build, lock=cache / ".provision.lock",
+                              log=log, force=args.force, keep_failed=True,
+                              waiting_for="another provisioning run")
         print(prefix)
         return 0
     except ProvisionError as exc:
