@@ -14,13 +14,15 @@
  *                         character devices (fstat: S_IFCHR) and terminals
  *                         (isatty: 1), so stdout is line buffered as on a tty.
  *                         close() marks them closed: later use gives EBADF.
+ *                         One read or write moves at most INT_MAX bytes (the
+ *                         result is an int); a larger write is partial.
  *   other descriptors     EBADF: nothing can open one.
  *   open, stat            ENOENT: there is no file system, so no path exists;
  *                         open with O_CREAT gives ENOSYS (cannot create).
  *   unlink, link, rmdir   ENOENT (no such file); mkdir: ENOSYS.
  *   chdir, getcwd         the only directory is "/".
- *   nanosleep, usleep,    wait on the monotonic clock.
- *   sleep
+ *   nanosleep, usleep,    wait on the monotonic clock (a request beyond its
+ *   sleep                 range, about 584 years, waits forever).
  *   fork, execve          ENOSYS: one program, no processes.
  *   wait                  ECHILD: there are never child processes.
  *   kill                  pid 1 is the program (getpid() == 1): signal 0
@@ -32,6 +34,13 @@
  *   sbrk                  substrate_sbrk over the region the runtime reserved;
  *                         when it is exhausted, ENOMEM (so malloc returns NULL
  *                         with errno == ENOMEM and the program continues).
+ *   calloc                n * size overflowing: NULL with ENOMEM (newlib's
+ *                         own calloc does not check; replaced below).
+ *   aligned_alloc         any power-of-two alignment and any size (C17
+ *                         dropped the multiple-of-alignment rule); an
+ *                         alignment that is not a power of two gives NULL
+ *                         with EINVAL; out of memory, NULL with ENOMEM.
+ *                         posix_memalign: EINVAL below sizeof(void *) (POSIX).
  *   gettimeofday, times   substrate_time_ns, the monotonic clock since boot:
  *                         there is no real-time clock, so the epoch is the
  *                         boot (gettimeofday right after boot is near 0 s).
@@ -49,11 +58,12 @@
  * substrate_mutex_lock). Without them the locks only count, which is exact
  * for a single-threaded program and all a C program can be without the
  * ffi's threads. `_REENT` is `__getreent()` (newlib's
- * sys/config.h is patched to define __DYNAMIC_REENT__): the first thread that
- * asks, the program's main thread, gets newlib's global structure
- * (`_impure_ptr`); every other thread gets its own `struct _reent` in C
- * thread-local storage (local-exec TLS; the substrate sets up the image's TLS
- * block for every thread it creates), initialised on first use. So errno,
+ * sys/config.h is patched to define __DYNAMIC_REENT__): the program's main
+ * thread gets newlib's global structure (`_impure_ptr`; it claims it in a
+ * .preinit_array entry, before any constructor or main runs); every other
+ * thread gets its own `struct _reent` in C thread-local storage (local-exec
+ * TLS; the substrate sets up the image's TLS block for every thread it
+ * creates), initialised on first use. So errno,
  * strtok's state, rand's seed, ... are per thread; stdin/stdout/stderr are
  * three global FILEs (--enable-newlib-global-stdio-streams) shared by all
  * threads under their locks. Limit: a thread's structure is not reclaimed
@@ -63,6 +73,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <reent.h>
 #include <signal.h>
@@ -147,6 +158,10 @@ int _write(int fd, const void *buf, size_t len)
         return 0;
     if (buf == NULL)
         return fail(EFAULT);
+    /* The result is an int: a larger request is a partial write of INT_MAX
+       bytes, which callers of write() must handle anyway. */
+    if (len > INT_MAX)
+        len = INT_MAX;
     const uint8_t *p = buf;
     size_t done = 0;
     while (done < len) {
@@ -171,6 +186,8 @@ int _read(int fd, void *buf, size_t len)
         return 0;
     if (buf == NULL)
         return fail(EFAULT);
+    if (len > INT_MAX)
+        len = INT_MAX;
     intptr_t n = substrate_console_read(buf, len);
     if (n < 0)
         return fail(status_errno(n));
@@ -317,8 +334,13 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
         return fail(EFAULT);
     if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L)
         return fail(EINVAL);
-    uint64_t end = substrate_time_ns() + (uint64_t)req->tv_sec * 1000000000u
-                   + (uint64_t)req->tv_nsec;
+    /* Saturating: a request beyond the clock's range (about 584 years)
+       waits forever rather than wrapping around to a short wait. */
+    uint64_t end;
+    if (__builtin_mul_overflow((uint64_t)req->tv_sec, (uint64_t)1000000000u, &end)
+        || __builtin_add_overflow(end, (uint64_t)req->tv_nsec, &end)
+        || __builtin_add_overflow(end, substrate_time_ns(), &end))
+        end = UINT64_MAX;
     while (substrate_time_ns() < end)
         YIELD();
     if (rem != NULL) {
@@ -417,6 +439,23 @@ void *_sbrk(ptrdiff_t increment)
     return old;
 }
 
+/* calloc (and newlib's internal users of _calloc_r): newlib 3.3's own
+   multiplies n * size without checking, so calloc(SIZE_MAX, SIZE_MAX) would
+   return a 1-byte block. Defined here (linked whole, so newlib's callocr.o is
+   never pulled in): an overflowing product is ENOMEM and NULL. */
+void *_calloc_r(struct _reent *r, size_t n, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        r->_errno = ENOMEM;
+        return NULL;
+    }
+    void *p = _malloc_r(r, total);
+    if (p != NULL)
+        memset(p, 0, total);
+    return p;
+}
+
 /* ---- time --------------------------------------------------------------- */
 
 int _gettimeofday(struct timeval *tv, void *tz)
@@ -468,6 +507,19 @@ struct _reent *__getreent(void)
     thread_reent = r;
     return r;
 }
+
+/* The program's main thread takes newlib's global structure before anything
+   else runs on it: the runtime calls __libc_init_array on that thread before
+   main, and .preinit_array entries run before every constructor. Without
+   this, a thread the program starts before main's first newlib call would
+   take it, and exit (which flushes stdio only when the global structure was
+   set up, _GLOBAL_REENT->__cleanup) would drop output still buffered. */
+static void claim_main_reent(void)
+{
+    (void)__getreent();
+}
+__attribute__((section(".preinit_array"), used)) static void (*const claim_main_reent_entry)(
+    void) = claim_main_reent;
 
 /* ---- locks ---------------------------------------------------------------- */
 
@@ -646,7 +698,20 @@ void _fini(void)
    registered, and before exit flushes stdio. */
 __asm__(".globl __libc_fini\n\t.set __libc_fini, _fini");
 
-/* For aligned_alloc (newlib implements it with posix_memalign). */
+/* C11 aligned_alloc: any power-of-two alignment (newlib's goes through
+   posix_memalign, which refuses alignments below sizeof(void *), so
+   aligned_alloc(4, n) failed) and any size; NULL with EINVAL for an
+   alignment that is not a power of two, with ENOMEM when memory runs out. */
+void *aligned_alloc(size_t align, size_t size)
+{
+    if (align == 0 || (align & (align - 1)) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return memalign(align, size);
+}
+
+/* POSIX posix_memalign (newlib declares it but has none). */
 int posix_memalign(void **out, size_t align, size_t size)
 {
     if (align < sizeof(void *) || (align & (align - 1)) != 0)

@@ -13,7 +13,11 @@ static void *blocks[MAX_BLOCKS];
 static int failures;
 
 /* Sizes the compiler cannot see through, so that it keeps every call. */
-static volatile size_t huge = SIZE_MAX / 2, quarter = SIZE_MAX / 4;
+static volatile size_t huge = SIZE_MAX / 2, quarter = SIZE_MAX / 4, all = SIZE_MAX,
+                       half_plus_one = SIZE_MAX / 2 + 2;
+/* Alignments the compiler cannot check at compile time. */
+static volatile size_t align_of[] = { 1, 2, 4, 8, 16, 64, 4096 };
+static volatile size_t bad_align = 3, zero_align = 0;
 static void *volatile result;
 
 static void check(const char *what, int cond)
@@ -36,6 +40,46 @@ int main(void)
     result = calloc(quarter, 8);
     check("calloc overflow is NULL", result == NULL);
     check("  with errno ENOMEM", errno == ENOMEM);
+
+    /* Products that wrap around to a few bytes: SIZE_MAX * SIZE_MAX is 1,
+       (SIZE_MAX / 2 + 2) * 2 is 2. */
+    errno = 0;
+    result = calloc(all, all);
+    check("calloc(SIZE_MAX, SIZE_MAX) is NULL", result == NULL);
+    check("  with errno ENOMEM", errno == ENOMEM);
+    errno = 0;
+    result = calloc(half_plus_one, 2);
+    check("calloc(SIZE_MAX / 2 + 2, 2) is NULL", result == NULL);
+    check("  with errno ENOMEM", errno == ENOMEM);
+    unsigned char *z = calloc(100, 3);
+    int zero = z != NULL;
+    for (int i = 0; zero && i < 300; i++)
+        zero = z[i] == 0;
+    check("calloc(100, 3) gives 300 zero bytes", zero);
+    free(z);
+
+    /* aligned_alloc: every power-of-two alignment, any size (C17). */
+    for (size_t i = 0; i < sizeof align_of / sizeof align_of[0]; i++) {
+        size_t a = align_of[i];
+        void *p = aligned_alloc(a, 100);
+        if (p == NULL || (uintptr_t)p % a != 0) {
+            printf("FAILED: aligned_alloc(%zu, 100) = %p\n", a, p);
+            failures++;
+        }
+        free(p);
+    }
+    errno = 0;
+    result = aligned_alloc(bad_align, 16);
+    check("aligned_alloc(3, 16) is NULL", result == NULL);
+    check("  with errno EINVAL", errno == EINVAL);
+    errno = 0;
+    result = aligned_alloc(zero_align, 16);
+    check("aligned_alloc(0, 16) is NULL with errno EINVAL", result == NULL && errno == EINVAL);
+    void *pm = NULL;
+    check("posix_memalign(4) is EINVAL", posix_memalign(&pm, align_of[2], 16) == EINVAL);
+    check("posix_memalign(64) succeeds, aligned",
+          posix_memalign(&pm, align_of[5], 16) == 0 && (uintptr_t)pm % 64 == 0);
+    free(pm);
 
     errno = 0;
     while (n < MAX_BLOCKS) {

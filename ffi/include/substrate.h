@@ -248,7 +248,8 @@ ptrdiff_t substrate_console_write(const uint8_t *buf, size_t len);
  full. Returns the number of bytes read; 0 when there is no input source
  (the serial port's I/O-port capability cannot be issued) or `len` is 0;
  `SUBSTRATE_EINVAL` for a null `buf` with a non-zero `len` or a `len`
- above `INTPTR_MAX`.
+ above `INTPTR_MAX`; the kernel's error status (as from the seL4 calls)
+ if reading the port fails before any byte arrived.
 
  # Safety
  `buf` must be writable for `len` bytes.
@@ -520,8 +521,10 @@ int32_t substrate_slot_alloc(uint64_t *out);
 
 /*
  Deletes whatever capability slot `slot` holds (`seL4_CNode_Delete`) and
- gives the slot back to the runtime's allocator. Pass only slots from
- `substrate_slot_alloc` or `substrate_object_alloc`.
+ gives the slot back to the runtime's allocator. `SUBSTRATE_EINVAL`,
+ deleting nothing, for a slot that did not come from
+ `substrate_slot_alloc` or `substrate_object_alloc` or was freed already;
+ a kernel error if the deletion fails (the slot stays allocated).
  */
 int32_t substrate_slot_free(uint64_t slot);
 
@@ -631,7 +634,8 @@ int32_t substrate_cond_destroy(substrate_cond_t *c);
  page, IPC buffer and TLS block) and stores its handle in `*out`.
  `SUBSTRATE_EINVAL` for a null `out` or `entry`; `SUBSTRATE_ENOMEM` when
  memory, slots or address space run out; `SUBSTRATE_ENOSYS` on kernels
- the thread layer does not support (MCS).
+ the thread layer does not support (MCS). A fault stops only the new
+ thread and is reported by `substrate_thread_join`.
 
  # Safety
  `out` must be writable; `entry` must be safe to call with `arg` on
@@ -643,8 +647,9 @@ int32_t substrate_thread_create(substrate_thread_t *out, substrate_thread_entry_
  Waits for thread `thread` to end (`seL4_Recv` on its endpoint) and
  stores its entry function's result in `*result` (if not null). The
  handle is used up. `SUBSTRATE_EINVAL` for a handle that is unknown or
- joined already; `SUBSTRATE_EFAULT` if the thread faulted (the fault is
- printed; the thread is suspended).
+ joined already; `SUBSTRATE_EDEADLK` for the calling thread's own handle
+ (which stays joinable by others); `SUBSTRATE_EFAULT` if the thread
+ faulted (the fault is printed; the thread is suspended).
 
  # Safety
  `result` must be null or writable.

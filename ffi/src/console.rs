@@ -40,7 +40,8 @@ pub unsafe extern "C" fn substrate_console_write(buf: *const u8, len: usize) -> 
 /// full. Returns the number of bytes read; 0 when there is no input source
 /// (the serial port's I/O-port capability cannot be issued) or `len` is 0;
 /// `SUBSTRATE_EINVAL` for a null `buf` with a non-zero `len` or a `len`
-/// above `INTPTR_MAX`.
+/// above `INTPTR_MAX`; the kernel's error status (as from the seL4 calls)
+/// if reading the port fails before any byte arrived.
 ///
 /// # Safety
 /// `buf` must be writable for `len` bytes.

@@ -15,6 +15,7 @@
 
 use crate::runtime::{self, check_cap, with_objects, Kind};
 use crate::status::*;
+use alloc::vec::Vec;
 use core::ptr;
 use sel4::{cap, init_thread, sys, CapRights, FrameSize, IpcBuffer, MessageInfo, ObjectType};
 
@@ -513,6 +514,15 @@ pub extern "C" fn substrate_frame_unmap(frame: u64) -> i32 {
     })())
 }
 
+/// Slots of the root CNode the runtime's allocator handed to C
+/// (`substrate_slot_alloc`, `substrate_object_alloc`) and C has not given
+/// back: `substrate_slot_free` takes only these, so that a slot freed twice
+/// (or never handed out) cannot enter the allocator's free list, which
+/// would then give one slot to two owners. A `Vec` with `try_reserve`, so
+/// that running out of heap is an error, not an abort. Locked before the
+/// object allocator.
+static C_SLOTS: spin::Mutex<Vec<u64>> = spin::Mutex::new(Vec::new());
+
 /// Creates one object of type `object_type` (`SUBSTRATE_OBJ_*`; `size_bits` for
 /// untyped and CNodes) from the runtime's untyped memory into a free slot,
 /// stored in `*out` (`seL4_Untyped_Retype`). `SUBSTRATE_EINVAL` for a null
@@ -535,6 +545,8 @@ pub unsafe extern "C" fn substrate_object_alloc(
         if size_bits >= 64 {
             return Err(SUBSTRATE_EINVAL);
         }
+        let mut slots = C_SLOTS.lock();
+        slots.try_reserve(1).map_err(|_| SUBSTRATE_ENOMEM)?;
         let c: cap::Unspecified = with_objects(|o| {
             o.allocate(object, size_bits as usize).map_err(|e| match e {
                 sel4_object_allocator::AllocError::Kernel(
@@ -543,6 +555,7 @@ pub unsafe extern "C" fn substrate_object_alloc(
                 e => from_alloc(e),
             })
         })?;
+        slots.push(c.cptr() as u64);
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { out.write(c.cptr() as u64) };
         Ok(())
@@ -561,7 +574,10 @@ pub unsafe extern "C" fn substrate_slot_alloc(out: *mut u64) -> i32 {
         return SUBSTRATE_EINVAL;
     }
     code((|| {
+        let mut slots = C_SLOTS.lock();
+        slots.try_reserve(1).map_err(|_| SUBSTRATE_ENOMEM)?;
         let slot = with_objects(|o| o.alloc_slot().map_err(from_alloc))?;
+        slots.push(slot as u64);
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { out.write(slot as u64) };
         Ok(())
@@ -569,12 +585,20 @@ pub unsafe extern "C" fn substrate_slot_alloc(out: *mut u64) -> i32 {
 }
 
 /// Deletes whatever capability slot `slot` holds (`seL4_CNode_Delete`) and
-/// gives the slot back to the runtime's allocator. Pass only slots from
-/// `substrate_slot_alloc` or `substrate_object_alloc`.
+/// gives the slot back to the runtime's allocator. `SUBSTRATE_EINVAL`,
+/// deleting nothing, for a slot that did not come from
+/// `substrate_slot_alloc` or `substrate_object_alloc` or was freed already;
+/// a kernel error if the deletion fails (the slot stays allocated).
 #[no_mangle]
 pub extern "C" fn substrate_slot_free(slot: u64) -> i32 {
     code((|| {
+        let mut slots = C_SLOTS.lock();
+        let i = slots
+            .iter()
+            .position(|&s| s == slot)
+            .ok_or(SUBSTRATE_EINVAL)?;
         slot_path(slot)?.delete().map_err(from_sel4)?;
+        slots.swap_remove(i);
         with_objects(|o| {
             o.free_slot(slot as sys::seL4_CPtr);
             Ok(())

@@ -53,7 +53,8 @@ pub fn report_fault(fault: &sel4::Fault) {
 /// page, IPC buffer and TLS block) and stores its handle in `*out`.
 /// `SUBSTRATE_EINVAL` for a null `out` or `entry`; `SUBSTRATE_ENOMEM` when
 /// memory, slots or address space run out; `SUBSTRATE_ENOSYS` on kernels
-/// the thread layer does not support (MCS).
+/// the thread layer does not support (MCS). A fault stops only the new
+/// thread and is reported by `substrate_thread_join`.
 ///
 /// # Safety
 /// `out` must be writable; `entry` must be safe to call with `arg` on
@@ -105,8 +106,9 @@ pub unsafe extern "C" fn substrate_thread_create(
 /// Waits for thread `thread` to end (`seL4_Recv` on its endpoint) and
 /// stores its entry function's result in `*result` (if not null). The
 /// handle is used up. `SUBSTRATE_EINVAL` for a handle that is unknown or
-/// joined already; `SUBSTRATE_EFAULT` if the thread faulted (the fault is
-/// printed; the thread is suspended).
+/// joined already; `SUBSTRATE_EDEADLK` for the calling thread's own handle
+/// (which stays joinable by others); `SUBSTRATE_EFAULT` if the thread
+/// faulted (the fault is printed; the thread is suspended).
 ///
 /// # Safety
 /// `result` must be null or writable.
@@ -115,6 +117,10 @@ pub unsafe extern "C" fn substrate_thread_join(
     thread: substrate_thread_t,
     result: *mut *mut c_void,
 ) -> i32 {
+    // A thread waiting for its own end would wait forever.
+    if thread == current_id() {
+        return crate::sync::SUBSTRATE_EDEADLK;
+    }
     let handle = {
         let mut threads = THREADS.lock();
         match threads.iter().position(|(id, _)| *id == thread) {

@@ -365,6 +365,21 @@ static void test_sel4(void)
     CHECK_EQ(substrate_slot_free(s2), SUBSTRATE_OK);
     CHECK_EQ(substrate_slot_free(ut), SUBSTRATE_OK);
     CHECK_EQ(substrate_slot_free(empty), SUBSTRATE_OK);
+
+    /* A slot freed twice, or never handed out, is refused: a second copy on
+       the allocator's free list would give one slot to two objects. */
+    CHECK_EQ(substrate_slot_free(empty), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_slot_free(UINT64_MAX), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_NOTIFICATION, 0, &s1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_NOTIFICATION, 0, &s2), SUBSTRATE_OK);
+    CHECK(s1 != s2);
+    CHECK_EQ(substrate_ntfn_signal(s1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ntfn_signal(s2), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(s1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(s2), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(ep), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(ntfn), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(ep), SUBSTRATE_EINVAL);
 }
 
 /* ---- threads, mutexes, condition variables, IPC between threads ---- */
@@ -427,6 +442,12 @@ static void *server(void *arg)
     return (void *)(uintptr_t)(info.length * 100 + words[0] + words[1]);
 }
 
+static void *join_self(void *arg)
+{
+    (void)arg;
+    return (void *)(intptr_t)substrate_thread_join(substrate_thread_self(), NULL);
+}
+
 static void *null_deref(void *arg)
 {
     return (void *)(uintptr_t) * (volatile int *)arg;
@@ -446,7 +467,12 @@ static void test_threads(void)
     CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_EINVAL);
     /* main runs on a thread of its own; its handle is not joinable here. */
     CHECK(substrate_thread_self() != 0 && substrate_thread_self() != t);
-    CHECK_EQ(substrate_thread_join(substrate_thread_self(), &res), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_thread_join(substrate_thread_self(), &res), SUBSTRATE_EDEADLK);
+    /* A thread joining itself would wait forever: EDEADLK, and its handle
+       stays joinable. */
+    CHECK_EQ(substrate_thread_create(&t, join_self, NULL), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
+    CHECK_EQ((intptr_t)res, SUBSTRATE_EDEADLK);
 
     /* per-thread data */
     CHECK_EQ(substrate_thread_set_data((void *)7), SUBSTRATE_OK);
