@@ -159,7 +159,10 @@ pub mod init_thread {
     use super::{cap, Cap};
     use crate::{sys, AbsoluteCPtr, CPtr};
 
-    /// The initial thread's TCB (`seL4_CapInitThreadTCB`).
+    /// The initial thread's TCB (`seL4_CapInitThreadTCB`). Under
+    /// `substrate-root-task` this is always the TCB of the thread running
+    /// `main`, also where `main` runs on a second TCB (seL4 5.0): the runtime
+    /// swaps the two capabilities before `main` starts.
     pub const TCB: cap::Tcb = Cap::from_cptr(sys::seL4_CapInitThreadTCB as CPtr);
     /// The initial thread's CNode (`seL4_CapInitThreadCNode`).
     pub const CNODE: cap::CNode = Cap::from_cptr(sys::seL4_CapInitThreadCNode as CPtr);

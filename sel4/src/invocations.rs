@@ -137,14 +137,34 @@ impl AbsoluteCPtr {
         check(unsafe { dest_src_invocation!(sys::seL4_CNode_Move, self, src) })
     }
 
-    /// Deletes the capability in this slot (`seL4_CNode_Delete`).
+    /// Deletes the capability in this slot (`seL4_CNode_Delete`). Deleting the
+    /// last capability to a mapped frame unmaps it.
+    ///
+    /// # Memory safety
+    ///
+    /// This function is safe because the kernel checks every argument, but it
+    /// changes what memory is visible in an address space. Used on the
+    /// current thread's VSpace, taking away or replacing a frame that backs
+    /// live data (the image, a stack, the heap, the IPC buffer) faults on the
+    /// next access or shows other contents under existing references; the
+    /// caller must only do this to memory nothing else refers to.
     pub fn delete(&self) -> Result<()> {
         // SAFETY: as for copy.
         check(unsafe { sys::seL4_CNode_Delete(self.root.cptr(), self.path, self.depth as _) })
     }
 
     /// Deletes every capability derived from the one in this slot
-    /// (`seL4_CNode_Revoke`).
+    /// (`seL4_CNode_Revoke`); derived frame capabilities that are mapped get
+    /// unmapped.
+    ///
+    /// # Memory safety
+    ///
+    /// This function is safe because the kernel checks every argument, but it
+    /// changes what memory is visible in an address space. Used on the
+    /// current thread's VSpace, taking away or replacing a frame that backs
+    /// live data (the image, a stack, the heap, the IPC buffer) faults on the
+    /// next access or shows other contents under existing references; the
+    /// caller must only do this to memory nothing else refers to.
     pub fn revoke(&self) -> Result<()> {
         // SAFETY: as for copy.
         check(unsafe { sys::seL4_CNode_Revoke(self.root.cptr(), self.path, self.depth as _) })
@@ -295,7 +315,19 @@ pub type VmAttributes = sys::seL4_X86_VMAttributes;
 pub const VM_DEFAULT: VmAttributes = sys::seL4_X86_Default_VMAttributes;
 
 impl cap::Frame {
-    /// Maps the frame at `vaddr` in `vspace` (`seL4_X86_Page_Map`).
+    /// Maps the frame at `vaddr` in `vspace` (`seL4_X86_Page_Map`). The kernel
+    /// refuses (`DeleteFirst`) to replace an existing mapping, but mapping a
+    /// frame that is already mapped elsewhere through another capability
+    /// aliases its memory.
+    ///
+    /// # Memory safety
+    ///
+    /// This function is safe because the kernel checks every argument, but it
+    /// changes what memory is visible in an address space. Used on the
+    /// current thread's VSpace, taking away or replacing a frame that backs
+    /// live data (the image, a stack, the heap, the IPC buffer) faults on the
+    /// next access or shows other contents under existing references; the
+    /// caller must only do this to memory nothing else refers to.
     pub fn map(
         self,
         vspace: cap::VSpace,
@@ -316,6 +348,15 @@ impl cap::Frame {
     }
 
     /// Unmaps the frame (`seL4_X86_Page_Unmap`).
+    ///
+    /// # Memory safety
+    ///
+    /// This function is safe because the kernel checks every argument, but it
+    /// changes what memory is visible in an address space. Used on the
+    /// current thread's VSpace, taking away or replacing a frame that backs
+    /// live data (the image, a stack, the heap, the IPC buffer) faults on the
+    /// next access or shows other contents under existing references; the
+    /// caller must only do this to memory nothing else refers to.
     pub fn unmap(self) -> Result<()> {
         // SAFETY: no pointers.
         check(unsafe { sys::seL4_X86_Page_Unmap(self.cptr()) })
@@ -362,6 +403,13 @@ macro_rules! paging_structure_unmap {
     ($ty:ty, $call:ident, $doc:literal) => {
         impl $ty {
             #[doc = $doc]
+            ///
+            /// # Memory safety
+            ///
+            /// Safe because the kernel checks the arguments, but every frame
+            /// mapped through this structure disappears from the address space
+            /// with it: do not unmap structures that cover live data of the
+            /// current thread's VSpace (see [`cap::Frame::unmap`]).
             pub fn unmap(self) -> Result<()> {
                 // SAFETY: no pointers.
                 check(unsafe { sys::$call(self.cptr()) })

@@ -13,8 +13,10 @@
 //! * Objects are retyped from the smallest RAM untyped that still has room
 //!   (the allocator tracks each untyped's watermark the way the kernel does:
 //!   every object is aligned to its own size). If the kernel reports
-//!   `NotEnoughMemory` anyway, that untyped is marked full and the next is
-//!   tried.
+//!   `NotEnoughMemory` anyway (its watermark is ahead because something else
+//!   retyped from that untyped), the allocator only learns that less than
+//!   the object's size is left there: it moves its watermark accordingly and
+//!   tries the next untyped, and smaller objects still go to the first one.
 //! * Running out gives [`AllocError::OutOfSlots`] or
 //!   [`AllocError::OutOfMemory`]; a kernel refusal gives
 //!   [`AllocError::Kernel`]. The slot of a failed allocation is returned to
@@ -197,7 +199,16 @@ impl ObjectAllocator {
                     u.used = at + (1 << bits);
                     return Ok(());
                 }
-                Err(sel4::Error::NotEnoughMemory) => u.full = true,
+                // The kernel's watermark is ahead of ours (someone else
+                // retyped from this untyped: on seL4 5.0 the runtime takes
+                // its main thread's TCB from the first untyped). All we learn
+                // is that fewer than `1 << bits` bytes are left, so move our
+                // watermark just past `size - (1 << bits)`: smaller objects
+                // are still tried here, and each refusal moves it further.
+                Err(sel4::Error::NotEnoughMemory) => {
+                    u.used = u.used.max(u.size() - (1 << bits) + 1);
+                    u.full = u.used >= u.size();
+                }
                 Err(e) => return Err(AllocError::Kernel(e)),
             }
         }

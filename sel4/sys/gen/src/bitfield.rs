@@ -1550,8 +1550,13 @@ mod tests {
     // -----------------------------------------------------------------------------------------
     // Compiling generated code
 
+    /// A fresh directory, unique per call: tests run on several threads of one
+    /// process and may ask for the same tag at once.
     fn scratch_dir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("sel4-bitfield-{}-{tag}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let d =
+            std::env::temp_dir().join(format!("sel4-bitfield-{}-{n}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d

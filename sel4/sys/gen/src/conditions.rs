@@ -42,7 +42,7 @@ pub fn eval_element(node: Node, cfg: &Config) -> Result<bool, String> {
                 .attribute("var")
                 .filter(|v| !v.is_empty())
                 .ok_or("<config> without a var attribute")?;
-            Ok(cfg.is_defined(var))
+            Ok(macro_defined(cfg, var))
         }
         "not" => {
             let mut k = kids();
@@ -67,6 +67,13 @@ pub fn eval_element(node: Node, cfg: &Config) -> Result<bool, String> {
         }
         other => Err(format!("unrecognised element <{other}> in a condition")),
     }
+}
+
+/// Whether the C preprocessor sees the macro `name` as defined: `autoconf.h`
+/// defines only `CONFIG_*` names (a `gen_config.json` key `X` is the macro
+/// `CONFIG_X`), so a bare `X` is not defined even when the key `X` exists.
+fn macro_defined(cfg: &Config, name: &str) -> bool {
+    name.starts_with("CONFIG_") && cfg.is_defined(name)
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -235,11 +242,15 @@ impl Parser<'_> {
                 if paren && !self.eat(")") {
                     return Err("missing ')' after defined(".into());
                 }
-                Ok(self.cfg.is_defined(&name) as i128)
+                Ok(macro_defined(self.cfg, &name) as i128)
             }
             Some(Tok::Ident(id)) => {
                 self.pos += 1;
-                Ok(self.cfg.numeric(&id))
+                Ok(if id.starts_with("CONFIG_") {
+                    self.cfg.numeric(&id)
+                } else {
+                    0
+                })
             }
             other => Err(format!("unexpected token {other:?}")),
         }
@@ -279,6 +290,41 @@ mod tests {
         assert!(!eval_cpp("CONFIG_MAX_NUM_NODES > 1", &c).unwrap());
         assert!(eval_cpp("CONFIG_MAX_NUM_NODES == 1 && !defined(CONFIG_VTX)", &c).unwrap());
         assert!(eval_cpp("defined(CONFIG_VTX) || (defined CONFIG_DEBUG_BUILD)", &c).unwrap());
+    }
+
+    #[test]
+    fn only_config_macros_are_defined() {
+        let c = cfg();
+        // autoconf.h defines CONFIG_DEBUG_BUILD, never DEBUG_BUILD.
+        assert!(!eval_cpp("defined(DEBUG_BUILD)", &c).unwrap());
+        assert!(eval_cpp("!defined DEBUG_BUILD", &c).unwrap());
+        assert!(!eval_cpp("MAX_NUM_NODES == 1", &c).unwrap());
+        assert!(eval_cpp("CONFIG_MAX_NUM_NODES >= 1 && MAX_NUM_NODES < 1", &c).unwrap());
+        let doc = roxmltree::Document::parse(
+            r#"<m><condition><config var="DEBUG_BUILD"/></condition></m>"#,
+        )
+        .unwrap();
+        assert!(!node_enabled(doc.root_element(), &c).unwrap());
+    }
+
+    #[test]
+    fn cpp_precedence_and_numbers() {
+        let c = cfg();
+        // `&&` binds tighter than `||`; `!` applies to the next operand only.
+        assert!(eval_cpp(
+            "defined(CONFIG_DEBUG_BUILD) || defined(CONFIG_VTX) && 0",
+            &c
+        )
+        .unwrap());
+        assert!(!eval_cpp("!defined(CONFIG_DEBUG_BUILD) || defined(CONFIG_VTX)", &c).unwrap());
+        assert!(eval_cpp("!(defined(CONFIG_VTX) && defined(CONFIG_DEBUG_BUILD))", &c).unwrap());
+        assert!(eval_cpp("CONFIG_MAX_NUM_NODES + 1 > 1 == 1", &c).unwrap());
+        assert!(eval_cpp("CONFIG_MAX_NUM_NODES == 0x1UL", &c).unwrap());
+        // An undefined CONFIG_ name is 0, a true boolean 1.
+        assert!(eval_cpp("CONFIG_MISSING == 0 && CONFIG_DEBUG_BUILD == 1", &c).unwrap());
+        assert!(eval_cpp("defined CONFIG_MAX_NUM_NODES", &c).unwrap());
+        assert!(eval_cpp("(1", &c).is_err());
+        assert!(eval_cpp("1 2", &c).is_err());
     }
 
     #[test]

@@ -367,6 +367,66 @@ impl Interfaces {
         }
         Ok(InputLayout { caps, words })
     }
+
+    /// Where each output of a method is read from in the reply, as libsel4's
+    /// `generate_unmarshal_expressions` computes it: outputs are packed like
+    /// inputs (no capability outputs exist), so one entry per scalar or
+    /// bitfield output and one per structure member. Exposed for tests.
+    pub fn output_layout(&self, m: &Method) -> Result<Vec<OutputPiece>, Error> {
+        let w = self.word_bits;
+        let outs: Vec<(&Param, Kind)> = m
+            .outputs
+            .iter()
+            .map(|p| Ok((p, self.kind(&p.ty)?)))
+            .collect::<Result<_, Error>>()?;
+        let mut out = Vec::new();
+        for (i, first, bits) in self.positions(&outs)? {
+            let (p, k) = &outs[i];
+            match k {
+                Kind::Cap => {
+                    return Err(Error::Unsupported(format!(
+                        "{}: capability output {}",
+                        m.fn_name(),
+                        p.name
+                    )))
+                }
+                Kind::Struct(members) => {
+                    for (j, mem) in members.iter().enumerate() {
+                        out.push(OutputPiece {
+                            param: p.name.clone(),
+                            member: Some(mem.clone()),
+                            word: (first / w) as usize + j,
+                            offset: 0,
+                            bits: w,
+                        });
+                    }
+                }
+                _ => out.push(OutputPiece {
+                    param: p.name.clone(),
+                    member: None,
+                    word: (first / w) as usize,
+                    offset: first % w,
+                    bits: bits.min(w),
+                }),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Where one output (or one member of a structure output) is read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputPiece {
+    /// Parameter name.
+    pub param: String,
+    /// Structure member, for structure outputs (passed by pointer).
+    pub member: Option<String>,
+    /// Message register index.
+    pub word: usize,
+    /// Bit offset in that register.
+    pub offset: u32,
+    /// Width in bits.
+    pub bits: u32,
 }
 
 /// One parameter's share of one message word.
@@ -643,56 +703,44 @@ impl Interfaces {
         // Outputs.
         let mut struct_fields = Vec::new();
         let mut result_inits = Vec::new();
-        if !m.outputs.is_empty() {
-            let outs: Vec<(&Param, Kind)> = m
+        let word = |i: usize| -> TokenStream {
+            if i < num_mrs {
+                let id = &mr_ids[i];
+                quote!(#id)
+            } else {
+                let i = Literal::usize_unsuffixed(i);
+                quote!((*__ipc).msg[#i])
+            }
+        };
+        for pc in self.output_layout(m)? {
+            let p = m
                 .outputs
                 .iter()
-                .map(|p| Ok((p, self.kind(&p.ty)?)))
-                .collect::<Result<_, Error>>()?;
-            let word = |i: u32| -> TokenStream {
-                let i = i as usize;
-                if i < num_mrs {
-                    let id = &mr_ids[i];
-                    quote!(#id)
-                } else {
-                    let i = Literal::usize_unsuffixed(i);
-                    quote!((*__ipc).msg[#i])
-                }
-            };
-            for (i, first, bits) in self.positions(&outs)? {
-                let (p, k) = &outs[i];
-                let id = rust_ident(&p.name);
-                let ty = ty_tokens(&p.ty);
-                let fw = first / w;
-                let off = first % w;
-                match k {
-                    Kind::Struct(members) => {
-                        for (j, mem) in members.iter().enumerate() {
-                            let mem = format_ident!("{}", mem);
-                            let src = word(fw + j as u32);
-                            body.push(quote!((*#id).#mem = #src as _;));
-                        }
-                    }
-                    _ => {
-                        let src = word(fw);
-                        let mk = mask(bits);
-                        let val = if bits >= w {
-                            quote!(#src)
-                        } else if off == 0 {
-                            quote!((#src & #mk))
-                        } else {
-                            let o = Literal::u32_unsuffixed(off);
-                            quote!((#src >> #o & #mk))
-                        };
-                        let conv = match k {
-                            Kind::Bitfield(_) => quote!(#ty { words: [#val] }),
-                            _ => quote!(#val as #ty),
-                        };
-                        struct_fields.push(quote!(pub #id: #ty));
-                        result_inits.push(quote!(#id: #conv));
-                    }
-                }
+                .find(|p| p.name == pc.param)
+                .expect("output_layout names outputs");
+            let id = rust_ident(&p.name);
+            let ty = ty_tokens(&p.ty);
+            let src = word(pc.word);
+            if let Some(mem) = &pc.member {
+                let mem = format_ident!("{}", mem);
+                body.push(quote!((*#id).#mem = #src as _;));
+                continue;
             }
+            let mk = mask(pc.bits);
+            let val = if pc.bits >= w {
+                quote!(#src)
+            } else if pc.offset == 0 {
+                quote!((#src & #mk))
+            } else {
+                let o = Literal::u32_unsuffixed(pc.offset);
+                quote!((#src >> #o & #mk))
+            };
+            let conv = match self.kind(&p.ty)? {
+                Kind::Bitfield(_) => quote!(#ty { words: [#val] }),
+                _ => quote!(#val as #ty),
+            };
+            struct_fields.push(quote!(pub #id: #ty));
+            result_inits.push(quote!(#id: #conv));
         }
         let (ret_ty, tail, result_struct) = if returning_struct {
             let doc = format!(" Result of [`{fn_name}`]: the error and the output parameters.");

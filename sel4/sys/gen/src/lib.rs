@@ -194,6 +194,22 @@ pub fn fast_message_registers(sel4_arch: &str, mcs: bool) -> Option<usize> {
     })
 }
 
+/// The value of `seL4_FastMessageRegisters` in bindgen's output, if the
+/// headers define it.
+pub fn header_fast_message_registers(bindings: &str) -> Option<u64> {
+    let file = syn::parse_file(bindings).ok()?;
+    file.items.iter().find_map(|item| match item {
+        syn::Item::Const(c) if c.ident == "seL4_FastMessageRegisters" => match &*c.expr {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(i),
+                ..
+            }) => i.base10_parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
 /// Generates everything from an install prefix (`<prefix>/libsel4/include/...`).
 pub fn generate(prefix: &Path, opts: &Options) -> Result<Generated, Error> {
     if !prefix.is_dir() {
@@ -305,6 +321,17 @@ pub fn generate_from_include_dir(include_dir: &Path, opts: &Options) -> Result<G
     let bindings = if opts.with_headers {
         let (ts, headers) = headers::generate(&inputs.include_dir, &own)?;
         read_files.extend(headers);
+        // The stubs' register count is known per architecture (5.0's headers do
+        // not define it); where the headers do, they must agree.
+        if let Some(n) = header_fast_message_registers(&ts) {
+            if n != fast_mrs as u64 {
+                return Err(Error::Unsupported(format!(
+                    "the headers define seL4_FastMessageRegisters = {n}, but the generator \
+                     passes {fast_mrs} message registers in CPU registers on {sel4_arch}{}",
+                    if config.mcs() { " (MCS)" } else { "" }
+                )));
+            }
+        }
         ts
     } else {
         String::new()

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sel4_sys_gen::invocations::{Kind, Method, OutputPiece};
 use sel4_sys_gen::{generate, generate_from_include_dir, Generated, Options};
 
 const NO_HEADERS: Options = Options {
@@ -493,6 +494,44 @@ fn install_prefix_matches_libsel4() {
 
     // Marshalling, against sel4_client.h.
     let client = std::fs::read_to_string(include.join("interfaces/sel4_client.h")).unwrap();
+    let checked = compare_with_client_h(&g, &client);
+    assert!(checked > 30, "only {checked} stubs compared");
+}
+
+/// The C statement libsel4's `syscall_stub_gen.py` writes to unmarshal one output
+/// piece (`generate_unmarshal_expressions`): `result.x = ...;` for scalars,
+/// `param->member = ...;` for structures passed by pointer.
+fn c_unmarshal_line(g: &Generated, m: &Method, pc: &OutputPiece) -> String {
+    let src = if pc.word < g.interfaces.fast_mrs {
+        format!("mr{}", pc.word)
+    } else {
+        format!("seL4_GetMR({})", pc.word)
+    };
+    let expr = if pc.bits >= g.interfaces.word_bits {
+        src
+    } else if pc.offset == 0 {
+        format!("({src} & {:#x})", (1u64 << pc.bits) - 1)
+    } else {
+        format!("(({src} >> {}) & {:#x})", pc.offset, (1u64 << pc.bits) - 1)
+    };
+    match &pc.member {
+        Some(mem) => format!("{}->{mem} = {expr};", pc.param),
+        None => {
+            let ty = &m.outputs.iter().find(|p| p.name == pc.param).unwrap().ty;
+            match g.interfaces.kind(ty).unwrap() {
+                Kind::Bitfield(_) => format!("result.{}.words[0] = {expr};", pc.param),
+                _ => format!("result.{} = {expr};", pc.param),
+            }
+        }
+    }
+}
+
+/// Compares every enabled method's marshalling (message tag, capabilities, input
+/// words in registers or the IPC buffer) and unmarshalling (each output's
+/// register, bit offset and width) with the C stub of the same name in
+/// libsel4's generated `sel4_client.h`; returns how many stubs were compared.
+fn compare_with_client_h(g: &Generated, client: &str) -> usize {
+    let fast = g.interfaces.fast_mrs;
     let mut checked = 0;
     for m in g.interfaces.methods.iter().filter(|m| m.enabled) {
         let name = m.fn_name();
@@ -501,7 +540,7 @@ fn install_prefix_matches_libsel4() {
         };
         let body = &client[start..];
         let body = &body[..body.find("\n}\n").unwrap()];
-        let (ncaps, len, caps, words) = c_marshalling(&g, &name);
+        let (ncaps, len, caps, words) = c_marshalling(g, &name);
         assert!(
             body.contains(&format!(
                 "seL4_MessageInfo_new({}, 0, {ncaps}, {len})",
@@ -516,7 +555,7 @@ fn install_prefix_matches_libsel4() {
             );
         }
         for (i, w) in words.iter().enumerate() {
-            let line = if i < 4 {
+            let line = if i < fast {
                 format!("mr{i} = {w};")
             } else {
                 format!("seL4_SetMR({i}, {w});")
@@ -526,7 +565,130 @@ fn install_prefix_matches_libsel4() {
                 "{name}: word {i}: expected `{line}` in\n{body}"
             );
         }
+        // Outputs: exactly the C stub's unmarshalling statements, in order.
+        let c_out: Vec<&str> = match body.find("/* Unmarshal result. */") {
+            Some(i) => body[i..]
+                .lines()
+                .skip(1)
+                .map(str::trim)
+                .filter(|l| l.contains(" = "))
+                .collect(),
+            None => Vec::new(),
+        };
+        let rust_out: Vec<String> = g
+            .interfaces
+            .output_layout(m)
+            .unwrap()
+            .iter()
+            .map(|pc| c_unmarshal_line(g, m, pc))
+            .collect();
+        assert_eq!(rust_out, c_out, "{name}: outputs");
         checked += 1;
     }
-    assert!(checked > 30, "only {checked} stubs compared");
+    checked
+}
+
+/// The install prefix's C stubs include the methods its configuration leaves
+/// out (under `#if`): turning those options on in a copy of the prefix checks
+/// their marshalling too, outputs included (`seL4_TCB_GetBreakpoint` reads a
+/// bool from MR4, `seL4_X86_VCPU_ReadVMCS` a word, ...).
+#[test]
+fn install_prefix_all_methods_match_libsel4() {
+    let Some(p) = prefix() else { return };
+    let src = p.join("libsel4/include");
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("prefix-all-methods");
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&src, &dir);
+    let cfg_path = dir.join("kernel/gen_config.json");
+    let mut cfg = std::fs::read_to_string(&cfg_path).unwrap();
+    for (from, to) in [
+        ("\"VTX\": false", "\"VTX\": true"),
+        (
+            "\"HARDWARE_DEBUG_API\": false",
+            "\"HARDWARE_DEBUG_API\": true",
+        ),
+        ("\"MAX_NUM_NODES\": \"1\"", "\"MAX_NUM_NODES\": \"2\""),
+    ] {
+        if cfg.contains(from) {
+            cfg = cfg.replace(from, to);
+        } else {
+            eprintln!("note: {from} not in {}", cfg_path.display());
+        }
+    }
+    std::fs::write(&cfg_path, cfg).unwrap();
+    let g = generate_from_include_dir(&dir, &NO_HEADERS).expect("generation succeeds");
+    let client = std::fs::read_to_string(dir.join("interfaces/sel4_client.h")).unwrap();
+    let checked = compare_with_client_h(&g, &client);
+    let with_outputs = g
+        .interfaces
+        .methods
+        .iter()
+        .filter(|m| {
+            m.enabled && !m.outputs.is_empty() && client.contains(&format!("\n{}(", m.fn_name()))
+        })
+        .count();
+    assert!(checked > 40, "only {checked} stubs compared");
+    assert!(
+        with_outputs >= 6,
+        "only {with_outputs} stubs with outputs compared"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+/// A prefix whose headers define `seL4_FastMessageRegisters` (current kernels
+/// do; 5.0 does not) is checked against the generator's register count, and a
+/// disagreement is an error naming the constant.
+#[test]
+fn fast_message_registers_checked_against_headers() {
+    let Some(p) = prefix() else { return };
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("prefix-fast-mrs");
+    for (n, ok) in [(4, true), (2, false)] {
+        let _ = std::fs::remove_dir_all(&dir);
+        copy_dir(&p.join("libsel4/include"), &dir);
+        let constants = dir.join("sel4/sel4_arch/constants.h");
+        let mut text = std::fs::read_to_string(&constants).unwrap();
+        if !text.contains("seL4_FastMessageRegisters") {
+            text += &format!("\n#define seL4_FastMessageRegisters {n}\n");
+        } else {
+            let re = text
+                .lines()
+                .map(|l| {
+                    if l.contains("#define seL4_FastMessageRegisters") {
+                        format!("#define seL4_FastMessageRegisters {n}")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            text = re;
+        }
+        std::fs::write(&constants, text).unwrap();
+        let r = generate_from_include_dir(&dir, &Options { with_headers: true });
+        if ok {
+            let g = r.expect("generation succeeds");
+            assert_eq!(
+                sel4_sys_gen::header_fast_message_registers(g.file("bindings.rs").unwrap()),
+                Some(4)
+            );
+        } else {
+            let Err(e) = r else {
+                panic!("a mismatch is an error")
+            };
+            let e = e.to_string();
+            assert!(e.contains("seL4_FastMessageRegisters = 2"), "{e}");
+        }
+    }
 }

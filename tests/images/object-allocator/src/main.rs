@@ -89,6 +89,43 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), AllocError> {
         }
     }
     check(objects.free_memory() < 1 << 12, "no memory left")?;
+    // The kernel agrees: no RAM untyped has room for a 4 KiB frame, including
+    // the one the runtime retyped its main thread's TCB from (seL4 5.0) behind
+    // the allocator's back, whose watermark the allocator had to learn from a
+    // `NotEnoughMemory` refusal.
+    let dir = sel4::AbsoluteCPtr {
+        depth: 0,
+        ..objects.cnode().absolute(0)
+    };
+    let probe = objects.alloc_slot()?;
+    let first = bootinfo.untyped().start;
+    for (i, d) in bootinfo.untyped_list().enumerate() {
+        if d.is_device {
+            continue;
+        }
+        let u: cap::Untyped = sel4::Cap::from_cptr((first + i) as sel4::CPtr);
+        let r = u.retype(
+            ObjectType::Frame(FrameSize::Small),
+            0,
+            &dir,
+            probe as usize,
+            1,
+        );
+        if r.is_ok() {
+            sel4::debug_println!(
+                "untyped {} ({} bytes at {:#x}) still has room",
+                first + i,
+                d.size(),
+                d.paddr
+            );
+            objects.slot(probe).delete()?;
+        }
+        check(
+            r == Err(sel4::Error::NotEnoughMemory),
+            "every RAM untyped is exhausted",
+        )?;
+    }
+    objects.free_slot(probe);
     sel4::debug_println!("out of memory after {n} untypeds");
 
     // Free slots are still usable for copies; exhaust them with copies of a frame capability.
