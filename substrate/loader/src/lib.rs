@@ -223,7 +223,8 @@ impl<'a> Image<'a> {
     /// little-endian ELF64 of type `ET_EXEC` for `EM_X86_64`, at least one
     /// `PT_LOAD` segment, every segment's file bytes inside the file and its
     /// memory inside the user address space and above page 0, the entry
-    /// point inside a segment, a `PT_TLS` alignment of at most a page.
+    /// point inside a segment, a `PT_TLS` alignment of at most a page and a
+    /// `PT_TLS` size that fits the user address space.
     pub fn parse(data: &'a [u8]) -> Result<Image<'a>, LoadError> {
         let file = ElfBytes::<LittleEndian>::minimal_parse(data).map_err(parse_error)?;
         if file.ehdr.class != Class::ELF64 {
@@ -270,6 +271,12 @@ impl<'a> Image<'a> {
                             "TLS alignment not a power of two up to a page",
                         ));
                     }
+                    // The block (template, padding, control block) must fit
+                    // the user address space; this also keeps the block
+                    // layout's arithmetic from overflowing.
+                    if mem_size > USER_TOP {
+                        return Err(LoadError::Elf("TLS segment larger than the address space"));
+                    }
                     tls = Some(TlsTemplate {
                         init: bytes,
                         mem_size,
@@ -305,6 +312,37 @@ impl<'a> Image<'a> {
     /// The page-aligned range of the child's address space the segments cover.
     pub fn range(&self) -> core::ops::Range<usize> {
         self.start..self.end
+    }
+
+    /// The pages (their addresses, ascending) that some segment overlaps.
+    /// Gaps between segments are skipped in one step, so a sparse image
+    /// (segments far apart) costs time for its pages only, not its span.
+    fn pages(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut next = self.start;
+        core::iter::from_fn(move || {
+            while next < self.end {
+                let page = next;
+                let page_end = page + PAGE_SIZE;
+                if self
+                    .segments
+                    .iter()
+                    .any(|s| s.vaddr < page_end && s.end() > page)
+                {
+                    next = page_end;
+                    return Some(page);
+                }
+                // No segment here: go to the page of the next segment that
+                // starts above this one (or past the end).
+                next = self
+                    .segments
+                    .iter()
+                    .filter(|s| s.vaddr >= page_end)
+                    .map(|s| s.vaddr & !(PAGE_SIZE - 1))
+                    .min()
+                    .unwrap_or(self.end);
+            }
+            None
+        })
     }
 
     fn tls_image(&self) -> TlsImage {
@@ -400,6 +438,52 @@ pub struct Child {
     thread_pointer: usize,
     /// Slots of every capability the loader created, in creation order.
     slots: Vec<CPtr>,
+}
+
+/// Where the runtime region above the image goes (see the crate
+/// documentation): `[ guard page ][ stack ][ IPC buffer ][ TLS block ]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RuntimeRegion {
+    stack_bottom: usize,
+    stack_pages: usize,
+    stack_top: usize,
+    ipc_vaddr: usize,
+    tls_vaddr: usize,
+    tls_pages: usize,
+}
+
+impl RuntimeRegion {
+    /// The region above an image ending at the page-aligned `image_end`, for
+    /// a stack of `stack_size` bytes and a TLS block of `tls_size` bytes; an
+    /// error if it does not fit below the end of the user address space
+    /// (checked arithmetic: any `usize` sizes are refused, not overflowed).
+    fn new(image_end: usize, stack_size: usize, tls_size: usize) -> Result<Self, LoadError> {
+        const NO_ROOM: LoadError = LoadError::Elf("no room above the image for stack and TLS");
+        let stack_pages = stack_size.div_ceil(PAGE_SIZE).max(1);
+        let tls_pages = tls_size.div_ceil(PAGE_SIZE);
+        let stack_bottom = image_end.checked_add(PAGE_SIZE).ok_or(NO_ROOM)?;
+        let stack_top = stack_pages
+            .checked_mul(PAGE_SIZE)
+            .and_then(|bytes| stack_bottom.checked_add(bytes))
+            .ok_or(NO_ROOM)?;
+        let ipc_vaddr = stack_top;
+        let tls_vaddr = ipc_vaddr.checked_add(PAGE_SIZE).ok_or(NO_ROOM)?;
+        let end = tls_pages
+            .checked_mul(PAGE_SIZE)
+            .and_then(|bytes| tls_vaddr.checked_add(bytes))
+            .ok_or(NO_ROOM)?;
+        if end > USER_TOP {
+            return Err(NO_ROOM);
+        }
+        Ok(RuntimeRegion {
+            stack_bottom,
+            stack_pages,
+            stack_top,
+            ipc_vaddr,
+            tls_vaddr,
+            tls_pages,
+        })
+    }
 }
 
 /// Frames mapped into the parent's address space for filling.
@@ -532,17 +616,16 @@ impl Child {
         self.load_segments(objects, image, config.temp_vaddr)?;
 
         // Runtime region: guard page, stack, IPC buffer, TLS block.
-        let stack_bottom = image.end + PAGE_SIZE;
-        let stack_pages = config.stack_size.div_ceil(PAGE_SIZE).max(1);
-        let stack_top = stack_bottom + stack_pages * PAGE_SIZE;
-        let ipc_vaddr = stack_top;
-        let tls_vaddr = ipc_vaddr + PAGE_SIZE;
         let tls = image.tls_image();
         let layout = tls.block_layout();
-        let tls_pages = layout.size().div_ceil(PAGE_SIZE);
-        if tls_vaddr + tls_pages * PAGE_SIZE > USER_TOP {
-            return Err(LoadError::Elf("no room above the image for stack and TLS"));
-        }
+        let RuntimeRegion {
+            stack_bottom,
+            stack_pages,
+            stack_top,
+            ipc_vaddr,
+            tls_vaddr,
+            tls_pages,
+        } = RuntimeRegion::new(image.end, config.stack_size, layout.size())?;
         for i in 0..stack_pages {
             let frame = self.frame(objects)?;
             objects.map_frame(
@@ -631,16 +714,12 @@ impl Child {
         image: &Image<'_>,
         temp_vaddr: usize,
     ) -> Result<(), LoadError> {
-        for page in (image.start..image.end).step_by(PAGE_SIZE) {
+        for page in image.pages() {
             let page_end = page + PAGE_SIZE;
-            let mut overlapping = image
+            let overlapping = image
                 .segments
                 .iter()
-                .filter(|s| s.vaddr < page_end && s.end() > page)
-                .peekable();
-            if overlapping.peek().is_none() {
-                continue;
-            }
+                .filter(|s| s.vaddr < page_end && s.end() > page);
             let frame = self.frame(objects)?;
             let mut writable = false;
             {
@@ -778,5 +857,329 @@ impl Child {
             // A slot whose capability cannot be deleted is not reused.
             let _ = objects.delete(slot);
         }
+    }
+}
+
+// Host tests of the parts that need no kernel: ELF checks and the layout
+// arithmetic, including a deterministic fuzz of the parser.
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec;
+
+    /// This test binary links `substrate-rt` (through `substrate-component`),
+    /// whose `_Unwind_Resume` stub (an invalid instruction) takes precedence
+    /// over the host's unwinder, so a failing assertion cannot unwind to the
+    /// test harness. Report it on stderr directly (the harness captures only
+    /// `print!`-style output) and abort, so the failure is readable.
+    fn report_panics_directly() {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            std::panic::set_hook(std::boxed::Box::new(|info| {
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "{info}");
+                std::process::abort();
+            }))
+        });
+    }
+
+    const PT_LOAD: u32 = elf_abi::PT_LOAD;
+    const PT_TLS: u32 = elf_abi::PT_TLS;
+
+    /// A program header: (type, flags, file offset, vaddr, file size, mem size, align).
+    type Ph = (u32, u32, u64, u64, u64, u64, u64);
+
+    /// A little-endian ELF64 x86_64 executable with these program headers,
+    /// followed by `payload` bytes (at file offset 0x1000).
+    fn elf(entry: u64, phs: &[Ph], payload: usize) -> Vec<u8> {
+        report_panics_directly();
+        let mut f = vec![0u8; 0x1000 + payload];
+        f[..4].copy_from_slice(b"\x7fELF");
+        f[4] = 2; // ELFCLASS64
+        f[5] = 1; // little-endian
+        f[6] = 1; // EV_CURRENT
+        let put16 =
+            |f: &mut Vec<u8>, at: usize, v: u16| f[at..at + 2].copy_from_slice(&v.to_le_bytes());
+        let put32 =
+            |f: &mut Vec<u8>, at: usize, v: u32| f[at..at + 4].copy_from_slice(&v.to_le_bytes());
+        let put64 =
+            |f: &mut Vec<u8>, at: usize, v: u64| f[at..at + 8].copy_from_slice(&v.to_le_bytes());
+        put16(&mut f, 16, elf_abi::ET_EXEC);
+        put16(&mut f, 18, elf_abi::EM_X86_64);
+        put32(&mut f, 20, 1);
+        put64(&mut f, 24, entry);
+        put64(&mut f, 32, 64); // e_phoff
+        put16(&mut f, 52, 64); // e_ehsize
+        put16(&mut f, 54, 56); // e_phentsize
+        put16(&mut f, 56, phs.len() as u16);
+        for (i, &(ty, flags, off, vaddr, filesz, memsz, align)) in phs.iter().enumerate() {
+            let at = 64 + i * 56;
+            put32(&mut f, at, ty);
+            put32(&mut f, at + 4, flags);
+            put64(&mut f, at + 8, off);
+            put64(&mut f, at + 16, vaddr);
+            put64(&mut f, at + 24, vaddr);
+            put64(&mut f, at + 32, filesz);
+            put64(&mut f, at + 40, memsz);
+            put64(&mut f, at + 48, align);
+        }
+        f
+    }
+
+    fn text(vaddr: u64, size: u64) -> Ph {
+        (
+            PT_LOAD,
+            elf_abi::PF_R | elf_abi::PF_X,
+            0x1000,
+            vaddr,
+            size,
+            size,
+            0x1000,
+        )
+    }
+
+    #[test]
+    fn a_plain_image_parses() {
+        let f = elf(0x40_1000, &[text(0x40_1000, 0x100)], 0x100);
+        let image = Image::parse(&f).unwrap();
+        assert_eq!(image.entry(), 0x40_1000);
+        assert_eq!(image.range(), 0x40_1000..0x40_2000);
+        assert_eq!(image.pages().collect::<Vec<_>>(), [0x40_1000]);
+    }
+
+    #[test]
+    fn malformed_images_are_errors() {
+        let bad: &[(&str, Vec<u8>)] = &[
+            (
+                "entry outside",
+                elf(0x50_0000, &[text(0x40_1000, 0x100)], 0x100),
+            ),
+            ("page 0", elf(0x10, &[text(0, 0x100)], 0x100)),
+            (
+                "kernel half",
+                elf(
+                    0xffff_8000_0000_1000,
+                    &[text(0xffff_8000_0000_1000, 0x100)],
+                    0x100,
+                ),
+            ),
+            (
+                "wraps",
+                elf(
+                    0x40_1000,
+                    &[
+                        text(0x40_1000, 0x100),
+                        (PT_LOAD, 0, 0x1000, 0x40_1000, 0, u64::MAX, 0),
+                    ],
+                    0x100,
+                ),
+            ),
+            ("no load", elf(0x40_1000, &[], 0)),
+            (
+                "file past end",
+                elf(
+                    0x40_1000,
+                    &[(PT_LOAD, 0, 0x1000, 0x40_1000, 0x200, 0x200, 0)],
+                    0x100,
+                ),
+            ),
+            (
+                "filesz > memsz",
+                elf(
+                    0x40_1000,
+                    &[(PT_LOAD, 0, 0x1000, 0x40_1000, 0x100, 0x10, 0)],
+                    0x100,
+                ),
+            ),
+            (
+                "tls align",
+                elf(
+                    0x40_1000,
+                    &[
+                        text(0x40_1000, 0x100),
+                        (PT_TLS, 0, 0x1000, 0x40_1000, 0, 8, 3),
+                    ],
+                    0x100,
+                ),
+            ),
+        ];
+        for (what, f) in bad {
+            assert!(Image::parse(f).is_err(), "{what} accepted");
+        }
+    }
+
+    /// A `PT_TLS` segment with a huge memory size used to pass the checks and
+    /// then overflow `TlsImage::block_layout` (a panic in the loader).
+    #[test]
+    fn a_huge_tls_segment_is_an_error_not_a_panic() {
+        for memsz in [u64::MAX, 1 << 63, (1 << 63) - 8, 1 << 48] {
+            let f = elf(
+                0x40_1000,
+                &[
+                    text(0x40_1000, 0x100),
+                    (PT_TLS, 0, 0x1000, 0x40_1000, 0, memsz, 8),
+                ],
+                0x100,
+            );
+            assert_eq!(
+                Image::parse(&f).map(|_| ()),
+                Err(LoadError::Elf("TLS segment larger than the address space")),
+                "memsz {memsz:#x}"
+            );
+        }
+    }
+
+    /// Two segments 64 TiB apart: the page walk visits their two pages, not
+    /// the 2^34 pages between them (which took hours, frame-less).
+    #[test]
+    fn a_sparse_image_walks_only_its_pages() {
+        let high: usize = 0x4000_0000_0000;
+        let f = elf(
+            0x40_1000,
+            &[
+                text(0x40_1000, 0x100),
+                (
+                    PT_LOAD,
+                    elf_abi::PF_R | elf_abi::PF_W,
+                    0x1000,
+                    high as u64 + 0x10,
+                    0x10,
+                    0x2000,
+                    0,
+                ),
+            ],
+            0x100,
+        );
+        let image = Image::parse(&f).unwrap();
+        assert_eq!(
+            image.pages().collect::<Vec<_>>(),
+            [0x40_1000, high, high + 0x1000, high + 0x2000]
+        );
+    }
+
+    /// Overlapping segments share pages; each page is visited once.
+    #[test]
+    fn overlapping_segments_visit_each_page_once() {
+        let f = elf(
+            0x40_1000,
+            &[
+                text(0x40_1000, 0x1800),
+                text(0x40_1800, 0x1800),
+                text(0x40_0010, 0x10),
+            ],
+            0x1800,
+        );
+        let image = Image::parse(&f).unwrap();
+        assert_eq!(
+            image.pages().collect::<Vec<_>>(),
+            [0x40_0000, 0x40_1000, 0x40_2000]
+        );
+    }
+
+    /// A stack size near `usize::MAX` used to overflow the region arithmetic
+    /// (a panic in debug builds, a wrapped layout in release builds).
+    #[test]
+    fn a_huge_stack_is_an_error_not_a_panic() {
+        report_panics_directly();
+        for stack in [usize::MAX, usize::MAX - PAGE_SIZE, 1 << 63, USER_TOP] {
+            assert!(
+                RuntimeRegion::new(0x50_0000, stack, 64).is_err(),
+                "{stack:#x}"
+            );
+        }
+        assert!(RuntimeRegion::new(USER_TOP - PAGE_SIZE, 0, 64).is_err());
+        let r = RuntimeRegion::new(0x50_0000, 0x10000, 64 + 56).unwrap();
+        assert_eq!(r.stack_bottom, 0x50_1000);
+        assert_eq!(r.stack_top, 0x51_1000);
+        assert_eq!(r.ipc_vaddr, 0x51_1000);
+        assert_eq!(r.tls_vaddr, 0x51_2000);
+        assert_eq!((r.stack_pages, r.tls_pages), (16, 1));
+    }
+
+    /// Random mutations of a valid image's headers never panic the parser,
+    /// and whatever it accepts is loadable: segments inside the user address
+    /// space above page 0, a computable TLS layout, and a page walk that
+    /// visits at most the pages its segments cover.
+    #[test]
+    fn fuzzed_headers_never_panic() {
+        let base = elf(
+            0x40_1000,
+            &[
+                text(0x40_1000, 0x800),
+                (
+                    PT_LOAD,
+                    elf_abi::PF_R | elf_abi::PF_W,
+                    0x1800,
+                    0x40_2000,
+                    0x100,
+                    0x3000,
+                    0x1000,
+                ),
+                (PT_TLS, elf_abi::PF_R, 0x1800, 0x40_2000, 0x10, 0x40, 16),
+            ],
+            0x1000,
+        );
+        // Interesting values for a 64-bit field; random bytes otherwise.
+        let specials: [u64; 10] = [
+            0,
+            1,
+            0xfff,
+            0x1000,
+            0x40_1000,
+            USER_TOP as u64 - 1,
+            USER_TOP as u64,
+            1 << 63,
+            u64::MAX - 0xfff,
+            u64::MAX,
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let mut f = base.clone();
+            for _ in 0..1 + rand() % 4 {
+                // Mostly the program headers (64..64 + 3 * 56) and e_entry.
+                let at = match rand() % 4 {
+                    0 => 24,
+                    _ => 64 + (rand() % (3 * 56 / 8)) as usize * 8,
+                };
+                let v = if rand() % 2 == 0 {
+                    specials[(rand() % specials.len() as u64) as usize]
+                } else {
+                    rand() >> (rand() % 64)
+                };
+                f[at..at + 8].copy_from_slice(&v.to_le_bytes());
+            }
+            let Ok(image) = Image::parse(&f) else {
+                continue;
+            };
+            accepted += 1;
+            for s in &image.segments {
+                assert!(s.vaddr >= PAGE_SIZE && s.end() <= USER_TOP && s.file.len() <= s.mem_size);
+            }
+            assert!(image.range().contains(&image.entry()));
+            let layout = image.tls_image().block_layout();
+            let _ = RuntimeRegion::new(image.end, DEFAULT_STACK_SIZE, layout.size());
+            let covered: usize = image
+                .segments
+                .iter()
+                .map(|s| {
+                    (s.end().next_multiple_of(PAGE_SIZE) - (s.vaddr & !(PAGE_SIZE - 1))) / PAGE_SIZE
+                })
+                .sum();
+            if covered < 1 << 16 {
+                assert!(image.pages().count() <= covered);
+            }
+        }
+        assert!(
+            accepted > 100,
+            "the fuzz mostly hit the early checks: {accepted}"
+        );
     }
 }

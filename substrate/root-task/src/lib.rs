@@ -25,7 +25,9 @@
 //!    with the IPC buffer pointer in its thread control block, and sets the
 //!    thread pointer the way the kernel allows: `seL4_SetTLSBase` where the
 //!    kernel has it, otherwise by starting `main` on a second TCB whose
-//!    registers carry the TLS base (see [`main_thread_tcb`]);
+//!    registers carry the TLS base (see [`main_thread_tcb`]). Either way
+//!    `main` finds its own TCB at `seL4_CapInitThreadTCB`
+//!    ([`sel4::init_thread::TCB`]), as on any root task;
 //! 3. issues itself an I/O-port capability for the exit device, in the first
 //!    empty slot (which [`sel4::BootInfo::empty`] then no longer reports);
 //! 4. calls `main`; its result (`()`, `Result<(), E: Debug>`, or an
@@ -112,14 +114,19 @@ struct Start {
 
 static MAIN_TCB: AtomicUsize = AtomicUsize::new(0);
 
-/// The TCB of the thread that runs `main`.
+/// The TCB of the thread that runs `main`: always the capability in
+/// `seL4_CapInitThreadTCB` ([`sel4::init_thread::TCB`]).
 ///
 /// On kernels where a thread can set its own thread pointer
-/// (`seL4_SetTLSBase`) this is the initial thread's TCB
-/// (`seL4_CapInitThreadTCB`). On older kernels (seL4 5.0) the runtime starts
-/// `main` on a second TCB, retyped from the first untyped that fits into the
-/// first empty slot, at priority `seL4_MaxPrio - 1` with the full maximum
-/// controlled priority; the initial thread is then suspended.
+/// (`seL4_SetTLSBase`) that is the initial thread's TCB. On older kernels
+/// (seL4 5.0) the runtime starts `main` on a second TCB, retyped from the
+/// first untyped that fits into the first empty slot, at priority
+/// `seL4_MaxPrio - 1` with the full maximum controlled priority, and swaps
+/// the two capabilities (`seL4_CNode_Rotate`), so code that treats
+/// `seL4_CapInitThreadTCB` as its own thread (suspending, binding a
+/// notification, setting its priority) acts on the thread running `main`.
+/// The initial thread, suspended for good, keeps its TCB in the reserved
+/// slot (which [`sel4::BootInfo::empty`] no longer reports).
 pub fn main_thread_tcb() -> sel4::cap::Tcb {
     sel4::Cap::from_cptr(MAIN_TCB.load(Ordering::Relaxed) as sys::seL4_CPtr)
 }
@@ -143,7 +150,7 @@ pub unsafe extern "C" fn __substrate_root_task_entry(bootinfo: *const sys::seL4_
             "substrate: no heap for the TLS block ({} bytes)",
             layout.size()
         );
-        halt(ipc_buffer);
+        halt(ipc_buffer, sys::seL4_CapInitThreadTCB as _);
     }
     // SAFETY: `block` spans `layout`.
     let tp = unsafe { image.init_block(block, ipc_buffer) } as usize;
@@ -167,8 +174,10 @@ pub unsafe extern "C" fn __substrate_root_task_entry(bootinfo: *const sys::seL4_
     #[cfg(not(sel4_syscall = "SetTLSBase"))]
     {
         let mut start = start;
+        let mut own_tcb = sys::seL4_CapInitThreadTCB as sys::seL4_CPtr;
         match start_main_thread(&mut start, ipc_buffer, tp) {
-            Ok(tcb) => {
+            Ok((tcb, initial)) => {
+                own_tcb = initial;
                 start.main_tcb = tcb;
                 let arg = Box::into_raw(start) as usize;
                 // The main thread runs below our priority: it starts once we stop.
@@ -179,19 +188,21 @@ pub unsafe extern "C" fn __substrate_root_task_entry(bootinfo: *const sys::seL4_
             }
             Err(e) => sel4::debug_println!("substrate: cannot create the main thread: {e}"),
         }
-        halt(ipc_buffer)
+        halt(ipc_buffer, own_tcb)
     }
 }
 
 /// Creates and configures the TCB that runs `main` on kernels where a thread
-/// cannot set its own thread pointer. Runs before the thread pointer exists,
-/// so every invocation passes the IPC buffer explicitly.
+/// cannot set its own thread pointer, then swaps it into
+/// `seL4_CapInitThreadTCB` (see [`main_thread_tcb`]). Returns the slots of
+/// the new TCB and of the initial thread's. Runs before the thread pointer
+/// exists, so every invocation passes the IPC buffer explicitly.
 #[cfg(not(sel4_syscall = "SetTLSBase"))]
 fn start_main_thread(
     start: &mut Start,
     ipc: *mut sys::seL4_IPCBuffer,
     tp: usize,
-) -> sel4::Result<sys::seL4_CPtr> {
+) -> sel4::Result<(sys::seL4_CPtr, sys::seL4_CPtr)> {
     use sys::with_ipc_buffer as w;
     let _ = tp;
     let bi = &mut start.bootinfo;
@@ -239,7 +250,26 @@ fn start_main_thread(
         ))?;
         sel4::Error::check(w::seL4_TCB_SetMCPriority(ipc, tcb, max_prio as _))?;
         sel4::Error::check(w::seL4_TCB_SetPriority(ipc, tcb, (max_prio - 1) as _))?;
-        Ok(tcb)
+        // Swap the two TCB capabilities: with the source and destination the
+        // same slot, `Rotate` moves the initial thread's capability into the
+        // pivot slot and the new one into `seL4_CapInitThreadTCB`.
+        let init_tcb = sys::seL4_CapInitThreadTCB as sys::seL4_Word;
+        let depth = sys::seL4_WordBits as u8;
+        sel4::Error::check(w::seL4_CNode_Rotate(
+            ipc,
+            cnode,
+            init_tcb,
+            depth,
+            Default::default(),
+            cnode,
+            slot as _,
+            depth,
+            Default::default(),
+            cnode,
+            init_tcb,
+            depth,
+        ))?;
+        Ok((init_tcb as sys::seL4_CPtr, tcb))
     }
 }
 
@@ -299,13 +329,12 @@ fn issue_exit_port(bi: &mut sel4::BootInfo) -> sel4::Result<sys::seL4_CPtr> {
     Ok(cap.cptr())
 }
 
-/// Stops the initial thread for good; usable before the thread pointer is
-/// set, so the IPC buffer is passed explicitly.
-fn halt(ipc_buffer: *mut sys::seL4_IPCBuffer) -> ! {
+/// Stops the initial thread, whose TCB capability is `own_tcb`, for good;
+/// usable before the thread pointer is set, so the IPC buffer is passed
+/// explicitly.
+fn halt(ipc_buffer: *mut sys::seL4_IPCBuffer, own_tcb: sys::seL4_CPtr) -> ! {
     loop {
         // SAFETY: suspending our own thread has no memory effects.
-        unsafe {
-            sys::with_ipc_buffer::seL4_TCB_Suspend(ipc_buffer, sys::seL4_CapInitThreadTCB as _)
-        };
+        unsafe { sys::with_ipc_buffer::seL4_TCB_Suspend(ipc_buffer, own_tcb) };
     }
 }

@@ -23,20 +23,38 @@ pub use substrate_tls as tls;
 
 pub use exit::{exit, ExitStatus};
 
-/// The personality routine the host target's `core` refers to even when
-/// panics abort. Never called: with `panic = "abort"` no unwinding happens.
-/// Left out with the `external-personality` feature, when a real one is linked.
-#[cfg(not(any(test, feature = "external-personality")))]
-#[no_mangle]
-extern "C" fn rust_eh_personality() {}
+// The two symbols below are **weak** (defined in `global_asm!`, because
+// stable Rust cannot mark a function weak), like the `mem*` names: a real
+// definition linked into the same binary wins without a duplicate-symbol
+// error. That is `std`'s in a host test binary of a crate that depends on
+// this one (e.g. `substrate-loader`'s ELF-parsing tests), or the `unwinding`
+// crate's (the `external-*` features leave these out altogether).
 
-/// Referenced by the host target's precompiled `alloc` (built to unwind).
-/// With `panic = "abort"` no unwinding starts, so reaching it is a bug; it
-/// stops the thread with an invalid instruction, which the kernel reports.
-/// Left out with the `external-unwinder` feature, when a real unwinder is linked.
+// `rust_eh_personality`: the personality routine the host target's `core`
+// refers to even when panics abort. Never called: with `panic = "abort"` no
+// unwinding happens, so it just returns.
+#[cfg(not(any(test, feature = "external-personality")))]
+core::arch::global_asm!(
+    ".section .text.rust_eh_personality,\"ax\",@progbits",
+    ".weak rust_eh_personality",
+    ".type rust_eh_personality,@function",
+    "rust_eh_personality:",
+    "    ret",
+    ".size rust_eh_personality, . - rust_eh_personality",
+    ".text",
+);
+
+// `_Unwind_Resume`: referenced by the host target's precompiled `alloc`
+// (built to unwind). With `panic = "abort"` no unwinding starts, so reaching
+// it is a bug; it stops the thread with an invalid instruction (`ud2`),
+// which the kernel reports.
 #[cfg(not(any(test, feature = "external-unwinder")))]
-#[no_mangle]
-extern "C" fn _Unwind_Resume() -> ! {
-    // SAFETY: `ud2` raises an invalid-opcode fault and does not return.
-    unsafe { core::arch::asm!("ud2", options(noreturn)) }
-}
+core::arch::global_asm!(
+    ".section .text._Unwind_Resume,\"ax\",@progbits",
+    ".weak _Unwind_Resume",
+    ".type _Unwind_Resume,@function",
+    "_Unwind_Resume:",
+    "    ud2",
+    ".size _Unwind_Resume, . - _Unwind_Resume",
+    ".text",
+);

@@ -3,9 +3,15 @@
 //! [`Mutex`] is a futex-like lock: a counter in memory plus an seL4
 //! notification object to sleep on. Locking and unlocking an uncontended
 //! mutex is one atomic instruction each, no system call. A thread that finds
-//! the mutex held registers itself in the counter and blocks in `seL4_Wait`
-//! on the notification; the unlocking thread hands the lock over with
-//! `seL4_Signal`.
+//! the mutex held marks it contended and blocks in `seL4_Wait` on the
+//! notification; the unlocking thread of a contended mutex wakes one waiter
+//! with `seL4_Signal`, which then tries to take the lock again.
+//!
+//! A wake-up is only a hint, never a hand-over: the woken thread takes the
+//! lock only if it finds it free. So a signal the mutex did not send (a
+//! notification shared with another mutex or signalled by other code, by
+//! mistake) costs a retry, or at worst a thread that sleeps until the next
+//! unlock, but never lets two threads hold the lock at once.
 //!
 //! Until a notification is attached (a mutex in a `static` is built by the
 //! `const fn` [`Mutex::new`] before any capability exists), contended
@@ -28,23 +34,24 @@
 //!
 //! No counting semaphore is offered: an seL4 notification does not count
 //! signals (signals sent while nobody waits merge into one pending signal),
-//! so several waiters released at once could lose a wake-up. The mutex never
-//! has more than one hand-over in flight, which one pending signal records
-//! exactly.
+//! so several waiters released at once could lose a wake-up. The mutex needs
+//! no count: every thread that goes to sleep first marks the mutex
+//! contended, every thread that takes it after waking marks it contended
+//! again, and the unlock of a contended mutex always signals, so as long as
+//! anyone sleeps some unlock will wake one of them.
 #![no_std]
 
 use core::cell::UnsafeCell;
 use core::fmt;
 use core::ops::{Deref, DerefMut};
-use core::sync::atomic::{fence, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicUsize, Ordering};
 use sel4::{cap, sys, CPtr};
 use spin::relax::RelaxStrategy;
 
 /// A mutual-exclusion lock on an seL4 notification (see the crate
 /// documentation).
 pub struct Mutex<T: ?Sized> {
-    /// 0: unlocked; `n >= 1`: locked, and `n - 1` threads are waiting on the
-    /// notification or about to.
+    /// [`UNLOCKED`], [`LOCKED`] or [`CONTENDED`].
     count: AtomicUsize,
     /// The notification's capability pointer; 0 (`seL4_CapNull`) for none yet.
     notification: AtomicUsize,
@@ -66,6 +73,14 @@ pub struct MutexGuard<'a, T: ?Sized> {
 // SAFETY: a guard only gives `&T` to whoever shares it.
 unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
 
+/// [`Mutex::count`]: nobody holds the mutex.
+const UNLOCKED: usize = 0;
+/// [`Mutex::count`]: held, and no thread sleeps on the notification.
+const LOCKED: usize = 1;
+/// [`Mutex::count`]: held, and threads may sleep on the notification, so the
+/// unlock signals it.
+const CONTENDED: usize = 2;
+
 /// Spins this many times before yielding the processor in the spin fallback.
 const SPINS_BEFORE_YIELD: u32 = 64;
 
@@ -82,7 +97,8 @@ impl<T> Mutex<T> {
 
     /// An unlocked mutex whose contended lockers sleep on `notification`
     /// (`seL4_Wait`) and are woken by `seL4_Signal` on it. The notification
-    /// must be used by nothing else.
+    /// should be used by nothing else (stray signals cost retries and
+    /// wake-ups, not mutual exclusion; see the crate documentation).
     pub const fn with_notification(value: T, notification: cap::Notification) -> Self {
         Self {
             count: AtomicUsize::new(0),
@@ -100,7 +116,7 @@ impl<T> Mutex<T> {
 impl<T: ?Sized> Mutex<T> {
     /// Gives the mutex a notification to sleep on, from now on. Fails (giving
     /// the capability back) if it already has one or `notification` is the
-    /// null capability. The notification must be used by nothing else.
+    /// null capability. The notification should be used by nothing else.
     pub fn set_notification(
         &self,
         notification: cap::Notification,
@@ -129,7 +145,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn lock(&self) -> MutexGuard<'_, T> {
         if self
             .count
-            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .is_err()
         {
             self.lock_contended();
@@ -141,14 +157,14 @@ impl<T: ?Sized> Mutex<T> {
     /// system call.
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         self.count
-            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .ok()
             .map(|_| MutexGuard { mutex: self })
     }
 
     /// Whether some thread holds the mutex (a snapshot, for diagnostics).
     pub fn is_locked(&self) -> bool {
-        self.count.load(Ordering::Relaxed) != 0
+        self.count.load(Ordering::Relaxed) != UNLOCKED
     }
 
     /// The protected value, through exclusive access to the mutex itself.
@@ -162,21 +178,22 @@ impl<T: ?Sized> Mutex<T> {
         loop {
             let ntfn = self.notification.load(Ordering::Acquire);
             if ntfn != 0 {
-                // Register as a waiter. If the count was 0 the holder left in
-                // the meantime and the lock is ours; otherwise the holder's
-                // unlock sees us and signals, handing the lock over.
-                if self.count.fetch_add(1, Ordering::Acquire) != 0 {
-                    // SAFETY: a null badge pointer is allowed; the
-                    // notification capability was given to this mutex.
-                    unsafe { sys::seL4_Wait(ntfn as CPtr, core::ptr::null_mut()) };
-                    fence(Ordering::Acquire);
+                // Mark the mutex contended, so its unlock signals; if it was
+                // free in the meantime, it is ours (still marked contended:
+                // another thread may sleep on it).
+                if self.count.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
+                    return;
                 }
-                return;
+                // SAFETY: a null badge pointer is allowed; the
+                // notification capability was given to this mutex.
+                unsafe { sys::seL4_Wait(ntfn as CPtr, core::ptr::null_mut()) };
+                // Woken: the lock is not handed over; try again.
+                continue;
             }
             // No notification yet: spin for the lock.
             if self
                 .count
-                .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
+                .compare_exchange_weak(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
             {
                 return;
@@ -192,12 +209,15 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     fn unlock(&self) {
-        // More than one means a waiter registered: hand the lock over. Only
-        // lockers that saw a notification register, so there is one.
-        if self.count.fetch_sub(1, Ordering::Release) > 1 {
+        // Contended: some thread may sleep on the notification; wake one.
+        // Only lockers that saw a notification mark the mutex contended, so
+        // there is one.
+        if self.count.swap(UNLOCKED, Ordering::Release) == CONTENDED {
             let ntfn = self.notification.load(Ordering::Acquire);
-            // SAFETY: the notification capability was given to this mutex.
-            unsafe { sys::seL4_Signal(ntfn as CPtr) };
+            if ntfn != 0 {
+                // SAFETY: the notification capability was given to this mutex.
+                unsafe { sys::seL4_Signal(ntfn as CPtr) };
+            }
         }
     }
 }

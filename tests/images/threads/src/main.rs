@@ -11,7 +11,7 @@ extern crate alloc;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use sel4::{cap, sys, Fault, ObjectType};
 use sel4_object_allocator::{AllocError, ObjectAllocator};
 use substrate_root_task::{root_task, sel4};
@@ -111,6 +111,74 @@ fn count_in_threads(
     Ok(*mutex.lock())
 }
 
+/// Two mutexes that share one notification (a mistake the crate documents).
+static SHARED_A: Mutex<u32> = Mutex::new(0);
+static SHARED_B: Mutex<u32> = Mutex::new(0);
+/// Set while main holds `SHARED_B`.
+static MAIN_HOLDS_B: AtomicBool = AtomicBool::new(false);
+/// Set by a thread that got `SHARED_B` while main held it.
+static EXCLUSION_BROKEN: AtomicBool = AtomicBool::new(false);
+/// How many of the two waiters have started.
+static WAITERS_STARTED: AtomicUsize = AtomicUsize::new(0);
+
+/// A signal meant for one mutex's waiter wakes a waiter of the other: that
+/// must cost a retry, never let two threads hold the same mutex. Main holds
+/// both; thread 1 waits for B, then thread 2 for A (the notification's queue
+/// is first-in first-out); unlocking A signals the notification, which wakes
+/// thread 1, the waiter of B, while main still holds B.
+fn shared_notification(objects: &mut ObjectAllocator) -> Result<(), String> {
+    let ntfn: cap::Notification = objects
+        .allocate(ObjectType::Notification, 0)
+        .map_err(|e| err("notification", e))?;
+    for m in [&SHARED_A, &SHARED_B] {
+        m.set_notification(ntfn)
+            .map_err(|_| String::from("mutex had a notification"))?;
+    }
+    let a = SHARED_A.lock();
+    let b = SHARED_B.lock();
+    MAIN_HOLDS_B.store(true, Ordering::SeqCst);
+    let waiter = |m: &'static Mutex<u32>| {
+        move || {
+            WAITERS_STARTED.fetch_add(1, Ordering::SeqCst);
+            let mut g = m.lock();
+            if core::ptr::eq(m, &SHARED_B) && MAIN_HOLDS_B.load(Ordering::SeqCst) {
+                EXCLUSION_BROKEN.store(true, Ordering::SeqCst);
+            }
+            *g += 1;
+        }
+    };
+    let wait_started = |n: usize| {
+        // Same priority as main: yielding lets the new thread run until it
+        // blocks on the notification.
+        while WAITERS_STARTED.load(Ordering::SeqCst) < n {
+            sel4::yield_now();
+        }
+        for _ in 0..10 {
+            sel4::yield_now();
+        }
+    };
+    let t1 = substrate_thread::spawn(objects, waiter(&SHARED_B)).map_err(|e| err("spawn", e))?;
+    wait_started(1);
+    let t2 = substrate_thread::spawn(objects, waiter(&SHARED_A)).map_err(|e| err("spawn", e))?;
+    wait_started(2);
+    drop(a);
+    for _ in 0..10 {
+        sel4::yield_now();
+    }
+    MAIN_HOLDS_B.store(false, Ordering::SeqCst);
+    drop(b);
+    t1.join().map_err(|e| err("join waiter of B", e))?;
+    t2.join().map_err(|e| err("join waiter of A", e))?;
+    check(
+        !EXCLUSION_BROKEN.load(Ordering::SeqCst),
+        "a stray wake-up does not hand over a held mutex",
+    )?;
+    check(
+        *SHARED_A.lock() == 1 && *SHARED_B.lock() == 1,
+        "both waiters got their mutex",
+    )
+}
+
 /// Allocates untyped objects, largest first, until not even one of
 /// `1 << min_bits` bytes fits anywhere.
 fn exhaust_memory(objects: &mut ObjectAllocator, min_bits: usize) -> Result<(), String> {
@@ -202,6 +270,8 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
     let total = count_in_threads(&mut objects, &SPINNING, 4, 500)?;
     check(total == 2000, "exact total under the spin mutex")?;
     sel4::debug_println!("spin mutex: 4 threads x 500 = {total}");
+    shared_notification(&mut objects)?;
+    sel4::debug_println!("shared notification: a stray wake-up is a retry, not a hand-over");
 
     // Joined threads' objects are reused: no slots or memory are taken.
     let (slots, memory) = (objects.free_slot_count(), objects.free_memory());
