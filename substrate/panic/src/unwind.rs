@@ -129,6 +129,7 @@ pub(crate) fn catch<R, F: FnOnce() -> R + UnwindSafe>(f: F) -> Result<R, PanicPa
 #[cfg(not(test))]
 mod handler {
     use super::{raise, PANIC_COUNT};
+    use crate::{claim_report, release_report, Claim};
     use alloc::boxed::Box;
     use alloc::string::String;
     use core::panic::PanicInfo;
@@ -138,20 +139,25 @@ mod handler {
         let handler = panic as *const () as usize;
         let nested = PANIC_COUNT.get();
         PANIC_COUNT.set(nested + 1);
+        // Waits while another thread writes its report; `Nested` if this
+        // thread panicked in the middle of writing its own.
+        let claim = claim_report();
         crate::report(info);
-        if nested > 0 {
+        if nested > 0 || claim == Claim::Nested {
             sel4::debug_println!("panicked while panicking");
             crate::fail(handler)
         }
         if !info.can_unwind() {
             crate::fail(handler)
         }
+        release_report();
         let mut message = String::new();
         // Formatting into a String only fails if a Display impl does; the
         // message is then cut short, which is still worth handing on.
         let _ = core::fmt::write(&mut message, format_args!("{}", info.message()));
         let code = raise(Box::new(message));
         // Only returns when no frame catches the panic.
+        let _ = claim_report();
         sel4::debug_println!("panic not caught (unwinder code {})", code.0);
         crate::fail(handler)
     }

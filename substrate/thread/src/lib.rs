@@ -56,10 +56,21 @@
 //! revoked, so none of this goes back to the allocator. Instead, joining a
 //! thread (after completion or a fault) suspends it and keeps its TCB,
 //! endpoint, frames, mappings and TLS block in a pool; the next spawn with
-//! the same stack size reuses them, allocating nothing from the
-//! [`ObjectAllocator`]. A thread whose [`JoinHandle`] is dropped without
-//! joining is detached: it runs to completion, then stays suspended, and its
-//! resources are never reused.
+//! the same stack size and the same VSpace ([`Builder::vspace`]) reuses them,
+//! allocating nothing from the [`ObjectAllocator`]. A thread whose
+//! [`JoinHandle`] is dropped without joining is detached: it runs to
+//! completion, then stays suspended, and its resources are never reused.
+//!
+//! # Failures take nothing
+//!
+//! A spawn that fails returns an error and keeps nothing: every heap
+//! allocation is fallible ([`SpawnError::OutOfHeap`], never the alloc-error
+//! handler) and made before anything is taken from the [`ObjectAllocator`]
+//! or [`THREAD_REGION`]; if creating the objects fails half-way, the
+//! capabilities made so far are deleted (their slots go back to the
+//! allocator) and the thread's part of [`THREAD_REGION`] is given back for
+//! the next spawn. Only paging structures the mappings created stay: they
+//! serve the next thread mapped there.
 //!
 //! # Priorities
 //!
@@ -82,13 +93,13 @@
 
 extern crate alloc;
 
-use alloc::alloc::{alloc, Layout};
+use alloc::alloc::{alloc, dealloc, Layout};
 use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::fmt;
+use core::marker::PhantomData;
 use core::ops::Range;
 use core::ptr::NonNull;
 use core::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
@@ -116,10 +127,16 @@ pub const DEFAULT_PRIORITY: u8 = (sys::seL4_MaxPrio - 1) as u8;
 /// guard-page address.
 pub const THREAD_REGION: Range<usize> = 0x4000_0000..0x8000_0000;
 
-static NEXT_REGION: AtomicUsize = AtomicUsize::new(THREAD_REGION.start);
+static REGIONS: Mutex<Regions> = Mutex::new(Regions {
+    next: THREAD_REGION.start,
+    returned: [const { 0..0 }; RETURNED_RANGES],
+});
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// Resources of joined threads, ready for reuse.
-static POOL: Mutex<Vec<Resources>> = Mutex::new(Vec::new());
+static POOL: Mutex<Pool> = Mutex::new(Pool {
+    free: Vec::new(),
+    owned: 0,
+});
 
 /// Why a thread could not be spawned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +146,7 @@ pub enum SpawnError {
     Alloc(AllocError),
     /// The kernel refused to configure or start the TCB.
     Kernel(sel4::Error),
-    /// The heap has no room for the thread's TLS block.
+    /// The heap has no room for the thread's TLS block or bookkeeping.
     OutOfHeap,
     /// [`THREAD_REGION`] has no room for another stack of this size.
     OutOfAddressSpace,
@@ -154,7 +171,9 @@ impl fmt::Display for SpawnError {
         match self {
             SpawnError::Alloc(e) => write!(f, "cannot allocate the thread's objects: {e}"),
             SpawnError::Kernel(e) => write!(f, "cannot configure the thread: {e}"),
-            SpawnError::OutOfHeap => f.write_str("no heap for the thread's TLS block"),
+            SpawnError::OutOfHeap => {
+                f.write_str("no heap for the thread's TLS block or bookkeeping")
+            }
             SpawnError::OutOfAddressSpace => f.write_str("thread stack region exhausted"),
             SpawnError::Unsupported => f.write_str("threads are not supported on this kernel"),
         }
@@ -220,20 +239,146 @@ pub fn current() -> Option<Thread> {
     }
 }
 
+/// Moves `value` into a new heap box, or returns [`SpawnError::OutOfHeap`]
+/// (dropping `value`) when the heap has no room. `Box::try_new` is not
+/// stable, so the box is allocated by hand with `T`'s layout, which is what
+/// `Box` itself uses.
+fn try_box<T>(value: T) -> Result<Box<T>, SpawnError> {
+    let layout = Layout::new::<T>();
+    if layout.size() == 0 {
+        // A zero-sized box allocates nothing.
+        return Ok(Box::new(value));
+    }
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { alloc(layout) } as *mut T;
+    if p.is_null() {
+        return Err(SpawnError::OutOfHeap);
+    }
+    // SAFETY: `p` was allocated by the global allocator with `T`'s layout,
+    // as `Box::from_raw` requires, and is initialised by the write.
+    unsafe {
+        p.write(value);
+        Ok(Box::from_raw(p))
+    }
+}
+
+/// A thread's TLS block on the heap, freed when dropped (only on a spawn
+/// that failed: the blocks of threads that ran stay with their resources).
+struct TlsBlock(NonNull<u8>);
+
+impl TlsBlock {
+    fn new() -> Result<TlsBlock, SpawnError> {
+        // SAFETY: the layout is non-zero in size (it holds the control block).
+        let p = unsafe { alloc(tls_layout()) };
+        NonNull::new(p).map(TlsBlock).ok_or(SpawnError::OutOfHeap)
+    }
+}
+
+impl Drop for TlsBlock {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with the same (the image's) layout.
+        unsafe { dealloc(self.0.as_ptr(), tls_layout()) }
+    }
+}
+
 /// Everything a thread runs on, kept for reuse after it is joined.
 struct Resources {
     tcb: cap::Tcb,
     endpoint: cap::Endpoint,
+    /// The VSpace the stack and IPC buffer are mapped in.
+    vspace: cap::VSpace,
     /// Start of the thread's part of [`THREAD_REGION`]: the IPC buffer page.
     base: usize,
     stack_size: usize,
-    tls_block: NonNull<u8>,
+    tls_block: TlsBlock,
     data: Box<ThreadData>,
 }
 
 // SAFETY: the TLS block pointer is owned by this value; moving it between
 // threads moves that ownership.
 unsafe impl Send for Resources {}
+
+/// Joined threads' resources, and room to take back every thread's.
+///
+/// Invariant: `free.len() <= owned <= free.capacity()`, where `owned`
+/// counts the resources that exist and may come back (pooled, or on a
+/// thread that will be joined). Room is reserved (fallibly) when resources
+/// are created, so putting them back never allocates: a join or a failed
+/// spawn cannot run out of heap.
+struct Pool {
+    free: Vec<Resources>,
+    owned: usize,
+}
+
+impl Pool {
+    /// Makes room for one more thread's resources and counts them as owned.
+    fn reserve_one(&mut self) -> Result<(), SpawnError> {
+        let additional = self.owned + 1 - self.free.len();
+        self.free
+            .try_reserve(additional)
+            .map_err(|_| SpawnError::OutOfHeap)?;
+        self.owned += 1;
+        Ok(())
+    }
+
+    /// Resources counted by `reserve_one` will not come back (never made,
+    /// or kept by a detached thread).
+    fn forget_one(&mut self) {
+        self.owned -= 1;
+    }
+
+    /// Takes back resources nothing runs on. Never allocates: the capacity
+    /// covers every owned resource (see the invariant).
+    fn put(&mut self, res: Resources) {
+        debug_assert!(self.free.len() < self.free.capacity());
+        self.free.push(res);
+    }
+}
+
+/// Slots for ranges given back out of order (a spawn failing while another
+/// thread's range lies above its own). More at once are lost.
+const RETURNED_RANGES: usize = 8;
+
+/// Hands out parts of [`THREAD_REGION`]: from the top of what was used so
+/// far, or from ranges failed spawns gave back.
+struct Regions {
+    next: usize,
+    /// Given-back ranges (`0..0` = none).
+    returned: [Range<usize>; RETURNED_RANGES],
+}
+
+impl Regions {
+    fn reserve(&mut self, size: usize) -> Result<usize, SpawnError> {
+        if let Some(r) = self.returned.iter_mut().find(|r| r.end - r.start >= size) {
+            let base = r.start;
+            r.start += size;
+            return Ok(base);
+        }
+        let end = self
+            .next
+            .checked_add(size)
+            .filter(|end| *end <= THREAD_REGION.end)
+            .ok_or(SpawnError::OutOfAddressSpace)?;
+        Ok(core::mem::replace(&mut self.next, end))
+    }
+
+    fn give_back(&mut self, range: Range<usize>) {
+        if range.end == self.next {
+            self.next = range.start;
+            // Ranges given back earlier may now end at the top too.
+            while let Some(r) = self
+                .returned
+                .iter_mut()
+                .find(|r| r.start < r.end && r.end == self.next)
+            {
+                self.next = r.start;
+                *r = 0..0;
+            }
+        } else if let Some(r) = self.returned.iter_mut().find(|r| r.start >= r.end) {
+            *r = range;
+        }
+    }
+}
 
 impl Resources {
     fn ipc_buffer(&self) -> usize {
@@ -248,77 +393,98 @@ impl Resources {
         self.base + 2 * PAGE_SIZE + self.stack_size
     }
 
-    /// Takes a pooled thread's resources with exactly this stack size.
-    fn pooled(stack_size: usize) -> Option<Resources> {
+    /// Takes a pooled thread's resources with exactly this stack size, in
+    /// this VSpace.
+    fn pooled(stack_size: usize, vspace: cap::VSpace) -> Option<Resources> {
         let mut pool = POOL.lock();
-        let i = pool.iter().position(|r| r.stack_size == stack_size)?;
-        Some(pool.swap_remove(i))
+        let i = pool
+            .free
+            .iter()
+            .position(|r| r.stack_size == stack_size && r.vspace == vspace)?;
+        Some(pool.free.swap_remove(i))
     }
 
-    /// Creates a thread's objects and mappings; on failure deletes the
-    /// capabilities it created (their slots return to the allocator).
+    /// Creates a thread's objects and mappings. The heap is asked first
+    /// (bookkeeping, TLS block, room in the pool), so running out of it
+    /// takes nothing from the allocator or the region. On a later failure
+    /// the capabilities made so far are deleted (their slots return to the
+    /// allocator) and the region's range is given back.
     fn create(
         objects: &mut ObjectAllocator,
         vspace: cap::VSpace,
         stack_size: usize,
     ) -> Result<Resources, SpawnError> {
+        let pages = stack_size / PAGE_SIZE;
         let mut made = Vec::new();
-        let r = Self::create_objects(objects, vspace, stack_size, &mut made);
-        if r.is_err() {
-            for cptr in made.into_iter().rev() {
-                // Deleting a mapped frame's capability unmaps it.
-                let _ = objects.delete(cptr);
+        // The TCB, the endpoint, the IPC buffer frame and the stack frames:
+        // with this capacity, pushing them never allocates.
+        made.try_reserve_exact(3 + pages)
+            .map_err(|_| SpawnError::OutOfHeap)?;
+        let tls_block = TlsBlock::new()?;
+        let data = try_box(ThreadData {
+            thread: Thread {
+                id: 0,
+                tcb: cap::Tcb::from_cptr(0),
+            },
+        })?;
+        POOL.lock().reserve_one()?;
+
+        let size = stack_size + 2 * PAGE_SIZE;
+        // Its own statement: the lock is released before `give_back` below.
+        let region = REGIONS.lock().reserve(size);
+        let made_objects = region.and_then(|base| {
+            let r = Self::create_objects(objects, vspace, base, pages, &mut made);
+            if r.is_err() {
+                for cptr in made.iter().rev() {
+                    // Deleting a mapped frame's capability unmaps it.
+                    let _ = objects.delete(*cptr);
+                }
+                REGIONS.lock().give_back(base..base + size);
             }
-        }
-        r
+            r.map(|(tcb, endpoint)| (base, tcb, endpoint))
+        });
+        let (base, tcb, endpoint) = match made_objects {
+            Ok(v) => v,
+            Err(e) => {
+                POOL.lock().forget_one();
+                return Err(e);
+            }
+        };
+        Ok(Resources {
+            tcb,
+            endpoint,
+            vspace,
+            base,
+            stack_size,
+            tls_block,
+            data,
+        })
     }
 
     fn create_objects(
         objects: &mut ObjectAllocator,
         vspace: cap::VSpace,
-        stack_size: usize,
+        base: usize,
+        pages: usize,
         made: &mut Vec<CPtr>,
-    ) -> Result<Resources, SpawnError> {
-        let base = reserve_region(stack_size + 2 * PAGE_SIZE)?;
+    ) -> Result<(cap::Tcb, cap::Endpoint), SpawnError> {
         let tcb: cap::Tcb = objects.allocate(ObjectType::Tcb, 0)?;
         made.push(tcb.cptr());
         let endpoint: cap::Endpoint = objects.allocate(ObjectType::Endpoint, 0)?;
         made.push(endpoint.cptr());
         let ipc_frame = map_new_page(objects, vspace, base, made)?;
         // base + PAGE_SIZE stays unmapped: the guard page.
-        for page in 0..stack_size / PAGE_SIZE {
+        for page in 0..pages {
             map_new_page(objects, vspace, base + (2 + page) * PAGE_SIZE, made)?;
         }
         set_space(tcb, endpoint, objects.cnode(), vspace)?;
         tcb.set_ipc_buffer(base, ipc_frame)?;
-        let layout = tls_layout();
-        // SAFETY: the layout is non-zero in size (it holds the control block).
-        let block = NonNull::new(unsafe { alloc(layout) }).ok_or(SpawnError::OutOfHeap)?;
-        Ok(Resources {
-            tcb,
-            endpoint,
-            base,
-            stack_size,
-            tls_block: block,
-            data: Box::new(ThreadData {
-                thread: Thread { id: 0, tcb },
-            }),
-        })
+        Ok((tcb, endpoint))
     }
 }
 
 fn tls_layout() -> Layout {
     TlsImage::current().block_layout()
-}
-
-/// Reserves `size` bytes of [`THREAD_REGION`].
-fn reserve_region(size: usize) -> Result<usize, SpawnError> {
-    NEXT_REGION
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |next| {
-            next.checked_add(size)
-                .filter(|end| *end <= THREAD_REGION.end)
-        })
-        .map_err(|_| SpawnError::OutOfAddressSpace)
 }
 
 /// Allocates a 4 KiB frame and maps it read-write at `vaddr`.
@@ -436,7 +602,8 @@ impl Builder {
 
     /// Spawns a thread running `f` (see the [crate documentation](crate)).
     /// Objects come from `objects` unless a joined thread's resources with
-    /// the same stack size can be reused.
+    /// the same stack size and VSpace can be reused. On failure nothing is
+    /// kept (see [Failures take nothing](crate#failures-take-nothing)).
     pub fn spawn<F, T>(
         self,
         objects: &mut ObjectAllocator,
@@ -450,15 +617,24 @@ impl Builder {
             return Err(SpawnError::Unsupported);
         }
         let stack_size = self.stack_size.max(1).next_multiple_of(PAGE_SIZE);
-        let res = match Resources::pooled(stack_size) {
+        // The heap first: without it, nothing else is taken.
+        let packet = PacketRef::<T>::new()?;
+        let start = try_box(Start {
+            f,
+            packet: packet.share(),
+            // Set in `start`, once the thread's objects are known.
+            endpoint: cap::Endpoint::from_cptr(0),
+            tcb: cap::Tcb::from_cptr(0),
+        })?;
+        let res = match Resources::pooled(stack_size, self.vspace) {
             Some(res) => res,
             None => Resources::create(objects, self.vspace, stack_size)?,
         };
-        match self.start(res, f) {
+        match self.start(res, start, packet) {
             Ok(handle) => Ok(handle),
             Err((res, e)) => {
                 // Nothing runs on them: keep them for the next spawn.
-                POOL.lock().push(res);
+                POOL.lock().put(res);
                 Err(e)
             }
         }
@@ -467,7 +643,8 @@ impl Builder {
     fn start<F, T>(
         &self,
         mut res: Resources,
-        f: F,
+        mut start: Box<Start<F, T>>,
+        packet: PacketRef<T>,
     ) -> Result<JoinHandle<T>, (Resources, SpawnError)>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -494,30 +671,18 @@ impl Builder {
         let ipc = res.ipc_buffer() as *mut sys::seL4_IPCBuffer;
         // SAFETY: the block was allocated with the image's block layout, and
         // nothing runs on it (a new or joined, suspended thread).
-        let tp = unsafe { TlsImage::current().init_block(res.tls_block.as_ptr(), ipc) };
+        let tp = unsafe { TlsImage::current().init_block(res.tls_block.0.as_ptr(), ipc) };
         // SAFETY: `tp` is the control block just initialised.
         unsafe { (*tp).thread_data = &mut *res.data as *mut ThreadData as *mut () };
 
-        let packet = Arc::new(Packet {
-            result: UnsafeCell::new(None),
-        });
-        let theirs = packet.clone();
-        let main: Box<dyn FnOnce() + Send> = Box::new(move || {
-            let value = f();
-            // SAFETY: only this thread writes the slot, and the joiner reads
-            // it only after this thread's completion message.
-            unsafe { *theirs.result.get() = Some(value) };
-        });
-        let start = Box::into_raw(Box::new(Start {
-            main,
-            endpoint: res.endpoint,
-            tcb,
-        }));
+        start.endpoint = res.endpoint;
+        start.tcb = tcb;
+        let start = Box::into_raw(start);
         let regs = substrate_rt::arch::continuation_context(
             tp as usize,
             res.stack_top(),
             start as usize,
-            thread_start,
+            thread_start::<F, T>,
         );
         if let Err(e) = tcb.write_registers(true, &regs) {
             // SAFETY: the thread did not start, so the box is still ours.
@@ -541,32 +706,93 @@ where
     Builder::new().spawn(objects, f)
 }
 
-/// The slot a thread's result is passed through.
+/// The slot a thread's result is passed through, shared by the thread and
+/// its [`JoinHandle`], freed by whichever lets go last (the thread outlives
+/// a dropped handle). Counted by hand rather than with `Arc` because
+/// `Arc::try_new` is not stable: the packet is allocated with [`try_box`].
 struct Packet<T> {
+    refs: AtomicUsize,
     result: UnsafeCell<Option<T>>,
 }
 
-// SAFETY: the slot is written by the thread once, then read by the joiner
-// after the completion message; `T: Send` lets the value cross over.
-unsafe impl<T: Send> Sync for Packet<T> {}
+/// One counted reference to a [`Packet`].
+struct PacketRef<T> {
+    ptr: NonNull<Packet<T>>,
+    _owns: PhantomData<Packet<T>>,
+}
 
-/// What a new thread receives as its argument.
-struct Start {
-    main: Box<dyn FnOnce() + Send>,
+// SAFETY: the slot is written by the thread once, then read by the joiner
+// after the completion message; `T: Send` lets the value cross over. The
+// count is atomic.
+unsafe impl<T: Send> Send for PacketRef<T> {}
+
+impl<T> PacketRef<T> {
+    /// A new, empty packet with one reference.
+    fn new() -> Result<Self, SpawnError> {
+        let packet = try_box(Packet {
+            refs: AtomicUsize::new(1),
+            result: UnsafeCell::new(None),
+        })?;
+        Ok(PacketRef {
+            ptr: NonNull::from(Box::leak(packet)),
+            _owns: PhantomData,
+        })
+    }
+
+    /// Another reference to the same packet.
+    fn share(&self) -> Self {
+        self.packet().refs.fetch_add(1, Ordering::Relaxed);
+        PacketRef {
+            ptr: self.ptr,
+            _owns: PhantomData,
+        }
+    }
+
+    fn packet(&self) -> &Packet<T> {
+        // SAFETY: the packet lives while any reference (this one) does.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T> Drop for PacketRef<T> {
+    fn drop(&mut self) {
+        if self.packet().refs.fetch_sub(1, Ordering::Release) == 1 {
+            // Every other reference's use happens before the free.
+            fence(Ordering::Acquire);
+            // SAFETY: the last reference: the box made in `new` is ours.
+            drop(unsafe { Box::from_raw(self.ptr.as_ptr()) });
+        }
+    }
+}
+
+/// What a new thread receives as its argument: its closure and the
+/// references it needs, in one allocation.
+struct Start<F, T> {
+    f: F,
+    packet: PacketRef<T>,
     endpoint: cap::Endpoint,
     tcb: cap::Tcb,
 }
 
 /// The first function of every thread started here.
-extern "C" fn thread_start(arg: usize) -> ! {
-    // SAFETY: `arg` is the Box the spawner leaked for this thread.
-    let start = unsafe { Box::from_raw(arg as *mut Start) };
+extern "C" fn thread_start<F: FnOnce() -> T, T>(arg: usize) -> ! {
+    // SAFETY: `arg` is the `Box<Start<F, T>>` the spawner leaked for this
+    // thread.
+    let start = unsafe { Box::from_raw(arg as *mut Start<F, T>) };
     let Start {
-        main,
+        f,
+        packet,
         endpoint,
         tcb,
     } = *start;
-    main();
+    let value = f();
+    // SAFETY: only this thread writes the slot, and the joiner reads it only
+    // after this thread's completion message.
+    unsafe { *packet.packet().result.get() = Some(value) };
+    // Let go of the packet (and free it, if the handle is gone) before the
+    // completion message: after it, the joiner may suspend this thread at
+    // any point, which must not be inside the allocator.
+    drop(packet);
     // Completion: an ordinary message, label 0, which no fault has.
     endpoint.send(MessageInfo::new(0, 0, 0));
     loop {
@@ -576,7 +802,7 @@ extern "C" fn thread_start(arg: usize) -> ! {
 
 /// Owns a spawned thread; [`join`](Self::join) waits for it.
 pub struct JoinHandle<T> {
-    packet: Arc<Packet<T>>,
+    packet: PacketRef<T>,
     /// `Some` until joined.
     res: Option<Resources>,
     thread: Thread,
@@ -616,7 +842,7 @@ impl<T> JoinHandle<T> {
             fence(Ordering::Acquire);
             // SAFETY: the thread wrote the slot before its completion message
             // and touches it no more.
-            unsafe { (*self.packet.result.get()).take() }.ok_or(JoinError::NoResult)
+            unsafe { (*self.packet.packet().result.get()).take() }.ok_or(JoinError::NoResult)
         } else {
             // SAFETY: this thread's IPC buffer; no other reference to it lives.
             let mut ipc = unsafe { sel4::IpcBuffer::current() };
@@ -628,8 +854,9 @@ impl<T> JoinHandle<T> {
         };
         // Make sure the thread runs no more before its stack is reused.
         if res.tcb.suspend().is_ok() {
-            POOL.lock().push(res);
+            POOL.lock().put(res);
         } else {
+            POOL.lock().forget_one();
             core::mem::forget(res);
         }
         outcome
@@ -640,6 +867,7 @@ impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         // Not joined: the thread may still be running on these resources.
         if let Some(res) = self.res.take() {
+            POOL.lock().forget_one();
             core::mem::forget(res);
         }
     }

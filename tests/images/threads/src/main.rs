@@ -1,8 +1,10 @@
 //! Checks `substrate-thread` and `substrate-sync` on the real kernel: faults
 //! are reported by join while main carries on, a stack overflow hits the
 //! guard page, many threads count exactly under both kinds of mutex, joined
-//! threads' resources are reused, and running out of memory during a spawn
-//! is an error.
+//! threads' resources are reused only in the VSpace they were made for, a
+//! failed spawn returns its address range, running out of heap during a
+//! spawn is an error that takes nothing, and running out of memory during a
+//! spawn is an error.
 #![no_std]
 #![no_main]
 
@@ -179,6 +181,180 @@ fn shared_notification(objects: &mut ObjectAllocator) -> Result<(), String> {
     )
 }
 
+/// Bytes in a page.
+const PAGE: usize = 4096;
+
+/// A second, empty VSpace: a PML4 with an ASID from the initial pool and
+/// nothing mapped. A thread started in it faults on its first instruction.
+fn empty_vspace(objects: &mut ObjectAllocator) -> Result<cap::VSpace, String> {
+    let vspace: cap::VSpace = objects
+        .allocate(ObjectType::VSpace, 0)
+        .map_err(|e| err("PML4", e))?;
+    sel4::init_thread::ASID_POOL
+        .assign(vspace)
+        .map_err(|e| err("ASID", e))?;
+    Ok(vspace)
+}
+
+/// Spawns `f` with `builder` and joins it.
+fn run<T: Send + 'static>(
+    objects: &mut ObjectAllocator,
+    builder: Builder,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<Result<T, JoinError>, String> {
+    let h = builder.spawn(objects, f).map_err(|e| err("spawn", e))?;
+    Ok(h.join())
+}
+
+/// Whether a join reports an instruction fetch fault (a thread started in a
+/// VSpace without the image): a VM fault at the instruction pointer. (seL4
+/// on x86 never sets the fault message's prefetch flag.)
+fn fetch_fault<T>(joined: &Result<T, JoinError>) -> bool {
+    matches!(joined, Err(JoinError::Faulted(Fault::VmFault(v))) if v.addr == v.ip)
+}
+
+/// Pooled resources stay in the VSpace they were made for, both ways.
+fn pool_per_vspace(objects: &mut ObjectAllocator) -> Result<(), String> {
+    let other = empty_vspace(objects)?;
+    // The pool holds joined threads with the default stack size, all in
+    // the initial VSpace; none may serve a thread meant for `other`.
+    let joined = run(objects, Builder::new().vspace(other), || 1u32)?;
+    check(
+        fetch_fault(&joined),
+        "a thread in the empty VSpace faults (not a pooled thread of another VSpace)",
+    )?;
+    // A stack size only `other` has in the pool: the initial VSpace's
+    // thread must get new resources, not the pooled ones of `other`.
+    let size = 20 * 1024;
+    let joined = run(
+        objects,
+        Builder::new().vspace(other).stack_size(size),
+        || 2u32,
+    )?;
+    check(
+        fetch_fault(&joined),
+        "the 20 KiB thread in the empty VSpace faults",
+    )?;
+    let joined = run(objects, Builder::new().stack_size(size), || 3u32)?;
+    check(
+        joined == Ok(3),
+        "a 20 KiB thread in the initial VSpace runs (not on pooled resources of another VSpace)",
+    )?;
+    sel4::debug_println!("pool per VSpace: no thread ran on another VSpace's resources");
+    Ok(())
+}
+
+/// A spawn that fails after reserving its part of [`THREAD_REGION`] gives
+/// it back: the next new thread's region starts where the last one ended.
+///
+/// [`THREAD_REGION`]: substrate_thread::THREAD_REGION
+fn region_returned(objects: &mut ObjectAllocator) -> Result<(), String> {
+    // New stack sizes each time, so nothing comes from the pool.
+    let a = Builder::new()
+        .stack_size(24 * 1024)
+        .spawn(objects, || 1u32)
+        .map_err(|e| err("spawn", e))?;
+    let end = a.stack().end;
+    check(a.join() == Ok(1), "first thread")?;
+    // An empty slot is no VSpace: mapping the IPC buffer fails.
+    let bogus: cap::VSpace =
+        sel4::Cap::from_cptr(objects.alloc_slot().map_err(|e| err("slot", e))?);
+    match Builder::new()
+        .stack_size(28 * 1024)
+        .vspace(bogus)
+        .spawn(objects, || 2u32)
+    {
+        Err(SpawnError::Alloc(_)) => {}
+        other => return Err(format!("spawn in no VSpace gave {:?}", other.map(|_| ()))),
+    }
+    let c = Builder::new()
+        .stack_size(32 * 1024)
+        .spawn(objects, || 3u32)
+        .map_err(|e| err("spawn", e))?;
+    // Its IPC buffer page at `end`, then its guard page.
+    let guard = c.stack_guard();
+    check(c.join() == Ok(3), "thread after the failed spawn")?;
+    check(
+        guard.start == end + PAGE,
+        "the failed spawn's address range was given back",
+    )?;
+    sel4::debug_println!("failed spawn: its address range was reused by the next thread");
+    Ok(())
+}
+
+/// Allocates heap chunks, largest first, until not even one byte fits; the
+/// chunks are returned so the caller decides when to free them.
+fn exhaust_heap() -> Result<Vec<Vec<u8>>, String> {
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    chunks
+        .try_reserve_exact(1024)
+        .map_err(|_| String::from("no heap for the chunk list"))?;
+    let mut size = 1 << 20;
+    while size > 0 {
+        if chunks.len() == chunks.capacity() {
+            return Err(String::from("heap not exhausted with 1024 chunks"));
+        }
+        let mut chunk = Vec::new();
+        if chunk.try_reserve_exact(size).is_ok() {
+            chunks.push(chunk);
+        } else {
+            size /= 2;
+        }
+    }
+    Ok(chunks)
+}
+
+/// Out of heap: spawning fails with `OutOfHeap`, taking no slots, objects
+/// or address range; with the heap back, spawning works.
+fn out_of_heap(objects: &mut ObjectAllocator) -> Result<(), String> {
+    let before = Builder::new()
+        .stack_size(40 * 1024)
+        .spawn(objects, || 1u32)
+        .map_err(|e| err("spawn", e))?;
+    let end = before.stack().end;
+    check(before.join() == Ok(1), "thread before the heap runs out")?;
+
+    let chunks = exhaust_heap()?;
+    let (slots, memory) = (objects.free_slot_count(), objects.free_memory());
+    // A new thread (nothing pooled with this stack size) ...
+    let fresh = Builder::new().stack_size(44 * 1024).spawn(objects, || 2u32);
+    // ... and a pooled one both need heap.
+    let pooled = substrate_thread::spawn(objects, || 3u32);
+    let (slots_after, memory_after) = (objects.free_slot_count(), objects.free_memory());
+    drop(chunks);
+    match (fresh, pooled) {
+        (Err(SpawnError::OutOfHeap), Err(SpawnError::OutOfHeap)) => {}
+        (a, b) => {
+            return Err(format!(
+                "spawn without heap gave {:?} and {:?}",
+                a.map(|_| ()),
+                b.map(|_| ())
+            ))
+        }
+    }
+    check(
+        slots_after == slots && memory_after == memory,
+        "a spawn without heap takes no slots or objects",
+    )?;
+
+    let h = Builder::new()
+        .stack_size(44 * 1024)
+        .spawn(objects, || 4u32)
+        .map_err(|e| err("spawn after the heap is back", e))?;
+    let guard = h.stack_guard();
+    check(h.join() == Ok(4), "new thread after the heap is back")?;
+    check(
+        guard.start == end + PAGE,
+        "a spawn without heap takes no address range",
+    )?;
+    let joined = run(objects, Builder::new(), || 5u32)?;
+    check(joined == Ok(5), "pooled thread after the heap is back")?;
+    sel4::debug_println!(
+        "out of heap: spawn failed with OutOfHeap, took nothing; works again after"
+    );
+    Ok(())
+}
+
 /// Allocates untyped objects, largest first, until not even one of
 /// `1 << min_bits` bytes fits anywhere.
 fn exhaust_memory(objects: &mut ObjectAllocator, min_bits: usize) -> Result<(), String> {
@@ -291,6 +467,10 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
     }
     check(sum == 140, "reused threads' results")?;
     sel4::debug_println!("reuse: spawned 8 threads with no new objects");
+
+    pool_per_vspace(&mut objects)?;
+    region_returned(&mut objects)?;
+    out_of_heap(&mut objects)?;
 
     // Out of memory half-way through a spawn: leave less than 64 KiB free in
     // each untyped, then ask for a stack larger than all that is left.
