@@ -502,8 +502,30 @@ impl cap::IoPort {
 }
 
 impl cap::IrqControl {
+    /// The highest `vector` [`get_ioapic`](Self::get_ioapic) accepts.
+    ///
+    /// libsel4's `VECTOR_MAX` counts two vectors the kernel keeps for itself:
+    /// hardware vectors 156 and 157 (its IOMMU's and its timer's, just above
+    /// the user range that ends at 155 in the kernel's `interrupt_t`, in 5.0
+    /// and current kernels alike), so it answers `RangeError` for the top two.
+    pub const MAX_VECTOR: Word = sys::VECTOR_MAX as Word - 2;
+
     /// Issues a handler for IOAPIC `pin` delivered at `vector` into `dest`
     /// (`seL4_IRQControl_GetIOAPIC`).
+    ///
+    /// `vector` counts from `VECTOR_MIN` (0) to [`Self::MAX_VECTOR`]; the
+    /// kernel programs the IOAPIC with hardware vector `IRQ_OFFSET + vector`
+    /// (`sys::IRQ_OFFSET`, 0x30: above the exceptions and the legacy PIC's 16
+    /// vectors).
+    ///
+    /// On seL4 5.0 (x86_64, one core) prefer high vectors, e.g.
+    /// [`Self::MAX_VECTOR`]: after an interrupt nested inside the kernel, 5.0
+    /// runs on a stack it wrongly assumes page-aligned, which overwrites the
+    /// IDT entries of hardware vectors below 0x46 in the embedded kernel
+    /// (`vector` < 22); the next delivery at such a vector raises a
+    /// general-protection fault. `tools/kernel/README.md` has the details.
+    /// Low vectors are not rejected here: which entries are hit depends on the
+    /// kernel build's memory layout, and a kernel without the bug has none.
     #[allow(clippy::too_many_arguments)]
     pub fn get_ioapic(
         self,

@@ -46,16 +46,15 @@ const LSR_OVERRUN: u8 = 1 << 1;
 /// IOAPIC 0, pin 4: where the PC wires ISA IRQ 4 (COM1).
 const IOAPIC: Word = 0;
 const PIN: Word = 4;
-/// The vector we pick for it. libsel4 (`sel4/arch/constants.h`) gives the
-/// range as `VECTOR_MIN..=VECTOR_MAX` (0..=109); the kernel adds its own
-/// offset. seL4 5.0 refuses the top two (`RangeError`, "Invalid irq 108
-/// should be between 0-106"). Low vectors (4, 20) made seL4 5.0 under QEMU
-/// fault in about a third of the runs when the interrupt arrived as this
-/// thread returned from a system call (a #GP on delivery, or a kernel
-/// exception with a corrupt frame); with 60 every run passed. The cause is
-/// not understood yet.
-const VECTOR: Word = sys::VECTOR_MIN as Word + 60;
-const _: () = assert!(VECTOR <= sys::VECTOR_MAX as Word);
+/// The vector we route it to: the highest the kernel accepts. The kernel
+/// programs the IOAPIC with hardware vector `IRQ_OFFSET + VECTOR`. Low
+/// vectors are unsafe on seL4 5.0: after an interrupt nested inside the
+/// kernel it runs on a stack it wrongly assumes page-aligned, which
+/// overwrites the IDT entries of hardware vectors below 0x46 in the embedded
+/// kernel; a later interrupt at such a vector faults on delivery
+/// (`tools/kernel/README.md`). The highest vector's entry is the farthest
+/// from that region.
+const VECTOR: Word = cap::IrqControl::MAX_VECTOR;
 
 /// Longest line kept; longer input is echoed in pieces of this size.
 const MAX_LINE: usize = 256;
@@ -89,7 +88,10 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), AllocError> {
     // read them now, or they would sit in the UART for good. From here on
     // every byte that arrives raises an interrupt.
     echo.drain(ports)?;
-    sel4::debug_println!("serial: waiting for input (IOAPIC {IOAPIC} pin {PIN}, vector {VECTOR})");
+    sel4::debug_println!(
+        "serial: waiting for input (IOAPIC {IOAPIC} pin {PIN}, vector {VECTOR}, hardware vector {:#x})",
+        sys::IRQ_OFFSET as Word + VECTOR
+    );
     while !echo.quit {
         notification.wait();
         interrupts += 1;
