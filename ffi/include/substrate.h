@@ -478,13 +478,22 @@ int32_t substrate_cnode_mint(uint64_t dest, uint64_t src, uint32_t rights_mask, 
 int32_t substrate_cnode_delete(uint64_t slot);
 
 /*
- Maps the 4 KiB frame `frame` at `vaddr` in the root task's address space
- with `rights` (`SUBSTRATE_RIGHT_READ`/`_WRITE`) (`seL4_X86_Page_Map`),
- creating missing page tables from untyped memory. `SUBSTRATE_EINVAL`
- for a null or unaligned `vaddr`, an address outside user space or other
- rights bits; `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors
- otherwise (an address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`;
- a frame mapped elsewhere: `- seL4_InvalidCapability`, as `SUBSTRATE_EBADCAP`).
+ Maps frame `frame` at `vaddr` in the root task's address space with
+ `rights` (`SUBSTRATE_RIGHT_READ`/`_WRITE`) (`seL4_X86_Page_Map`),
+ creating the missing paging structures the frame's size needs from
+ untyped memory. A 2 MiB frame this runtime created
+ (`substrate_object_alloc` with `SUBSTRATE_OBJ_LARGE_FRAME`, still in its
+ slot) is mapped as one: `vaddr` must be 2 MiB-aligned, and it takes a page
+ directory entry (no page table is created). Any other frame is mapped as a
+ 4 KiB frame; a 2 MiB frame the runtime does not know (e.g. a copy made
+ with `substrate_cnode_copy`) then fails where a page table would have to be
+ created for it (`- seL4_DeleteFirst`, with nothing left behind).
+ `SUBSTRATE_EINVAL` for a null `vaddr`, one not aligned to the frame's size,
+ a frame reaching past user space or other rights bits;
+ `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors otherwise (an
+ address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`; a 4 KiB
+ frame inside a 2 MiB mapping: `- seL4_FailedLookup`; a frame mapped
+ elsewhere: `- seL4_InvalidCapability`, as `SUBSTRATE_EBADCAP`).
 
  # Safety
  Mapping over memory the program uses changes what it reads there.

@@ -469,13 +469,22 @@ fn source_present(src: u64) -> Result<(), i32> {
     Ok(())
 }
 
-/// Maps the 4 KiB frame `frame` at `vaddr` in the root task's address space
-/// with `rights` (`SUBSTRATE_RIGHT_READ`/`_WRITE`) (`seL4_X86_Page_Map`),
-/// creating missing page tables from untyped memory. `SUBSTRATE_EINVAL`
-/// for a null or unaligned `vaddr`, an address outside user space or other
-/// rights bits; `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors
-/// otherwise (an address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`;
-/// a frame mapped elsewhere: `- seL4_InvalidCapability`, as `SUBSTRATE_EBADCAP`).
+/// Maps frame `frame` at `vaddr` in the root task's address space with
+/// `rights` (`SUBSTRATE_RIGHT_READ`/`_WRITE`) (`seL4_X86_Page_Map`),
+/// creating the missing paging structures the frame's size needs from
+/// untyped memory. A 2 MiB frame this runtime created
+/// (`substrate_object_alloc` with `SUBSTRATE_OBJ_LARGE_FRAME`, still in its
+/// slot) is mapped as one: `vaddr` must be 2 MiB-aligned, and it takes a page
+/// directory entry (no page table is created). Any other frame is mapped as a
+/// 4 KiB frame; a 2 MiB frame the runtime does not know (e.g. a copy made
+/// with `substrate_cnode_copy`) then fails where a page table would have to be
+/// created for it (`- seL4_DeleteFirst`, with nothing left behind).
+/// `SUBSTRATE_EINVAL` for a null `vaddr`, one not aligned to the frame's size,
+/// a frame reaching past user space or other rights bits;
+/// `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors otherwise (an
+/// address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`; a 4 KiB
+/// frame inside a 2 MiB mapping: `- seL4_FailedLookup`; a frame mapped
+/// elsewhere: `- seL4_InvalidCapability`, as `SUBSTRATE_EBADCAP`).
 ///
 /// # Safety
 /// Mapping over memory the program uses changes what it reads there.
@@ -488,18 +497,44 @@ pub unsafe extern "C" fn substrate_frame_map(
     code((|| {
         let vaddr = vaddr as usize;
         let page = 1usize << sys::seL4_PageBits;
-        if vaddr == 0 || !vaddr.is_multiple_of(page) || vaddr >= (1 << 47) {
+        if vaddr == 0 || !vaddr.is_multiple_of(page) {
             return Err(SUBSTRATE_EINVAL);
         }
         if rights_mask & !(SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE) != 0 {
             return Err(SUBSTRATE_EINVAL);
         }
         let r = rights(rights_mask)?;
-        let frame = cap::Frame::from_cptr(check_cap(frame, Kind::Frame)?);
+        let cptr = check_cap(frame, Kind::Frame)?;
+        // Locked before the object allocator, as everywhere.
+        let slots = C_SLOTS.lock();
+        let size = match slots.iter().find(|s| s.slot == frame) {
+            Some(s) if s.large_frame => FrameSize::Large,
+            _ => FrameSize::Small,
+        };
+        let bytes = 1usize << size.bits();
+        if !vaddr.is_multiple_of(bytes) || vaddr.checked_add(bytes).is_none_or(|e| e > 1 << 47) {
+            return Err(SUBSTRATE_EINVAL);
+        }
         with_objects(|objects| {
             objects
-                .map_frame(init_thread::VSPACE, frame, vaddr, r)
-                .map_err(from_alloc)
+                .map_frame_sized(
+                    init_thread::VSPACE,
+                    cap::Frame::from_cptr(cptr),
+                    size,
+                    vaddr,
+                    r,
+                )
+                .map_err(|e| match e {
+                    // The capability was checked: the kernel found no place
+                    // for the frame (e.g. inside a 2 MiB mapping), which is
+                    // not what `EBADCAP` says.
+                    sel4_object_allocator::AllocError::Kernel(sel4::Error::FailedLookup) => {
+                        #[allow(clippy::unnecessary_cast)]
+                        let code = sys::seL4_FailedLookup as i32;
+                        SUBSTRATE_ESEL4_BASE - code
+                    }
+                    e => from_alloc(e),
+                })
         })
     })())
 }
@@ -521,7 +556,15 @@ pub extern "C" fn substrate_frame_unmap(frame: u64) -> i32 {
 /// would then give one slot to two owners. A `Vec` with `try_reserve`, so
 /// that running out of heap is an error, not an abort. Locked before the
 /// object allocator.
-static C_SLOTS: spin::Mutex<Vec<u64>> = spin::Mutex::new(Vec::new());
+static C_SLOTS: spin::Mutex<Vec<CSlot>> = spin::Mutex::new(Vec::new());
+
+/// A slot handed to C.
+struct CSlot {
+    slot: u64,
+    /// It received a 2 MiB frame from `substrate_object_alloc`: the kernel
+    /// does not tell a frame's size, and `substrate_frame_map` needs it.
+    large_frame: bool,
+}
 
 /// Creates one object of type `object_type` (`SUBSTRATE_OBJ_*`; `size_bits` for
 /// untyped and CNodes) from the runtime's untyped memory into a free slot,
@@ -555,7 +598,10 @@ pub unsafe extern "C" fn substrate_object_alloc(
                 e => from_alloc(e),
             })
         })?;
-        slots.push(c.cptr() as u64);
+        slots.push(CSlot {
+            slot: c.cptr() as u64,
+            large_frame: object == ObjectType::Frame(FrameSize::Large),
+        });
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { out.write(c.cptr() as u64) };
         Ok(())
@@ -577,7 +623,10 @@ pub unsafe extern "C" fn substrate_slot_alloc(out: *mut u64) -> i32 {
         let mut slots = C_SLOTS.lock();
         slots.try_reserve(1).map_err(|_| SUBSTRATE_ENOMEM)?;
         let slot = with_objects(|o| o.alloc_slot().map_err(from_alloc))?;
-        slots.push(slot as u64);
+        slots.push(CSlot {
+            slot: slot as u64,
+            large_frame: false,
+        });
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { out.write(slot as u64) };
         Ok(())
@@ -595,7 +644,7 @@ pub extern "C" fn substrate_slot_free(slot: u64) -> i32 {
         let mut slots = C_SLOTS.lock();
         let i = slots
             .iter()
-            .position(|&s| s == slot)
+            .position(|s| s.slot == slot)
             .ok_or(SUBSTRATE_EINVAL)?;
         slot_path(slot)?.delete().map_err(from_sel4)?;
         slots.swap_remove(i);

@@ -6,6 +6,8 @@
 //! let ep: sel4::cap::Endpoint = objects.allocate(sel4::ObjectType::Endpoint, 0)?;
 //! let frame: sel4::cap::Frame = objects.allocate(sel4::ObjectType::Frame(FrameSize::Small), 0)?;
 //! objects.map_frame(sel4::init_thread::VSPACE, frame, 0x8000_0000, CapRights::read_write())?;
+//! let large: sel4::cap::Frame = objects.allocate(sel4::ObjectType::Frame(FrameSize::Large), 0)?;
+//! objects.map_frame_sized(sel4::init_thread::VSPACE, large, FrameSize::Large, 0x8020_0000, CapRights::read_write())?;
 //! ```
 //!
 //! * Slots come from the BootInfo's empty region, lowest first; freed slots
@@ -27,7 +29,9 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use core::fmt;
-use sel4::{cap, init_thread, AbsoluteCPtr, CPtr, Cap, CapRights, CapType, ObjectType};
+use sel4::{
+    cap, init_thread, sys, AbsoluteCPtr, CPtr, Cap, CapRights, CapType, FrameSize, ObjectType,
+};
 
 /// Why an allocation failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +164,35 @@ impl ObjectAllocator {
             .sum()
     }
 
+    /// Places `count` objects of `1 << bits` bytes on paper the way
+    /// [`ObjectAllocator::allocate`] would (smallest untyped with room first,
+    /// each object aligned to its size) and returns how many of them fit and
+    /// how many page-sized objects (`seL4_PageBits`: 4 KiB frames and paging
+    /// structures) would still fit in the memory left after them. Nothing is
+    /// retyped. The kernel may have less room than this (see the crate
+    /// docs: its watermark can be ahead of the allocator's), never more.
+    pub fn capacity(&self, bits: usize, count: usize) -> (usize, usize) {
+        let page_bits = sys::seL4_PageBits as usize;
+        let (mut placed, mut pages) = (0, 0);
+        for u in self.untypeds.iter().filter(|u| !u.full) {
+            let mut used = u.used;
+            if bits <= u.size_bits as usize && placed < count {
+                let at = used.next_multiple_of(1 << bits);
+                let room = u.size().saturating_sub(at) >> bits;
+                let n = room.min(count - placed);
+                if n > 0 {
+                    placed += n;
+                    used = at + (n << bits);
+                }
+            }
+            pages += u
+                .size()
+                .saturating_sub(used.next_multiple_of(1 << page_bits))
+                >> page_bits;
+        }
+        (placed, pages)
+    }
+
     /// Creates one object of `object` type (`size_bits` for untyped and
     /// CNodes) and returns a capability to it (`seL4_Untyped_Retype`).
     pub fn allocate<T: CapType>(
@@ -223,9 +256,10 @@ impl ObjectAllocator {
         Ok(())
     }
 
-    /// Maps `frame` at `vaddr` in `vspace` (`seL4_X86_Page_Map`), creating
-    /// the page table, page directory and PDPT that cover `vaddr` when they
-    /// are missing.
+    /// Maps the 4 KiB `frame` at `vaddr` in `vspace` (`seL4_X86_Page_Map`),
+    /// creating the page table, page directory and PDPT that cover `vaddr`
+    /// when they are missing: [`ObjectAllocator::map_frame_sized`] with
+    /// [`FrameSize::Small`]. Use that for 2 MiB and 1 GiB frames.
     pub fn map_frame(
         &mut self,
         vspace: cap::VSpace,
@@ -233,22 +267,85 @@ impl ObjectAllocator {
         vaddr: usize,
         rights: CapRights,
     ) -> Result<(), AllocError> {
+        self.map_frame_sized(vspace, frame, FrameSize::Small, vaddr, rights)
+    }
+
+    /// Maps `frame`, a frame of `size`, at `vaddr` in `vspace`
+    /// (`seL4_X86_Page_Map`), creating the missing paging structures its
+    /// size needs and no others: page table, page directory and PDPT for a
+    /// 4 KiB frame; page directory and PDPT for a 2 MiB frame (it takes a
+    /// page directory entry: a page table there would block it); a PDPT for
+    /// a 1 GiB frame.
+    ///
+    /// `vaddr` must be aligned to `size`: otherwise
+    /// `AllocError::Kernel(AlignmentError)` and nothing is done. If the
+    /// frame cannot be mapped after structures were created for it, those
+    /// structures are unmapped and deleted again (`seL4_CNode_Delete`; their
+    /// memory stays with its untyped) and the kernel's error is returned, so
+    /// a failed call leaves the address space as it found it.
+    ///
+    /// The kernel does not tell a frame's size, so `size` is the caller's
+    /// claim, and it only decides which structures are created: a claim
+    /// that does not match the frame ends in an error with nothing left
+    /// behind (a 4 KiB frame claimed larger finds no page table: the
+    /// kernel's `FailedLookup`; a 2 MiB frame claimed 4 KiB finds the page
+    /// table just created for it: `DeleteFirst`). Where everything the frame
+    /// needs already exists, the first `seL4_X86_Page_Map` succeeds whatever
+    /// the claim: the kernel maps the frame by its real size.
+    pub fn map_frame_sized(
+        &mut self,
+        vspace: cap::VSpace,
+        frame: cap::Frame,
+        size: FrameSize,
+        vaddr: usize,
+        rights: CapRights,
+    ) -> Result<(), AllocError> {
+        if !vaddr.is_multiple_of(1 << size.bits()) {
+            return Err(AllocError::Kernel(sel4::Error::AlignmentError));
+        }
         match frame.map(vspace, vaddr, rights, sel4::VM_DEFAULT) {
             Err(sel4::Error::FailedLookup) => {}
             other => return Ok(other?),
         }
-        self.map_paging_structures(vspace, vaddr)?;
-        Ok(frame.map(vspace, vaddr, rights, sel4::VM_DEFAULT)?)
+        let level = match size {
+            FrameSize::Small => Level::PageTable,
+            FrameSize::Large => Level::PageDirectory,
+            FrameSize::Huge => Level::Pdpt,
+        };
+        let mut created = Created::default();
+        let r = self
+            .ensure_level(vspace, vaddr, level, &mut created)
+            .and_then(|()| Ok(frame.map(vspace, vaddr, rights, sel4::VM_DEFAULT)?));
+        if r.is_err() {
+            // Lowest level first; deleting the last capability to a mapped
+            // paging structure unmaps it, the explicit unmap says so.
+            for slot in created.slots.iter().rev().flatten() {
+                let _ = self.unmap_structure(*slot);
+                let _ = self.delete(slot.0);
+            }
+        }
+        r
+    }
+
+    fn unmap_structure(&self, (slot, level): (CPtr, Level)) -> sel4::Result<()> {
+        let cap = cap::Unspecified::from_cptr(slot);
+        match level {
+            Level::PageTable => cap.cast::<sel4::cap_type::PageTable>().unmap(),
+            Level::PageDirectory => cap.cast::<sel4::cap_type::PageDirectory>().unmap(),
+            Level::Pdpt => cap.cast::<sel4::cap_type::Pdpt>().unmap(),
+        }
     }
 
     /// Makes sure a page table (and the page directory and PDPT above it)
-    /// covers `vaddr` in `vspace`, creating only the missing ones.
+    /// covers `vaddr` in `vspace`, creating only the missing ones
+    /// (`seL4_X86_PageTable_Map`, `seL4_X86_PageDirectory_Map`,
+    /// `seL4_X86_PDPT_Map`).
     pub fn map_paging_structures(
         &mut self,
         vspace: cap::VSpace,
         vaddr: usize,
     ) -> Result<(), AllocError> {
-        self.ensure_level(vspace, vaddr, Level::PageTable)
+        self.ensure_level(vspace, vaddr, Level::PageTable, &mut Created::default())
     }
 
     fn ensure_level(
@@ -256,6 +353,7 @@ impl ObjectAllocator {
         vspace: cap::VSpace,
         vaddr: usize,
         level: Level,
+        created: &mut Created,
     ) -> Result<(), AllocError> {
         let object = match level {
             Level::PageTable => ObjectType::PageTable,
@@ -279,10 +377,13 @@ impl ObjectAllocator {
                 }
             };
             match (r, level.parent()) {
-                (Ok(()), _) => return Ok(()),
+                (Ok(()), _) => {
+                    created.push(cap.cptr(), level);
+                    return Ok(());
+                }
                 // The level above is missing: create it, then try again.
                 (Err(sel4::Error::FailedLookup), Some(parent)) => {
-                    if let Err(e) = self.ensure_level(vspace, vaddr, parent) {
+                    if let Err(e) = self.ensure_level(vspace, vaddr, parent, created) {
                         self.delete(cap.cptr())?;
                         return Err(e);
                     }
@@ -294,6 +395,22 @@ impl ObjectAllocator {
                     return Err(AllocError::Kernel(e));
                 }
             }
+        }
+    }
+}
+
+/// The paging structures one mapping created, in the order they were
+/// mapped (at most one per level; a fixed array because the heap may be
+/// growing through this very call).
+#[derive(Default)]
+struct Created {
+    slots: [Option<(CPtr, Level)>; 3],
+}
+
+impl Created {
+    fn push(&mut self, slot: CPtr, level: Level) {
+        if let Some(free) = self.slots.iter_mut().find(|s| s.is_none()) {
+            *free = Some((slot, level));
         }
     }
 }

@@ -1,10 +1,19 @@
 //! Grows a [`FrameHeap`] with frames retyped from untyped memory.
 //!
-//! [`FrameSource`] is the heap's [`PageSource`]: for each page the heap asks
-//! for, it retypes a 4 KiB frame from untyped memory (`seL4_Untyped_Retype`)
-//! and maps it read-write at the heap's next address (`seL4_X86_Page_Map`),
-//! creating missing paging structures, all through a shared
-//! [`ObjectAllocator`]. The kernel zeroes retyped frames, as the heap needs.
+//! [`FrameSource`] is the heap's [`PageSource`]: for each growth it retypes
+//! frames from untyped memory (`seL4_Untyped_Retype`) and maps them
+//! read-write at the heap's next addresses (`seL4_X86_Page_Map`), creating
+//! missing paging structures, all through a shared [`ObjectAllocator`]. The
+//! kernel zeroes retyped frames, as the heap needs.
+//!
+//! Every frame takes a slot of the allocator's CNode, and the root CNode
+//! has only a few thousand, so the source maps 2 MiB frames wherever a
+//! growth covers a whole 2 MiB-aligned block (with a page directory and no
+//! page table) and asks the heap to grow in 2 MiB steps
+//! ([`PageSource::growth_step`]). 4 KiB frames fill the rest: the part of a
+//! growth before the first 2 MiB boundary and after the last, and the
+//! blocks for which no untyped has 2 MiB left. 64 MiB of heap then costs
+//! some 35 slots instead of 16 000.
 //!
 //! ```ignore
 //! #[global_allocator]
@@ -20,17 +29,19 @@
 //! ```
 //!
 //! Running out is an allocation failure, not a crash: a growth that cannot
-//! be met in full (too little untyped memory, or fewer free slots than the
-//! pages, their page tables and [`FrameSource::keep_slots`] need) maps
-//! nothing, so one oversized request does not use up the component's
-//! resources; `Vec::try_reserve` and friends then return an error. The heap
-//! cannot grow while the component itself holds the allocator's lock (the
+//! be met in full (too little untyped memory beyond
+//! [`FrameSource::keep_memory`], or fewer free slots than the frames, their
+//! paging structures and [`FrameSource::keep_slots`] need) maps nothing, so
+//! one oversized request does not use up the component's resources;
+//! `Vec::try_reserve` and friends then return an error. The heap cannot
+//! grow while the component itself holds the allocator's lock (the
 //! allocation fails instead of deadlocking), so keep `objects.lock()` short.
 #![no_std]
 
 extern crate alloc;
 
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 use core::ops::Range;
 use sel4::{cap, CapRights, FrameSize, ObjectType};
 use sel4_object_allocator::ObjectAllocator;
@@ -46,14 +57,69 @@ pub const DEFAULT_REGION: Range<usize> = 0x10_0000_0000..0x20_0000_0000;
 /// otherwise ([`FrameSource::keep_slots`]).
 pub const DEFAULT_KEEP_SLOTS: usize = 64;
 
-/// Bytes covered by one page table on x86_64 (2 MiB).
-const PAGE_TABLE_SPAN: usize = 1 << 21;
+/// Bytes of untyped memory a [`FrameSource`] leaves to the component unless
+/// told otherwise ([`FrameSource::keep_memory`]).
+pub const DEFAULT_KEEP_MEMORY: usize = 256 * 1024;
+
+/// Bytes in a large frame, the span of one page table (2 MiB).
+const LARGE: usize = 1 << FrameSize::Large.bits();
+/// Bytes covered by one page directory (1 GiB) and one PDPT (512 GiB).
+const PD_SPAN: usize = 1 << 30;
+const PDPT_SPAN: usize = 1 << 39;
 
 /// Maps frames retyped from untyped memory into a heap region of `vspace`.
 pub struct FrameSource {
     objects: &'static Mutex<ObjectAllocator>,
     vspace: cap::VSpace,
     keep_slots: usize,
+    keep_memory: usize,
+}
+
+/// How one growth `[start, end)` splits: 4 KiB frames for `[start, a)` and
+/// `[b, end)`, 2 MiB-aligned blocks in `[a, b)`, of which the first
+/// `large` get 2 MiB frames and the others 4 KiB frames.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    start: usize,
+    a: usize,
+    b: usize,
+    end: usize,
+    large: usize,
+}
+
+impl Plan {
+    fn new(start: usize, end: usize) -> Self {
+        let a = start.next_multiple_of(LARGE).min(end);
+        let b = (end & !(LARGE - 1)).max(a);
+        Plan {
+            start,
+            a,
+            b,
+            end,
+            large: 0,
+        }
+    }
+
+    fn blocks(&self) -> usize {
+        (self.b - self.a) / LARGE
+    }
+
+    /// 4 KiB frames.
+    fn small_frames(&self) -> usize {
+        (self.a - self.start + self.end - self.b) / PAGE_SIZE
+            + (self.blocks() - self.large) * (LARGE / PAGE_SIZE)
+    }
+
+    /// Paging structures it may have to create (all one page each): a page
+    /// table per 2 MiB with 4 KiB frames, a page directory per GiB and a
+    /// PDPT per 512 GiB touched.
+    fn structures(&self) -> usize {
+        let tables = usize::from(self.a > self.start)
+            + usize::from(self.end > self.b)
+            + (self.blocks() - self.large);
+        let spans = |span: usize| (self.end - 1) / span - self.start / span + 1;
+        tables + spans(PD_SPAN) + spans(PDPT_SPAN)
+    }
 }
 
 impl FrameSource {
@@ -63,6 +129,7 @@ impl FrameSource {
             objects,
             vspace,
             keep_slots: DEFAULT_KEEP_SLOTS,
+            keep_memory: DEFAULT_KEEP_MEMORY,
         }
     }
 
@@ -72,14 +139,103 @@ impl FrameSource {
         self
     }
 
-    /// Whether `objects` can provide `pages` frames at `vaddr` with their
-    /// page tables (and, at worst, a page directory and a PDPT).
-    fn can_provide(&self, objects: &ObjectAllocator, vaddr: usize, pages: usize) -> bool {
-        let end = vaddr + pages * PAGE_SIZE;
-        let tables = (end - 1) / PAGE_TABLE_SPAN - vaddr / PAGE_TABLE_SPAN + 1;
-        let objects_needed = pages + tables + 2;
-        objects.free_slot_count() >= objects_needed + self.keep_slots
-            && objects.free_memory() / PAGE_SIZE >= objects_needed
+    /// Leaves at least `bytes` of untyped memory to the rest of the component.
+    pub fn keep_memory(mut self, bytes: usize) -> Self {
+        self.keep_memory = bytes;
+        self
+    }
+
+    /// Whether `objects` can provide what `plan` needs, leaving the kept
+    /// slots and memory (as far as the allocator knows the untypeds), when
+    /// `retype` of its 2 MiB frames are still to be retyped.
+    fn can_provide(&self, objects: &ObjectAllocator, plan: &Plan, retype: usize) -> bool {
+        let pages = plan.small_frames() + plan.structures();
+        let slots = retype + pages;
+        let (large, pages_left) = objects.capacity(FrameSize::Large.bits(), retype);
+        large == retype
+            && objects.free_slot_count() >= slots + self.keep_slots
+            && pages_left >= pages + self.keep_memory.div_ceil(PAGE_SIZE)
+    }
+
+    /// Retypes and maps a 4 KiB frame at `at`.
+    fn map_small(&self, objects: &mut ObjectAllocator, at: usize) -> bool {
+        let Ok(frame) =
+            objects.allocate::<sel4::cap_type::Frame>(ObjectType::Frame(FrameSize::Small), 0)
+        else {
+            return false;
+        };
+        if objects
+            .map_frame(self.vspace, frame, at, CapRights::read_write())
+            .is_err()
+        {
+            // The frame's memory stays with its untyped; the slot is reused.
+            let _ = objects.delete(frame.cptr());
+            return false;
+        }
+        true
+    }
+
+    /// Maps `plan` and returns the end of what it mapped.
+    fn map(&self, objects: &mut ObjectAllocator, plan: &Plan) -> usize {
+        // The 2 MiB frames are retyped before any 4 KiB object of this
+        // growth, as `capacity` assumed: a page retyped in between could
+        // cost a large frame its aligned room in an untyped.
+        let mut large: Vec<cap::Frame> = Vec::new();
+        // No room on the heap for the list (it is growing because it is
+        // full): 4 KiB frames only, if the slots allow.
+        if large.try_reserve_exact(plan.large).is_ok() {
+            for _ in 0..plan.large {
+                match objects.allocate(ObjectType::Frame(FrameSize::Large), 0) {
+                    Ok(frame) => large.push(frame),
+                    Err(_) => break,
+                }
+            }
+        }
+        let plan = &Plan {
+            large: large.len(),
+            ..*plan
+        };
+        // The kernel had less room than the allocator thought (or the list
+        // did not fit): plan again with the frames there are, or give up
+        // without mapping anything.
+        if !self.can_provide(objects, plan, 0) {
+            for frame in large {
+                // Their memory stays with the untypeds; the slots are reused.
+                let _ = objects.delete(frame.cptr());
+            }
+            return plan.start;
+        }
+        let mut large = large.into_iter();
+        let mut at = plan.start;
+        while at < plan.end {
+            let block = at >= plan.a && at < plan.b;
+            if block && at.is_multiple_of(LARGE) {
+                if let Some(frame) = large.next() {
+                    let r = objects.map_frame_sized(
+                        self.vspace,
+                        frame,
+                        FrameSize::Large,
+                        at,
+                        CapRights::read_write(),
+                    );
+                    if r.is_err() {
+                        let _ = objects.delete(frame.cptr());
+                        break;
+                    }
+                    at += LARGE;
+                    continue;
+                }
+            }
+            if !self.map_small(objects, at) {
+                break;
+            }
+            at += PAGE_SIZE;
+        }
+        // Left over only when mapping failed part-way.
+        for frame in large {
+            let _ = objects.delete(frame.cptr());
+        }
+        at
     }
 }
 
@@ -87,33 +243,36 @@ impl FrameSource {
 // from `vaddr`); frames retyped from untyped memory are zero-filled by the
 // kernel and mapped read-write; the caller gives us an unused region.
 unsafe impl PageSource for FrameSource {
-    /// Retypes and maps `pages` frames from `vaddr` (`seL4_Untyped_Retype`,
-    /// `seL4_X86_Page_Map`, and the paging structures' maps where missing).
+    /// Retypes and maps frames for `pages` pages from `vaddr`
+    /// (`seL4_Untyped_Retype`, `seL4_X86_Page_Map`, and the paging
+    /// structures' maps where missing): 2 MiB frames for the 2 MiB-aligned
+    /// blocks while untypeds have room for them, 4 KiB frames elsewhere.
     fn map_pages(&mut self, vaddr: usize, pages: usize) -> usize {
         // Held by the component (or by us further up the stack): do not wait.
         let Some(mut objects) = self.objects.try_lock() else {
             return 0;
         };
-        if pages == 0 || !self.can_provide(&objects, vaddr, pages) {
+        let Some(end) = pages
+            .checked_mul(PAGE_SIZE)
+            .and_then(|bytes| vaddr.checked_add(bytes))
+        else {
+            return 0;
+        };
+        if pages == 0 {
             return 0;
         }
-        for i in 0..pages {
-            let Ok(frame) =
-                objects.allocate::<sel4::cap_type::Frame>(ObjectType::Frame(FrameSize::Small), 0)
-            else {
-                return i;
-            };
-            let at = vaddr + i * PAGE_SIZE;
-            if objects
-                .map_frame(self.vspace, frame, at, CapRights::read_write())
-                .is_err()
-            {
-                // The frame's memory stays with its untyped; the slot is reused.
-                let _ = objects.delete(frame.cptr());
-                return i;
-            }
+        let mut plan = Plan::new(vaddr, end);
+        plan.large = objects.capacity(FrameSize::Large.bits(), plan.blocks()).0;
+        if !self.can_provide(&objects, &plan, plan.large) {
+            return 0;
         }
-        pages
+        (self.map(&mut objects, &plan) - vaddr) / PAGE_SIZE
+    }
+
+    /// 2 MiB: a growth that ends on a 2 MiB boundary leaves the next one
+    /// whole blocks for large frames.
+    fn growth_step(&self) -> usize {
+        LARGE
     }
 }
 

@@ -44,6 +44,16 @@ pub unsafe trait PageSource: Send {
     /// it mapped. Returning fewer than asked (or 0) is how a source reports
     /// that it ran out.
     fn map_pages(&mut self, vaddr: usize, pages: usize) -> usize;
+
+    /// The step, in bytes, in which this source maps most cheaply (a power
+    /// of two, at least [`PAGE_SIZE`]; `substrate-heap-frames` says 2 MiB,
+    /// the size of a large frame). The heap ends each growth on a multiple
+    /// of it where the region has room, and asks again for only what the
+    /// allocation needs if the source maps nothing of the rounded request.
+    /// [`PAGE_SIZE`] unless overridden: no rounding.
+    fn growth_step(&self) -> usize {
+        PAGE_SIZE
+    }
 }
 
 /// Why [`FrameHeap::set_source`] refused a region.
@@ -184,7 +194,22 @@ impl<const N: usize> FrameHeap<N> {
         if pages == 0 {
             return false;
         }
-        let mapped = growth.source.map_pages(growth.end, pages).min(pages);
+        let mut mapped = 0;
+        // Rounded up to the source's step, where the region has room.
+        let step = growth.source.growth_step();
+        if step > PAGE_SIZE && step.is_power_of_two() {
+            let want = growth.end + pages * PAGE_SIZE;
+            let rounded = want
+                .checked_next_multiple_of(step)
+                .map_or(want, |r| r.min(growth.limit));
+            if rounded > want {
+                let more = (rounded - growth.end) / PAGE_SIZE;
+                mapped = growth.source.map_pages(growth.end, more).min(more);
+            }
+        }
+        if mapped == 0 {
+            mapped = growth.source.map_pages(growth.end, pages).min(pages);
+        }
         growth.end += mapped * PAGE_SIZE;
         self.mapped_end.store(growth.end, Ordering::Release);
         mapped > 0
@@ -250,6 +275,10 @@ mod tests {
         reenter: Option<&'static FrameHeap<8192>>,
         /// Whether the small and the large re-entrant allocation succeeded.
         reentered: Vec<[bool; 2]>,
+        /// `growth_step` in pages (1: none).
+        step_pages: usize,
+        /// Maps nothing when the budget cannot meet a call in full.
+        all_or_nothing: bool,
     }
 
     // SAFETY: the pages are a leaked, zeroed host buffer used by nothing
@@ -273,10 +302,18 @@ mod tests {
                 self.reentered.push(outcome);
             }
             assert!(vaddr >= self.base && vaddr + pages * PAGE_SIZE <= self.base + self.len);
-            let n = pages.min(self.pages_left);
+            let n = if self.all_or_nothing && pages > self.pages_left {
+                0
+            } else {
+                pages.min(self.pages_left)
+            };
             self.pages_left -= n;
             self.calls.push((vaddr, n));
             n
+        }
+
+        fn growth_step(&self) -> usize {
+            self.step_pages * PAGE_SIZE
         }
     }
 
@@ -297,6 +334,8 @@ mod tests {
             calls: Vec::new(),
             reenter: None,
             reentered: Vec::new(),
+            step_pages: 1,
+            all_or_nothing: false,
         }))
     }
 
@@ -418,5 +457,37 @@ mod tests {
         assert!(unsafe { HEAP.alloc(Layout::from_size_align(1 << 20, 8).unwrap()) }.is_null());
         // SAFETY: non-zero layout.
         assert!(!unsafe { HEAP.alloc(Layout::from_size_align(64, 8).unwrap()) }.is_null());
+    }
+
+    #[test]
+    fn growth_is_rounded_to_the_source_step_and_falls_back_to_the_exact_need() {
+        static HEAP: FrameHeap<8192> = FrameHeap::new();
+        let step = 32;
+        // The region starts half a step into a step-aligned buffer.
+        let base = region(5 * step) + step / 2 * PAGE_SIZE;
+        let base = base.next_multiple_of(step * PAGE_SIZE) - step / 2 * PAGE_SIZE;
+        let len = 4 * step * PAGE_SIZE;
+        // Enough for the first growth rounded (48 pages) and the second
+        // one exact (42 pages), not for the second one rounded (48).
+        let src = source(base, len, 90);
+        src.step_pages = step;
+        src.all_or_nothing = true;
+        let src_ptr: *const Budget = src;
+        HEAP.set_source(base, len, src).unwrap();
+        let layout = Layout::from_size_align(40 * PAGE_SIZE, 8).unwrap();
+        // SAFETY: non-zero layouts; the blocks stay allocated.
+        let (a, b) = unsafe { (HEAP.alloc(layout), HEAP.alloc(layout)) };
+        assert!(!a.is_null() && !b.is_null());
+        // SAFETY: the source is leaked; no call is running.
+        let calls = unsafe { &(*src_ptr).calls };
+        // First growth: 42 pages from half a step before a boundary, rounded
+        // up to the boundary after next.
+        assert_eq!(calls[0], (base, step / 2 + step));
+        assert_eq!((base + calls[0].1 * PAGE_SIZE) % (step * PAGE_SIZE), 0);
+        // The rounded second growth does not fit the budget: the heap asks
+        // again for just what it needs.
+        let end = base + calls[0].1 * PAGE_SIZE;
+        assert_eq!(calls[1..], [(end, 0), (end, 42)], "{calls:?}");
+        assert_eq!(HEAP.mapped_bytes(), 90 * PAGE_SIZE);
     }
 }

@@ -360,6 +360,40 @@ static void test_sel4(void)
     CHECK(va[0] == 0);
     CHECK_EQ(substrate_frame_unmap(frame2), SUBSTRATE_OK);
 
+    /* A 2 MiB frame from substrate_object_alloc is mapped as one, far from
+       everything else (no page directory there yet): 2 MiB alignment needed,
+       contents at both ends, nothing 4 KiB fits inside, and no page table is
+       created (after an unmap it maps at the same address again, which a
+       page table there would block). */
+    uint64_t large, large_copy, small3;
+    uint8_t *lva = (uint8_t *)(uintptr_t)0x7e0000000000ull;
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_LARGE_FRAME, 0, &large), SUBSTRATE_OK);
+    CHECK_EQ(substrate_frame_map(large, lva + 4096, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
+             SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_frame_map(large, (void *)(uintptr_t)0x800000000000ull,
+                                 SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
+             SUBSTRATE_EINVAL);
+    /* A copy is not known to be 2 MiB: mapped as 4 KiB it fails where a page
+       table would be needed, and leaves nothing behind. */
+    CHECK_EQ(substrate_slot_alloc(&large_copy), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cnode_copy(large_copy, large, SUBSTRATE_RIGHTS_ALL), SUBSTRATE_OK);
+    CHECK(substrate_frame_map(large_copy, lva, SUBSTRATE_RIGHT_READ) <= SUBSTRATE_ESEL4_BASE);
+    CHECK_EQ(substrate_frame_map(large, lva, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
+             SUBSTRATE_OK);
+    lva[0] = 1;
+    lva[(2u << 20) - 1] = 2;
+    CHECK(lva[0] == 1 && lva[(2u << 20) - 1] == 2 && lva[1u << 20] == 0);
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_FRAME, 0, &small3), SUBSTRATE_OK);
+    CHECK(substrate_frame_map(small3, lva + (1u << 20), SUBSTRATE_RIGHT_READ) <=
+          SUBSTRATE_ESEL4_BASE);
+    CHECK_EQ(substrate_frame_unmap(large), SUBSTRATE_OK);
+    CHECK_EQ(substrate_frame_map(large, lva, SUBSTRATE_RIGHT_READ), SUBSTRATE_OK);
+    CHECK(lva[0] == 1 && lva[(2u << 20) - 1] == 2);
+    CHECK_EQ(substrate_frame_unmap(large), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(small3), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(large_copy), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(large), SUBSTRATE_OK);
+
     CHECK_EQ(substrate_slot_free(frame), SUBSTRATE_OK);
     CHECK_EQ(substrate_slot_free(frame2), SUBSTRATE_OK);
     CHECK_EQ(substrate_slot_free(s2), SUBSTRATE_OK);

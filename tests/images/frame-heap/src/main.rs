@@ -1,8 +1,10 @@
 //! Checks `FrameHeap` + `substrate-heap-frames` on the real kernel: the
 //! global allocator grows far beyond its static arena with frames retyped
 //! from untyped memory, running out is an allocation error (not a crash, and
-//! the component keeps slots for its own objects), and freed memory is
-//! reused without mapping more.
+//! the component keeps slots and memory for its own objects), and freed
+//! memory is reused without mapping more. The heap grows mostly in 2 MiB
+//! frames: 64 MiB cost a few dozen CNode slots, where 4 KiB frames would
+//! need more slots than the root CNode has.
 #![no_std]
 #![no_main]
 
@@ -12,12 +14,14 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use sel4::{cap, ObjectType};
-use sel4_object_allocator::ObjectAllocator;
+use sel4_object_allocator::{AllocError, ObjectAllocator};
 use substrate_heap_frames::{FrameHeap, DEFAULT_REGION};
 use substrate_root_task::{root_task, sel4};
 
 const ARENA: usize = 256 * 1024;
 const MIB: usize = 1024 * 1024;
+/// Untyped memory left to the heap.
+const LEAVE: usize = 160 * MIB;
 const WORDS_PER_MIB: usize = MIB / core::mem::size_of::<u64>();
 
 #[global_allocator]
@@ -53,23 +57,45 @@ fn in_region(v: &[u64]) -> bool {
 
 #[root_task(global_allocator = false)]
 fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
-    let objects =
-        substrate_heap_frames::install(&HEAP, ObjectAllocator::new(bootinfo), DEFAULT_REGION)
-            .map_err(|e| format!("install: {e}"))?;
+    // Set all but some 160 MiB of the machine's memory aside, so that the
+    // heap runs out in seconds (memory runs out before slots now).
+    let mut objects = ObjectAllocator::new(bootinfo);
+    let mut bits = 26;
+    while bits >= 21 {
+        if objects.free_memory() < LEAVE + (1 << bits) {
+            bits -= 1;
+            continue;
+        }
+        match objects.allocate::<sel4::cap_type::Untyped>(ObjectType::Untyped, bits) {
+            Ok(_) => {}
+            Err(AllocError::OutOfMemory) => bits -= 1,
+            Err(e) => return Err(format!("setting memory aside: {e}")),
+        }
+    }
+    let objects = substrate_heap_frames::install(&HEAP, objects, DEFAULT_REGION)
+        .map_err(|e| format!("install: {e}"))?;
 
-    // Grow: 8 MiB of Vecs, 32 times the arena.
+    // Grow: 64 MiB of Vecs, 256 times the arena, more than 4 KiB frames
+    // could map with the root CNode's slots.
+    const GROWN: usize = 64;
+    let slots_before = objects.lock().free_slot_count();
     let mut blocks = Vec::new();
-    for tag in 0..8 {
+    blocks
+        .try_reserve(4096)
+        .map_err(|e| format!("block list: {e}"))?;
+    for tag in 0..GROWN as u64 {
         blocks.push(block(tag)?);
     }
+    let slots_used = slots_before - objects.lock().free_slot_count();
+    check(slots_used < 100, "64 MiB take fewer than 100 slots")?;
     for (tag, b) in blocks.iter().enumerate() {
         check(intact(b, tag as u64), "block contents")?;
         check(in_region(b), "block in the heap region")?;
     }
     let mapped = HEAP.mapped_bytes();
-    check(mapped >= 8 * MIB, "8 MiB mapped")?;
+    check(mapped >= GROWN * MIB, "64 MiB mapped")?;
     sel4::debug_println!(
-        "8 MiB of Vecs check out; {} KiB mapped beyond a {} KiB arena",
+        "{GROWN} MiB of Vecs check out; {} KiB mapped beyond a {} KiB arena with {slots_used} slots",
         mapped / 1024,
         ARENA / 1024
     );
@@ -88,7 +114,7 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
         }
         check(blocks.len() < 4096, "the heap runs out")?;
     };
-    let extra = blocks.len() - 8;
+    let extra = blocks.len() - GROWN;
     sel4::debug_println!("exhausted after {extra} MiB more: {err}");
     for (tag, b) in blocks.iter().enumerate() {
         check(intact(b, tag as u64), "contents after exhaustion")?;

@@ -77,6 +77,82 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), AllocError> {
     check(err.is_err(), "remapping a mapped frame fails")?;
     sel4::debug_println!("frame mapped at {vaddr:#x} reads back");
 
+    // A 2 MiB frame 1 GiB further on, where no page directory exists yet (the
+    // PDPT does): the page directory is created, no page table.
+    let vspace = sel4::init_thread::VSPACE;
+    let rw = CapRights::read_write();
+    let large_at = vaddr + (1 << 30);
+    let large: cap::Frame = objects.allocate(ObjectType::Frame(FrameSize::Large), 0)?;
+    let slots_before = objects.free_slot_count();
+    objects.map_frame_sized(vspace, large, FrameSize::Large, large_at, rw)?;
+    check(
+        objects.free_slot_count() == slots_before - 1,
+        "a page directory and no page table",
+    )?;
+    let words = (1 << 21) / 8;
+    let p = large_at as *mut u64;
+    for i in [0, 511, 512, words / 2, words - 1] {
+        // SAFETY: the 2 MiB frame was just mapped read-write at `large_at`.
+        unsafe { p.add(i).write_volatile(0xb16_0000 + i as u64) };
+    }
+    for i in [0, 511, 512, words / 2, words - 1] {
+        // SAFETY: as above.
+        let w = unsafe { p.add(i).read_volatile() };
+        check(w == 0xb16_0000 + i as u64, "large frame contents")?;
+    }
+    // Its 2 MiB are taken: a 4 KiB frame inside is refused, and the page
+    // table tried for it is gone again.
+    let small: cap::Frame = objects.allocate(ObjectType::Frame(FrameSize::Small), 0)?;
+    let slots_before = objects.free_slot_count();
+    let err = objects.map_frame(vspace, small, large_at + (1 << 20), rw);
+    check(err.is_err(), "no 4 KiB frame inside a 2 MiB mapping")?;
+    check(
+        objects.free_slot_count() == slots_before,
+        "no page table left behind",
+    )?;
+    // Wrong size claims are errors that leave nothing behind, and the
+    // address stays usable for the right claim.
+    let large2: cap::Frame = objects.allocate(ObjectType::Frame(FrameSize::Large), 0)?;
+    let fresh = vaddr + (2 << 30);
+    check(
+        objects.map_frame_sized(vspace, large2, FrameSize::Large, fresh + 4096, rw)
+            == Err(AllocError::Kernel(sel4::Error::AlignmentError)),
+        "an unaligned 2 MiB mapping",
+    )?;
+    let slots_before = objects.free_slot_count();
+    check(
+        objects.map_frame(vspace, large2, fresh, rw).is_err(),
+        "a 2 MiB frame claimed 4 KiB",
+    )?;
+    check(
+        objects.free_slot_count() == slots_before,
+        "the claim's paging structures are removed",
+    )?;
+    let fresh_small = vaddr + (3 << 30);
+    check(
+        objects
+            .map_frame_sized(vspace, small, FrameSize::Large, fresh_small, rw)
+            .is_err(),
+        "a 4 KiB frame claimed 2 MiB",
+    )?;
+    check(
+        objects.free_slot_count() == slots_before,
+        "the claim's page directory is removed",
+    )?;
+    objects.map_frame_sized(vspace, large2, FrameSize::Large, fresh, rw)?;
+    check(
+        objects.free_slot_count() == slots_before - 1,
+        "the right claim then maps with a page directory",
+    )?;
+    // SAFETY: just mapped read-write at `fresh`.
+    unsafe { (fresh as *mut u64).write_volatile(7) };
+    // SAFETY: as above.
+    check(
+        unsafe { (fresh as *const u64).read_volatile() } == 7,
+        "second large frame",
+    )?;
+    sel4::debug_println!("2 MiB frame mapped at {large_at:#x} with a page directory only");
+
     // Exhaust memory with large untypeds, then small ones.
     let mut n = 0;
     let mut bits = 26;
