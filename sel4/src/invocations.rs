@@ -203,16 +203,25 @@ impl cap::Untyped {
 /// The general-purpose registers of a thread (`seL4_UserContext`).
 pub type UserContext = sys::seL4_UserContext;
 
+/// Words in a [`UserContext`]: the `count` that reads or writes all of them.
+const USER_CONTEXT_WORDS: usize =
+    core::mem::size_of::<UserContext>() / core::mem::size_of::<Word>();
+
 impl cap::Tcb {
     /// Reads the thread's registers (`seL4_TCB_ReadRegisters`), suspending
     /// it first when `suspend` is set.
     pub fn read_registers(self, suspend: bool) -> Result<UserContext> {
         // SAFETY: seL4_UserContext is plain data; all-zero is valid.
         let mut regs: UserContext = unsafe { core::mem::zeroed() };
-        let count = core::mem::size_of::<UserContext>() / core::mem::size_of::<Word>();
         // SAFETY: `regs` is a valid seL4_UserContext the stub fills in.
         check(unsafe {
-            sys::seL4_TCB_ReadRegisters(self.cptr(), suspend as _, 0, count as _, &mut regs)
+            sys::seL4_TCB_ReadRegisters(
+                self.cptr(),
+                suspend as _,
+                0,
+                USER_CONTEXT_WORDS as _,
+                &mut regs,
+            )
         })?;
         Ok(regs)
     }
@@ -220,10 +229,9 @@ impl cap::Tcb {
     /// Writes the thread's registers (`seL4_TCB_WriteRegisters`), resuming
     /// it afterwards when `resume` is set.
     pub fn write_registers(self, resume: bool, regs: &UserContext) -> Result<()> {
-        let count = core::mem::size_of::<UserContext>() / core::mem::size_of::<Word>();
         // SAFETY: `regs` is a valid seL4_UserContext the stub reads.
         check(unsafe {
-            sys::seL4_TCB_WriteRegisters(self.cptr(), resume as _, 0, count as _, regs)
+            sys::seL4_TCB_WriteRegisters(self.cptr(), resume as _, 0, USER_CONTEXT_WORDS as _, regs)
         })
     }
 
@@ -290,6 +298,23 @@ impl cap::Tcb {
         let code = {
             let _ = authority;
             unsafe { sys::seL4_TCB_SetPriority(self.cptr(), priority as _) }
+        };
+        check(code)
+    }
+
+    /// Sets the thread's maximum controlled priority
+    /// (`seL4_TCB_SetMCPriority`); `authority` is the TCB whose maximum
+    /// controlled priority permits it (kernels that take one; seL4 5.0
+    /// checks the caller's instead).
+    pub fn set_mc_priority(self, authority: cap::Tcb, mcp: Word) -> Result<()> {
+        // SAFETY: no pointers.
+        #[cfg(sel4_has = "TCB_SetMCPriority.authority")]
+        let code = unsafe { sys::seL4_TCB_SetMCPriority(self.cptr(), authority.cptr(), mcp as _) };
+        // SAFETY: no pointers.
+        #[cfg(not(sel4_has = "TCB_SetMCPriority.authority"))]
+        let code = {
+            let _ = authority;
+            unsafe { sys::seL4_TCB_SetMCPriority(self.cptr(), mcp as _) }
         };
         check(code)
     }

@@ -137,9 +137,7 @@ impl cap::Endpoint {
         let info = unsafe { sys::seL4_ReplyRecv(self.cptr(), reply.0, &mut badge) };
         (MessageInfo(info), badge)
     }
-}
 
-impl cap::Endpoint {
     /// [`reply_recv`](Self::reply_recv) with the first four message
     /// registers in CPU registers instead of the IPC buffer
     /// (`seL4_ReplyRecvWithMRs`): returns the next message's info, badge and

@@ -222,11 +222,13 @@ impl ObjectAllocator {
         let dir = AbsoluteCPtr { depth: 0, ..dest };
         loop {
             // Smallest untyped with room (the list is sorted by size).
-            let Some(i) = self.untypeds.iter().position(|u| u.fit(bits).is_some()) else {
+            let Some((u, at)) = self
+                .untypeds
+                .iter_mut()
+                .find_map(|u| u.fit(bits).map(|at| (u, at)))
+            else {
                 return Err(AllocError::OutOfMemory);
             };
-            let u = &mut self.untypeds[i];
-            let at = u.fit(bits).expect("checked above");
             match u.cap.retype(object, size_bits, &dir, slot as usize, 1) {
                 Ok(()) => {
                     u.used = at + (1 << bits);

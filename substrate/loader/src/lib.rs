@@ -198,6 +198,11 @@ impl Segment<'_> {
     fn end(&self) -> usize {
         self.vaddr + self.mem_size
     }
+
+    /// Whether the segment covers any byte of the page at `page`.
+    fn overlaps(&self, page: usize) -> bool {
+        self.vaddr < page + PAGE_SIZE && self.end() > page
+    }
 }
 
 /// The `PT_TLS` template.
@@ -323,11 +328,7 @@ impl<'a> Image<'a> {
             while next < self.end {
                 let page = next;
                 let page_end = page + PAGE_SIZE;
-                if self
-                    .segments
-                    .iter()
-                    .any(|s| s.vaddr < page_end && s.end() > page)
-                {
+                if self.segments.iter().any(|s| s.overlaps(page)) {
                     next = page_end;
                     return Some(page);
                 }
@@ -645,17 +646,16 @@ impl Child {
             let mut temp = TempMapping::new(objects, &tls_frames, config.temp_vaddr)?;
             let block = temp.bytes();
             block.fill(0);
-            let tp_offset = layout.size() - core::mem::size_of::<ThreadControlBlock>();
             // SAFETY: `block` spans `tls_pages` pages >= layout.size() and
             // starts on a page boundary, which satisfies the layout's
             // alignment (at most a page, checked by Image::parse).
             let tcb = unsafe { tls.init_block(block.as_mut_ptr(), ipc_vaddr as *mut _) };
             // The block was built at the temporary address: point the
             // control block's self pointer at where the child sees it.
+            self.thread_pointer = tls_vaddr + (tcb as usize - block.as_ptr() as usize);
             // SAFETY: init_block returned a pointer to the initialised
             // control block inside the mapped window.
-            unsafe { (*tcb).self_ptr = (tls_vaddr + tp_offset) as *mut ThreadControlBlock };
-            self.thread_pointer = tls_vaddr + tp_offset;
+            unsafe { (*tcb).self_ptr = self.thread_pointer as *mut ThreadControlBlock };
         }
         for (i, &frame) in tls_frames.iter().enumerate() {
             objects.map_frame(
@@ -716,10 +716,7 @@ impl Child {
     ) -> Result<(), LoadError> {
         for page in image.pages() {
             let page_end = page + PAGE_SIZE;
-            let overlapping = image
-                .segments
-                .iter()
-                .filter(|s| s.vaddr < page_end && s.end() > page);
+            let overlapping = image.segments.iter().filter(|s| s.overlaps(page));
             let frame = self.frame(objects)?;
             let mut writable = false;
             {

@@ -40,7 +40,6 @@
 extern crate alloc;
 
 use alloc::boxed::Box;
-use core::sync::atomic::{AtomicUsize, Ordering};
 
 pub use sel4;
 pub use substrate_heap::StaticHeap;
@@ -106,14 +105,6 @@ fn stack_top() -> usize {
     unsafe { core::ptr::addr_of!(__substrate_stack) as usize + __substrate_stack_size }
 }
 
-/// What the runtime hands from the initial thread to the main thread.
-struct Start {
-    bootinfo: sel4::BootInfo,
-    main_tcb: sys::seL4_CPtr,
-}
-
-static MAIN_TCB: AtomicUsize = AtomicUsize::new(0);
-
 /// The TCB of the thread that runs `main`: always the capability in
 /// `seL4_CapInitThreadTCB` ([`sel4::init_thread::TCB`]).
 ///
@@ -128,7 +119,7 @@ static MAIN_TCB: AtomicUsize = AtomicUsize::new(0);
 /// The initial thread, suspended for good, keeps its TCB in the reserved
 /// slot (which [`sel4::BootInfo::empty`] no longer reports).
 pub fn main_thread_tcb() -> sel4::cap::Tcb {
-    sel4::Cap::from_cptr(MAIN_TCB.load(Ordering::Relaxed) as sys::seL4_CPtr)
+    sel4::init_thread::TCB
 }
 
 /// Called by `_start` with the BootInfo pointer, on the initial stack.
@@ -154,10 +145,8 @@ pub unsafe extern "C" fn __substrate_root_task_entry(bootinfo: *const sys::seL4_
     }
     // SAFETY: `block` spans `layout`.
     let tp = unsafe { image.init_block(block, ipc_buffer) } as usize;
-    let start = Box::new(Start {
-        bootinfo: bi,
-        main_tcb: sys::seL4_CapInitThreadTCB as _,
-    });
+    // What the initial thread hands to the main thread.
+    let start = Box::new(bi);
 
     #[cfg(sel4_syscall = "SetTLSBase")]
     // SAFETY: `tp` is initialised; the initial stack is reused from its top
@@ -175,14 +164,13 @@ pub unsafe extern "C" fn __substrate_root_task_entry(bootinfo: *const sys::seL4_
     {
         let mut start = start;
         let mut own_tcb = sys::seL4_CapInitThreadTCB as sys::seL4_CPtr;
-        match start_main_thread(&mut start, ipc_buffer, tp) {
-            Ok((tcb, initial)) => {
+        match start_main_thread(&mut start, ipc_buffer) {
+            Ok(initial) => {
                 own_tcb = initial;
-                start.main_tcb = tcb;
                 let arg = Box::into_raw(start) as usize;
                 // The main thread runs below our priority: it starts once we stop.
                 // SAFETY: nothing in this thread runs after it is suspended.
-                if let Err(e) = start_thread(ipc_buffer, tcb, tp, arg) {
+                if let Err(e) = start_thread(ipc_buffer, main_thread_tcb().cptr(), tp, arg) {
                     sel4::debug_println!("substrate: cannot start the main thread: {e}");
                 }
             }
@@ -194,18 +182,15 @@ pub unsafe extern "C" fn __substrate_root_task_entry(bootinfo: *const sys::seL4_
 
 /// Creates and configures the TCB that runs `main` on kernels where a thread
 /// cannot set its own thread pointer, then swaps it into
-/// `seL4_CapInitThreadTCB` (see [`main_thread_tcb`]). Returns the slots of
-/// the new TCB and of the initial thread's. Runs before the thread pointer
+/// `seL4_CapInitThreadTCB` (see [`main_thread_tcb`]). Returns the slot the
+/// initial thread's TCB capability moved to. Runs before the thread pointer
 /// exists, so every invocation passes the IPC buffer explicitly.
 #[cfg(not(sel4_syscall = "SetTLSBase"))]
 fn start_main_thread(
-    start: &mut Start,
+    bi: &mut sel4::BootInfo,
     ipc: *mut sys::seL4_IPCBuffer,
-    tp: usize,
-) -> sel4::Result<(sys::seL4_CPtr, sys::seL4_CPtr)> {
+) -> sel4::Result<sys::seL4_CPtr> {
     use sys::with_ipc_buffer as w;
-    let _ = tp;
-    let bi = &mut start.bootinfo;
     let tcb_bits = sys::seL4_TCBBits as u8;
     let untyped = bi
         .untyped_list()
@@ -269,7 +254,7 @@ fn start_main_thread(
             init_tcb,
             depth,
         ))?;
-        Ok((init_tcb as sys::seL4_CPtr, tcb))
+        Ok(tcb)
     }
 }
 
@@ -291,12 +276,7 @@ fn start_thread(
 
 extern "C" fn main_thread(arg: usize) -> ! {
     // SAFETY: `arg` is the Box the initial thread leaked for us.
-    let start = unsafe { Box::from_raw(arg as *mut Start) };
-    let Start {
-        mut bootinfo,
-        main_tcb,
-    } = *start;
-    MAIN_TCB.store(main_tcb as usize, Ordering::Relaxed);
+    let mut bootinfo = *unsafe { Box::from_raw(arg as *mut sel4::BootInfo) };
     let port_cap = match issue_exit_port(&mut bootinfo) {
         Ok(cap) => cap,
         Err(e) => {
@@ -304,7 +284,7 @@ extern "C" fn main_thread(arg: usize) -> ! {
             0
         }
     };
-    substrate_rt::exit::set_exit_caps(port_cap, main_tcb);
+    substrate_rt::exit::set_exit_caps(port_cap, main_thread_tcb().cptr());
     // SAFETY: defined by #[root_task] with this signature.
     let status = unsafe { __substrate_main(&bootinfo) };
     sel4::debug_println!(

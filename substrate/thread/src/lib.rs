@@ -477,7 +477,8 @@ impl Resources {
         for page in 0..pages {
             map_new_page(objects, vspace, base + (2 + page) * PAGE_SIZE, made)?;
         }
-        set_space(tcb, endpoint, objects.cnode(), vspace)?;
+        // CSpace root data 0 (guard size 0) keeps the root CNode capability's guard.
+        tcb.set_space(endpoint.cptr(), objects.cnode(), 0, 0, vspace)?;
         tcb.set_ipc_buffer(base, ipc_frame)?;
         Ok((tcb, endpoint))
     }
@@ -498,42 +499,6 @@ fn map_new_page(
     made.push(frame.cptr());
     objects.map_frame(vspace, frame, vaddr, CapRights::read_write())?;
     Ok(frame)
-}
-
-/// Sets the fault endpoint, CSpace and VSpace (`seL4_TCB_SetSpace`). The
-/// CSpace root data is 0, which keeps the root CNode capability's guard.
-fn set_space(
-    tcb: cap::Tcb,
-    fault_ep: cap::Endpoint,
-    cspace: cap::CNode,
-    vspace: cap::VSpace,
-) -> sel4::Result<()> {
-    // SAFETY: the invocation takes no pointers; bad capabilities are errors.
-    sel4::Error::check(unsafe {
-        sys::seL4_TCB_SetSpace(
-            tcb.cptr(),
-            fault_ep.cptr() as _,
-            cspace.cptr(),
-            Default::default(),
-            vspace.cptr(),
-            Default::default(),
-        )
-    })
-}
-
-/// Sets the maximum controlled priority (`seL4_TCB_SetMCPriority`), with an
-/// authority TCB on kernels that take one.
-fn set_mc_priority(tcb: cap::Tcb, authority: cap::Tcb, mcp: u8) -> sel4::Result<()> {
-    #[cfg(sel4_has = "TCB_SetMCPriority.authority")]
-    // SAFETY: no pointers.
-    let code = unsafe { sys::seL4_TCB_SetMCPriority(tcb.cptr(), authority.cptr(), mcp as _) };
-    #[cfg(not(sel4_has = "TCB_SetMCPriority.authority"))]
-    let code = {
-        let _ = authority;
-        // SAFETY: no pointers.
-        unsafe { sys::seL4_TCB_SetMCPriority(tcb.cptr(), mcp as _) }
-    };
-    sel4::Error::check(code)
 }
 
 /// Configures a new thread: stack size, priority, name, address space.
@@ -652,7 +617,8 @@ impl Builder {
     {
         let authority = self.authority.unwrap_or(sel4::init_thread::TCB);
         let tcb = res.tcb;
-        let configured = set_mc_priority(tcb, authority, self.priority)
+        let configured = tcb
+            .set_mc_priority(authority, self.priority as Word)
             .and_then(|()| tcb.set_priority(authority, self.priority as Word));
         if let Err(e) = configured {
             return Err((res, e.into()));

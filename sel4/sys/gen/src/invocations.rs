@@ -527,17 +527,6 @@ impl Interfaces {
         names
     }
 
-    /// Result structure names (`seL4_<Iface>_<Method>_t`) of enabled methods.
-    pub fn result_struct_names(&self) -> Result<Vec<String>, Error> {
-        let mut out = Vec::new();
-        for m in self.methods.iter().filter(|m| m.enabled) {
-            if self.needs_result_struct(m)? {
-                out.push(format!("{}_t", m.fn_name()));
-            }
-        }
-        Ok(out)
-    }
-
     fn needs_result_struct(&self, m: &Method) -> Result<bool, Error> {
         for p in &m.outputs {
             if !matches!(self.kind(&p.ty)?, Kind::Struct(_)) {

@@ -14,14 +14,9 @@ use substrate_root_task::{main_thread_tcb, root_task, sel4};
 
 #[root_task]
 fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
-    let init = sel4::init_thread::TCB;
-    if main_thread_tcb() != init {
-        return Err(format!(
-            "main_thread_tcb() is {:?}, seL4_CapInitThreadTCB is {:?}",
-            main_thread_tcb(),
-            init
-        ));
-    }
+    // `main_thread_tcb()` is `seL4_CapInitThreadTCB` by definition; what
+    // matters is that the capability in that slot is the running thread's.
+    let init = main_thread_tcb();
     // The kernel refuses to read the registers of the calling thread only:
     // reading those of another (e.g. the suspended initial thread) works.
     match init.read_registers(false) {
