@@ -38,17 +38,16 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                "c-newlib", "tests"))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "c-newlib", "tests"))
 import cimages  # noqa: E402  (C images: c-newlib/tests/*.toml)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNNER = os.path.join(ROOT, "tools", "runner", "sel4-run")
-TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+TARGET = cimages.TARGET
 
 
 def images():
-    """(package, binary, metadata) for every package with boot-test metadata."""
+    """(package, image path, metadata) for every package with boot-test metadata."""
     meta = json.loads(subprocess.run(
         ["cargo", "metadata", "--format-version", "1", "--no-deps"],
         cwd=ROOT, check=True, capture_output=True, text=True).stdout)
@@ -58,7 +57,7 @@ def images():
         if bt is None:
             continue
         bins = [t["name"] for t in pkg["targets"] if "bin" in t["kind"]]
-        found.append((pkg["name"], bins[0], bt))
+        found.append((pkg["name"], os.path.join(TARGET, profile_dir(bt), bins[0]), bt))
     return sorted(found)
 
 
@@ -85,8 +84,13 @@ def build_commands(cases):
     return commands
 
 
-def boot(image, bt, args):
-    path = bt.get("image_path") or os.path.join(TARGET, profile_dir(bt), image)
+def boot(path, bt):
+    """Boots the image at `path` as its boot-test table `bt` says: (status, output, seconds)."""
+    args = ["--timeout", str(bt.get("timeout", 60))]
+    if "input" in bt:
+        args += ["--input", bt["input"]]
+    if "input_after" in bt:
+        args += ["--input-after", bt["input_after"]]
     start = time.monotonic()
     proc = subprocess.run([RUNNER, *args, path], capture_output=True, text=True, errors="replace")
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start
@@ -110,23 +114,18 @@ def main():
         subprocess.run(build, cwd=ROOT, check=True)
     failed = 0
     build_failures = 0
-    for name, argv, image, workdir, bt in cimages.discover(ROOT, TARGET):
-        ok, output = cimages.build(ROOT, argv, workdir)
+    for name, argv, image, workdir, bt in cimages.discover():
+        ok, output = cimages.build(argv, workdir)
         if ok:
-            cases.append((name, None, dict(bt, image_path=image)))
+            cases.append((name, image, bt))
             continue
         build_failures += 1
         print(f"FAIL {name}: build failed: {' '.join(argv)}")
         print("\n".join("     | " + l for l in output.splitlines()[-40:]))
     failed += build_failures
-    for name, binary, bt in cases:
-        args = ["--timeout", str(bt.get("timeout", 60))]
-        if "input" in bt:
-            args += ["--input", bt["input"]]
-        if "input_after" in bt:
-            args += ["--input-after", bt["input_after"]]
+    for name, path, bt in cases:
         want_status = bt.get("status", 0)
-        status, output, secs = boot(binary, bt, args)
+        status, output, secs = boot(path, bt)
         missing = [p for p in bt.get("expect", []) if not re.search(p, output)]
         missing += [f"not {p}" for p in bt.get("reject", []) if re.search(p, output)]
         if status == want_status and not missing:

@@ -17,20 +17,26 @@ The command runs in the repository root. Placeholders in `build` and
 <target>/c-images/<name>/ (a build directory of its own, created first),
 `{root}` = the repository root. sel4-cc builds what the image needs
 (newlib into the cache, libsubstrate_ffi.a with cargo).
+
+`python3 c-newlib/tests/cimages.py NAME` builds the image of NAME.toml and
+boots it with tools/runner/sel4-run (`make run EXAMPLE=c-hello`).
 """
 
 import os
 import subprocess
+import sys
 import tomllib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 
 
-def discover(root, target):
+def discover():
     """(name, build argv, image path, build dir, boot-test table) for every
     description that is not skipped (a skipped one is reported on stdout)."""
     found = []
-    outdir = os.path.join(target, "c-images")
+    outdir = os.path.join(TARGET, "c-images")
     for entry in sorted(os.listdir(HERE)):
         if not entry.endswith(".toml"):
             continue
@@ -42,15 +48,34 @@ def discover(root, target):
             continue
         stem = entry[: -len(".toml")]
         subst = {"image": os.path.join(outdir, stem + ".elf"),
-                 "dir": os.path.join(outdir, stem), "root": root}
+                 "dir": os.path.join(outdir, stem), "root": ROOT}
         argv = [a.format(**subst) for a in desc["build"]]
-        image = os.path.join(root, desc.get("image", "{image}").format(**subst))
+        image = os.path.join(ROOT, desc.get("image", "{image}").format(**subst))
         found.append((name, argv, image, subst["dir"], desc.get("boot-test", {})))
     return found
 
 
-def build(root, argv, workdir):
+def build(argv, workdir):
     """Runs one image's build command; (ok, output)."""
     os.makedirs(workdir, exist_ok=True)
-    proc = subprocess.run(argv, cwd=root, capture_output=True, text=True, errors="replace")
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, errors="replace")
     return proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def main(name):
+    """Builds c-newlib/tests/<name>.toml's image and boots it (the runner's exit status)."""
+    found = [c for c in discover() if c[0] == "c:" + name]
+    if not found:
+        sys.exit(f"cimages.py: no c-newlib/tests/{name}.toml to run")
+    _, argv, image, workdir, _ = found[0]
+    ok, output = build(argv, workdir)
+    if not ok:
+        sys.exit(f"{output}cimages.py: building {name} failed: {' '.join(argv)}")
+    runner = os.path.join(ROOT, "tools", "runner", "sel4-run")
+    os.execv(runner, [runner, image])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: cimages.py NAME   (boots c-newlib/tests/NAME.toml's image)")
+    main(sys.argv[1])

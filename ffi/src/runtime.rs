@@ -12,9 +12,8 @@
 //!    (`seL4_DebugCapIdentify`) from capabilities of known type, so that
 //!    the typed seL4 calls can reject capabilities of the wrong type;
 //! 3. starts a thread (`substrate-thread`, stack of `SUBSTRATE_FFI_STACK_SIZE`
-//!    with a guard page below it) that calls the C program's
-//!    the C constructors (newlib's `__libc_init_array`: the
-//!    `.preinit_array` and `.init_array` entries, e.g.
+//!    with a guard page below it) that runs the C constructors (newlib's
+//!    `__libc_init_array`: the `.preinit_array` and `.init_array` entries, e.g.
 //!    `__attribute__((constructor))` functions, in priority order), then
 //!    `int main(int argc, char **argv)` with `argc = 1`,
 //!    `argv = {"app", NULL}`, and passes its result to C `exit` (newlib's
@@ -146,10 +145,16 @@ pub fn check_cap(cptr: u64, kind: Kind) -> Result<CPtr, i32> {
     Ok(cptr)
 }
 
-/// Whether capability types are checked (`seL4_DebugCapIdentify` exists
-/// and start-up learned the type numbers).
-pub fn checks_cap_types() -> bool {
-    cfg!(sel4_syscall = "DebugCapIdentify") && TAGS.get().is_some()
+/// Checks that `cptr` names a capability of any type: `SUBSTRATE_EBADCAP`
+/// for an empty slot. Uses `seL4_DebugCapIdentify`, where [`check_cap`]
+/// does; passes otherwise.
+pub fn check_present(cptr: u64) -> Result<(), i32> {
+    #[cfg(sel4_syscall = "DebugCapIdentify")]
+    if TAGS.get().is_some() && identify(cptr as CPtr) == 0 {
+        return Err(crate::SUBSTRATE_EBADCAP);
+    }
+    let _ = cptr;
+    Ok(())
 }
 
 /// Learns the type numbers from the initial thread's capabilities and from

@@ -33,37 +33,17 @@ struct Break {
 
 static BREAK: spin::Mutex<Break> = spin::Mutex::new(Break { brk: 0, mapped: 0 });
 
-/// Maps one 2 MiB frame at `vaddr`, creating the page directory and PDPT
-/// that cover it when they are missing.
+/// Maps a new 2 MiB frame at `vaddr` (`seL4_X86_Page_Map`), creating the
+/// paging structures it needs (`ObjectAllocator::map_frame_sized`); on
+/// failure the frame is deleted again.
 fn map_large(objects: &mut ObjectAllocator, vaddr: usize) -> Result<(), AllocError> {
     let frame: cap::Frame = objects.allocate(ObjectType::Frame(FrameSize::Large), 0)?;
-    let vspace = init_thread::VSPACE;
-    let map = || frame.map(vspace, vaddr, CapRights::read_write(), sel4::VM_DEFAULT);
-    for _ in 0..3 {
-        match map() {
-            Ok(()) => return Ok(()),
-            Err(sel4::Error::FailedLookup) => {}
-            Err(e) => {
-                let _ = objects.delete(frame.cptr());
-                return Err(e.into());
-            }
-        }
-        // A level is missing: a page directory, or the PDPT above it.
-        let pd: cap::PageDirectory = objects.allocate(ObjectType::PageDirectory, 0)?;
-        match pd.map(vspace, vaddr, sel4::VM_DEFAULT) {
-            Ok(()) => continue,
-            Err(sel4::Error::FailedLookup) => {
-                let pdpt: cap::Pdpt = objects.allocate(ObjectType::Pdpt, 0)?;
-                pdpt.map(vspace, vaddr, sel4::VM_DEFAULT)?;
-                pd.map(vspace, vaddr, sel4::VM_DEFAULT)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    map().map_err(|e| {
-        let _ = objects.delete(frame.cptr());
-        e.into()
-    })
+    let (vspace, rw) = (init_thread::VSPACE, CapRights::read_write());
+    objects
+        .map_frame_sized(vspace, frame, FrameSize::Large, vaddr, rw)
+        .inspect_err(|_| {
+            let _ = objects.delete(frame.cptr());
+        })
 }
 
 /// C `sbrk`: moves the program break by `increment` bytes (negative values

@@ -4,7 +4,7 @@
 //! task's CSpace (the initial thread's CNode, full-word depth); slot
 //! arguments are indices in that CNode. Before invoking anything, each
 //! function checks that its capabilities have the expected type with
-//! `seL4_DebugCapIdentify` (debug kernels; see [`runtime::check_cap`]) and
+//! `seL4_DebugCapIdentify` (debug kernels; see [`check_cap`]) and
 //! returns `SUBSTRATE_EBADCAP` for an empty slot or a capability of another
 //! type. That check matters most for IPC: `seL4_Send` on a non-endpoint does
 //! not return an error, it faults the calling thread.
@@ -13,7 +13,7 @@
 //! to the kernel's (which differ between kernel versions), and rights are
 //! `SUBSTRATE_RIGHT_*` bits.
 
-use crate::runtime::{self, check_cap, with_objects, Kind};
+use crate::runtime::{check_cap, check_present, with_objects, Kind};
 use crate::status::*;
 use alloc::vec::Vec;
 use core::ptr;
@@ -130,14 +130,7 @@ unsafe fn load_message(
     } else {
         &[]
     };
-    for &c in caps {
-        if runtime::checks_cap_types() {
-            #[cfg(sel4_syscall = "DebugCapIdentify")]
-            if cap::Unspecified::from_cptr(c as sys::seL4_CPtr).debug_identify() == 0 {
-                return Err(SUBSTRATE_EBADCAP);
-            }
-        }
-    }
+    caps.iter().try_for_each(|&c| check_present(c))?;
     // SAFETY: the runtime set this thread's IPC buffer; no other reference
     // to it is live in this function.
     let mut ipc = unsafe { IpcBuffer::current() };
@@ -429,7 +422,7 @@ pub extern "C" fn substrate_untyped_retype(
 pub extern "C" fn substrate_cnode_copy(dest: u64, src: u64, rights_mask: u32) -> i32 {
     code((|| {
         let r = rights(rights_mask)?;
-        source_present(src)?;
+        check_present(src)?;
         slot_path(dest)?
             .copy(&slot_path(src)?, r)
             .map_err(from_sel4)
@@ -443,7 +436,7 @@ pub extern "C" fn substrate_cnode_copy(dest: u64, src: u64, rights_mask: u32) ->
 pub extern "C" fn substrate_cnode_mint(dest: u64, src: u64, rights_mask: u32, badge: u64) -> i32 {
     code((|| {
         let r = rights(rights_mask)?;
-        source_present(src)?;
+        check_present(src)?;
         slot_path(dest)?
             .mint(&slot_path(src)?, r, badge as sys::seL4_Word)
             .map_err(from_sel4)
@@ -455,18 +448,6 @@ pub extern "C" fn substrate_cnode_mint(dest: u64, src: u64, rights_mask: u32, ba
 #[no_mangle]
 pub extern "C" fn substrate_cnode_delete(slot: u64) -> i32 {
     code((|| slot_path(slot)?.delete().map_err(from_sel4))())
-}
-
-/// `EBADCAP` for an empty source slot (where types can be checked).
-fn source_present(src: u64) -> Result<(), i32> {
-    #[cfg(sel4_syscall = "DebugCapIdentify")]
-    if runtime::checks_cap_types()
-        && cap::Unspecified::from_cptr(src as sys::seL4_CPtr).debug_identify() == 0
-    {
-        return Err(SUBSTRATE_EBADCAP);
-    }
-    let _ = src;
-    Ok(())
 }
 
 /// Maps frame `frame` at `vaddr` in the root task's address space with
@@ -528,10 +509,8 @@ pub unsafe extern "C" fn substrate_frame_map(
                     // The capability was checked: the kernel found no place
                     // for the frame (e.g. inside a 2 MiB mapping), which is
                     // not what `EBADCAP` says.
-                    sel4_object_allocator::AllocError::Kernel(sel4::Error::FailedLookup) => {
-                        #[allow(clippy::unnecessary_cast)]
-                        let code = sys::seL4_FailedLookup as i32;
-                        SUBSTRATE_ESEL4_BASE - code
+                    sel4_object_allocator::AllocError::Kernel(e @ sel4::Error::FailedLookup) => {
+                        kernel_error(e)
                     }
                     e => from_alloc(e),
                 })

@@ -48,11 +48,16 @@ pub fn from_sel4(e: sel4::Error) -> i32 {
     match e {
         sel4::Error::InvalidCapability | sel4::Error::FailedLookup => SUBSTRATE_EBADCAP,
         sel4::Error::NotEnoughMemory => SUBSTRATE_ENOMEM,
-        other => {
-            let code = i32::try_from(sel4_code(other)).unwrap_or(i32::MAX - 1000);
-            SUBSTRATE_ESEL4_BASE.saturating_sub(code)
-        }
+        other => kernel_error(other),
     }
+}
+
+/// `SUBSTRATE_ESEL4_BASE - seL4_Error` for any kernel error, also for those
+/// [`from_sel4`] gives an errno (for a caller whose own checks already rule
+/// out the errno's meaning).
+pub fn kernel_error(e: sel4::Error) -> i32 {
+    let code = i32::try_from(sel4_code(e)).unwrap_or(i32::MAX - 1000);
+    SUBSTRATE_ESEL4_BASE.saturating_sub(code)
 }
 
 /// The status for an object-allocator error.
