@@ -92,18 +92,20 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), AllocError> {
     let ep_typed: cap::Endpoint = objects.allocate(ObjectType::Endpoint, 0)?;
     let ep_base: cap::Endpoint = objects.allocate(ObjectType::Endpoint, 0)?;
     let spawn_err = |_| AllocError::Kernel(sel4::Error::IllegalOperation);
+    let reply_typed = objects.allocate_reply()?;
+    let reply_base = objects.allocate_reply()?;
     substrate_thread::spawn(&mut objects, move || {
-        let (mut msg, _) = ep_typed.recv();
+        let (mut msg, _) = ep_typed.recv(&reply_typed);
         let mut mrs = [0; 4];
         loop {
-            (msg, _, mrs) = ep_typed.reply_recv_with_mrs(msg, mrs);
+            (msg, _, mrs) = ep_typed.reply_recv_with_mrs(msg, mrs, &reply_typed);
         }
     })
     .map_err(spawn_err)?;
     substrate_thread::spawn(&mut objects, move || {
-        baseline::recv(ep_base.cptr());
+        baseline::recv(ep_base.cptr(), reply_base.cptr());
         loop {
-            baseline::reply_recv(ep_base.cptr());
+            baseline::reply_recv(ep_base.cptr(), reply_base.cptr());
         }
     })
     .map_err(spawn_err)?;

@@ -365,8 +365,9 @@ int32_t substrate_ep_send(uint64_t ep,
  truncated to `max_len` registers; `info->length` tells. Received
  capabilities go to the slot set by `substrate_ipc_set_receive_slot`.
  `SUBSTRATE_EINVAL` for a null `info` or a null `msg` with `max_len > 0`;
- `SUBSTRATE_EBADCAP` if `ep` is not an endpoint; `SUBSTRATE_ENOSYS` on MCS
- kernels (which need a reply object).
+ `SUBSTRATE_EBADCAP` if `ep` is not an endpoint; `SUBSTRATE_ENOMEM` if
+ the thread's reply object (MCS kernels, made on its first receive) cannot
+ be allocated.
 
  # Safety
  `msg` must be writable for `max_len` words; `info` writable.
@@ -394,15 +395,18 @@ int32_t substrate_ep_call(uint64_t ep,
 
 /*
  Replies to the thread whose `seL4_Call` this thread received last
- (`seL4_Reply`), with `label` and `len` registers from `msg`. Nothing
+ (`seL4_Reply`; `seL4_Send` on the thread's reply object on MCS kernels), with `label` and `len` registers from `msg`. Nothing
  happens if there is no caller to reply to (the kernel drops the reply).
- `SUBSTRATE_EINVAL` as for `substrate_ep_send`; `SUBSTRATE_ENOSYS` on MCS
- kernels.
+ On MCS kernels the reply goes through the thread's reply object, which
+ its receive filled. `SUBSTRATE_EINVAL` as for `substrate_ep_send`;
+ `SUBSTRATE_ENOMEM` as for `substrate_ep_recv`.
 
  # Safety
  `msg` must be readable for `len` words.
  */
-int32_t substrate_ep_reply(uint64_t label, const uint64_t *msg, size_t len);
+int32_t substrate_ep_reply(uint64_t label,
+                           const uint64_t *msg,
+                           size_t len);
 
 /*
  Sets where capabilities received by this thread's next `substrate_ep_recv`

@@ -241,8 +241,9 @@ pub unsafe extern "C" fn substrate_ep_send(
 /// truncated to `max_len` registers; `info->length` tells. Received
 /// capabilities go to the slot set by `substrate_ipc_set_receive_slot`.
 /// `SUBSTRATE_EINVAL` for a null `info` or a null `msg` with `max_len > 0`;
-/// `SUBSTRATE_EBADCAP` if `ep` is not an endpoint; `SUBSTRATE_ENOSYS` on MCS
-/// kernels (which need a reply object).
+/// `SUBSTRATE_EBADCAP` if `ep` is not an endpoint; `SUBSTRATE_ENOMEM` if
+/// the thread's reply object (MCS kernels, made on its first receive) cannot
+/// be allocated.
 ///
 /// # Safety
 /// `msg` must be writable for `max_len` words; `info` writable.
@@ -256,16 +257,8 @@ pub unsafe extern "C" fn substrate_ep_recv(
     // SAFETY: the caller's guarantee, passed on.
     unsafe {
         receive_into(ep, msg, max_len, info, |ep| {
-            #[cfg(not(sel4_mcs))]
-            {
-                let (mi, badge) = ep.recv();
-                Ok((mi, badge as u64))
-            }
-            #[cfg(sel4_mcs)]
-            {
-                let _ = ep;
-                Err(SUBSTRATE_ENOSYS)
-            }
+            let (mi, badge) = ep.recv(&own_reply()?);
+            Ok((mi, badge as u64))
         })
     }
 }
@@ -299,10 +292,11 @@ pub unsafe extern "C" fn substrate_ep_call(
 }
 
 /// Replies to the thread whose `seL4_Call` this thread received last
-/// (`seL4_Reply`), with `label` and `len` registers from `msg`. Nothing
+/// (`seL4_Reply`; `seL4_Send` on the thread's reply object on MCS kernels), with `label` and `len` registers from `msg`. Nothing
 /// happens if there is no caller to reply to (the kernel drops the reply).
-/// `SUBSTRATE_EINVAL` as for `substrate_ep_send`; `SUBSTRATE_ENOSYS` on MCS
-/// kernels.
+/// On MCS kernels the reply goes through the thread's reply object, which
+/// its receive filled. `SUBSTRATE_EINVAL` as for `substrate_ep_send`;
+/// `SUBSTRATE_ENOMEM` as for `substrate_ep_recv`.
 ///
 /// # Safety
 /// `msg` must be readable for `len` words.
@@ -311,16 +305,8 @@ pub unsafe extern "C" fn substrate_ep_reply(label: u64, msg: *const u64, len: us
     code((|| {
         // SAFETY: the caller's guarantee, passed on.
         let info = unsafe { load_message(label, msg, len, ptr::null(), 0)? };
-        #[cfg(not(sel4_mcs))]
-        {
-            sel4::reply(info);
-            Ok(())
-        }
-        #[cfg(sel4_mcs)]
-        {
-            let _ = info;
-            Err(SUBSTRATE_ENOSYS)
-        }
+        own_reply()?.send(info);
+        Ok(())
     })())
 }
 
@@ -632,4 +618,9 @@ pub extern "C" fn substrate_slot_free(slot: u64) -> i32 {
             Ok(())
         })
     })())
+}
+
+/// The calling thread's reply object (see `substrate_thread::reply`).
+fn own_reply() -> Result<sel4::Reply, i32> {
+    with_objects(|o| substrate_thread::reply(o).map_err(from_alloc))
 }

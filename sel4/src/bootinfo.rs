@@ -92,6 +92,15 @@ impl BootInfo {
         region(self.raw.userImageFrames)
     }
 
+    /// Slots holding the scheduling-control capabilities, one per core
+    /// (`seL4_BootInfo.schedcontrol`; MCS kernels, empty elsewhere).
+    pub fn sched_control(&self) -> SlotRegion {
+        #[cfg(sel4_mcs)]
+        return region(self.raw.schedcontrol);
+        #[cfg(not(sel4_mcs))]
+        return 0..0;
+    }
+
     /// Radix of the initial thread's CNode in bits (`initThreadCNodeSizeBits`).
     pub fn cnode_size_bits(&self) -> usize {
         self.raw.initThreadCNodeSizeBits as usize

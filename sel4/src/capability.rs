@@ -60,6 +60,12 @@ pub mod cap_type {
         AsidControl => "seL4_X86_ASIDControl",
         /// An ASID pool (`seL4_X86_ASIDPool`).
         AsidPool => "seL4_X86_ASIDPool",
+        /// A scheduling context: a budget of CPU time per period (`seL4_SchedContext`, MCS kernels).
+        SchedContext => "seL4_SchedContext",
+        /// The authority to configure scheduling contexts on one core (`seL4_SchedControl`, MCS kernels).
+        SchedControl => "seL4_SchedControl",
+        /// A reply object: where the reply to a received call goes (`seL4_Reply`, MCS kernels).
+        Reply => "seL4_Reply",
         /// A capability whose type is not known statically.
         Unspecified => "seL4_CPtr",
     }
@@ -149,6 +155,12 @@ pub mod cap {
     pub type AsidControl = Cap<cap_type::AsidControl>;
     /// `Cap<cap_type::AsidPool>`.
     pub type AsidPool = Cap<cap_type::AsidPool>;
+    /// `Cap<cap_type::SchedContext>`.
+    pub type SchedContext = Cap<cap_type::SchedContext>;
+    /// `Cap<cap_type::SchedControl>`.
+    pub type SchedControl = Cap<cap_type::SchedControl>;
+    /// `Cap<cap_type::Reply>`.
+    pub type Reply = Cap<cap_type::Reply>;
     /// `Cap<cap_type::Unspecified>`.
     pub type Unspecified = Cap<cap_type::Unspecified>;
 }

@@ -80,6 +80,19 @@ pub struct UserException {
     pub code: Word,
 }
 
+/// A scheduling context ran out of budget while its thread had a timeout
+/// fault handler (`seL4_Fault_Timeout`, MCS kernels): sent on the thread's
+/// timeout endpoint (`seL4_TCB_SetTimeoutEndpoint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout {
+    /// The badge of the scheduling context (`seL4_Timeout_Data`, set by
+    /// `seL4_SchedControl_Configure*`).
+    pub data: Word,
+    /// Microseconds the context consumed since it was last asked
+    /// (`seL4_Timeout_Consumed`).
+    pub consumed: u64,
+}
+
 /// A fault message, decoded (see the [module documentation](self)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -91,7 +104,10 @@ pub enum Fault {
     UnknownSyscall(UnknownSyscall),
     /// `seL4_Fault_UserException`.
     UserException(UserException),
-    /// A fault type this crate does not decode (e.g. an MCS timeout fault):
+    /// `seL4_Fault_Timeout` (MCS kernels).
+    #[cfg(sel4_mcs)]
+    Timeout(Timeout),
+    /// A fault type this crate does not decode (e.g. a VM exit):
     /// its label and the number of message registers it came with.
     Other {
         /// The message label (the fault type).
@@ -152,6 +168,11 @@ impl Fault {
                 number: mr(msg, n, sys::seL4_UserException_Number)?,
                 code: mr(msg, n, sys::seL4_UserException_Code)?,
             }),
+            #[cfg(sel4_mcs)]
+            sys::seL4_Fault_Timeout => Fault::Timeout(Timeout {
+                data: mr(msg, n, sys::seL4_Timeout_Data)?,
+                consumed: mr(msg, n, sys::seL4_Timeout_Consumed)? as u64,
+            }),
             _ => Fault::Other { label, length: n },
         };
         Some(fault)
@@ -167,6 +188,8 @@ impl Fault {
             Fault::CapFault(_) => sys::seL4_Fault_CapFault,
             Fault::UnknownSyscall(_) => sys::seL4_Fault_UnknownSyscall,
             Fault::UserException(_) => sys::seL4_Fault_UserException,
+            #[cfg(sel4_mcs)]
+            Fault::Timeout(_) => sys::seL4_Fault_Timeout,
             Fault::Other { label, .. } => return *label,
         } as Word;
         tag
@@ -179,6 +202,8 @@ impl Fault {
             Fault::CapFault(_) => "CapFault",
             Fault::UnknownSyscall(_) => "UnknownSyscall",
             Fault::UserException(_) => "UserException",
+            #[cfg(sel4_mcs)]
+            Fault::Timeout(_) => "Timeout",
             Fault::Other { .. } => "unknown fault",
         }
     }
@@ -190,7 +215,7 @@ impl Fault {
             Fault::CapFault(f) => Some(f.ip),
             Fault::UnknownSyscall(f) => Some(f.ip),
             Fault::UserException(f) => Some(f.ip),
-            Fault::Other { .. } => None,
+            _ => None,
         }
     }
 
@@ -228,6 +253,12 @@ impl fmt::Display for Fault {
                 f,
                 "UserException vector {} code {:#x} (ip {:#x})",
                 u.number, u.code, u.ip
+            ),
+            #[cfg(sel4_mcs)]
+            Fault::Timeout(t) => write!(
+                f,
+                "Timeout of scheduling context with badge {:#x} ({} us consumed)",
+                t.data, t.consumed
             ),
             Fault::Other { label, length } => {
                 write!(f, "fault with label {label} and {length} message registers")

@@ -87,6 +87,18 @@ impl GuardArg for sys::seL4_CapData {
     }
 }
 
+/// The `cspace_root_data` argument of TCB invocations for a guard of
+/// `guard_size` bits with value `guard`. Zero root data means "leave the
+/// capability as it is"; a guard word with size 0 would not be zero on
+/// seL4 5.0, so size 0 gives the zero value.
+pub(crate) fn root_data<G: GuardArg + Default>(guard: Word, guard_size: Word) -> G {
+    if guard_size == 0 {
+        G::default()
+    } else {
+        G::guard(guard, guard_size)
+    }
+}
+
 fn check(code: sys::seL4_Error) -> Result<()> {
     Error::check(code)
 }
@@ -175,7 +187,8 @@ impl cap::Untyped {
     /// Creates `count` objects of `object` type from this untyped and puts
     /// capabilities to them in consecutive slots starting at `dest_offset` of
     /// the CNode at `dest` (`seL4_Untyped_Retype`). `size_bits` sizes
-    /// variable-sized objects (untyped, CNodes) and is ignored otherwise.
+    /// variable-sized objects (untyped, CNodes, scheduling contexts: at least
+    /// `seL4_MinSchedContextBits`) and is ignored otherwise.
     pub fn retype(
         self,
         object: ObjectType,
@@ -189,7 +202,7 @@ impl cap::Untyped {
             sys::seL4_Untyped_Retype(
                 self.cptr(),
                 object.to_sys() as _,
-                size_bits as _,
+                object.retype_size_bits(size_bits) as _,
                 dest.root.cptr(),
                 dest.path,
                 dest.depth as _,
@@ -272,13 +285,7 @@ impl cap::Tcb {
                 self.cptr(),
                 fault_ep as _,
                 cspace.cptr(),
-                // Zero root data means "leave the capability as it is"; a
-                // guard word with size 0 would not be zero on seL4 5.0.
-                if guard_size == 0 {
-                    Default::default()
-                } else {
-                    GuardArg::guard(guard, guard_size)
-                },
+                root_data(guard, guard_size),
                 vspace.cptr(),
                 Default::default(),
             )

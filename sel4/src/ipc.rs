@@ -120,21 +120,49 @@ impl cap::Endpoint {
     }
 
     /// Waits for a message; returns it and the sender's badge (`seL4_Recv`).
-    #[cfg(not(sel4_mcs))]
-    pub fn recv(self) -> (MessageInfo, Badge) {
+    /// If the sender called, `reply` receives the right to answer it
+    /// ([`Reply::send`]).
+    pub fn recv(self, reply: &Reply) -> (MessageInfo, Badge) {
         let mut badge: Word = 0;
+        #[cfg(not(sel4_mcs))]
+        let _ = reply;
         // SAFETY: as for send; `badge` is a valid out-pointer.
+        #[cfg(not(sel4_mcs))]
         let info = unsafe { sys::seL4_Recv(self.cptr(), &mut badge) };
+        // SAFETY: as for send; `badge` is a valid out-pointer.
+        #[cfg(sel4_mcs)]
+        let info = unsafe { sys::seL4_Recv(self.cptr(), &mut badge, reply.0.cptr()) };
         (MessageInfo(info), badge)
     }
 
-    /// Replies to the last caller and waits for the next message
-    /// (`seL4_ReplyRecv`).
-    #[cfg(not(sel4_mcs))]
-    pub fn reply_recv(self, reply: MessageInfo) -> (MessageInfo, Badge) {
+    /// Waits for a message without taking the right to reply
+    /// (`seL4_Wait` on MCS kernels, `seL4_Recv` elsewhere): for a message
+    /// that needs no answer, such as a thread's completion or a fault that
+    /// will not be resumed. A caller whose call is received this way gets
+    /// no reply (on MCS it is left inactive).
+    pub fn wait(self) -> (MessageInfo, Badge) {
         let mut badge: Word = 0;
+        // SAFETY: as for send; `badge` is a valid out-pointer.
+        #[cfg(not(sel4_mcs))]
+        let info = unsafe { sys::seL4_Recv(self.cptr(), &mut badge) };
+        // SAFETY: as for send; `badge` is a valid out-pointer.
+        #[cfg(sel4_mcs)]
+        let info = unsafe { sys::seL4_Wait(self.cptr(), &mut badge) };
+        (MessageInfo(info), badge)
+    }
+
+    /// Replies through `reply` and waits for the next message, whose caller
+    /// `reply` then answers (`seL4_ReplyRecv`).
+    pub fn reply_recv(self, info: MessageInfo, reply: &Reply) -> (MessageInfo, Badge) {
+        let mut badge: Word = 0;
+        #[cfg(not(sel4_mcs))]
+        let _ = reply;
         // SAFETY: as for recv.
-        let info = unsafe { sys::seL4_ReplyRecv(self.cptr(), reply.0, &mut badge) };
+        #[cfg(not(sel4_mcs))]
+        let info = unsafe { sys::seL4_ReplyRecv(self.cptr(), info.0, &mut badge) };
+        // SAFETY: as for recv.
+        #[cfg(sel4_mcs)]
+        let info = unsafe { sys::seL4_ReplyRecv(self.cptr(), info.0, &mut badge, reply.0.cptr()) };
         (MessageInfo(info), badge)
     }
 
@@ -142,20 +170,21 @@ impl cap::Endpoint {
     /// registers in CPU registers instead of the IPC buffer
     /// (`seL4_ReplyRecvWithMRs`): returns the next message's info, badge and
     /// first four message registers.
-    #[cfg(not(sel4_mcs))]
     pub fn reply_recv_with_mrs(
         self,
-        reply: MessageInfo,
+        info: MessageInfo,
         mrs: [Word; 4],
+        reply: &Reply,
     ) -> (MessageInfo, Badge, [Word; 4]) {
-        // SAFETY: a ReplyRecv on our own capability; registers only, no memory.
+        // SAFETY: a ReplyRecv on our own capability and reply object (0 on
+        // non-MCS kernels, which ignore the register); registers only.
         let (badge, info, mrs) = unsafe {
             sys::sys_send_recv(
                 sys::seL4_SysReplyRecv,
                 self.cptr(),
-                reply.0.words[0],
+                info.0.words[0],
                 mrs,
-                0,
+                reply.cptr(),
             )
         };
         (
@@ -166,11 +195,55 @@ impl cap::Endpoint {
     }
 }
 
-/// Replies to the thread that last called this one (`seL4_Reply`).
-#[cfg(not(sel4_mcs))]
-pub fn reply(info: MessageInfo) {
-    // SAFETY: the IPC buffer is set up by the runtime.
-    unsafe { sys::seL4_Reply(info.0) }
+/// The right to answer a received call: on MCS kernels a reply object
+/// (`seL4_ReplyObject`) that `recv` fills, elsewhere the thread's own reply
+/// slot, which every TCB has (nothing to allocate). Code that receives calls
+/// holds one and passes it to [`cap::Endpoint::recv`] and
+/// [`cap::Endpoint::reply_recv`], so the same code serves both kernels. A
+/// thread may use only its own: two threads receiving through one reply
+/// object would answer each other's callers.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Reply(#[cfg(sel4_mcs)] cap::Reply);
+
+impl Reply {
+    /// The calling thread's reply slot (non-MCS kernels).
+    #[cfg(not(sel4_mcs))]
+    pub const fn implicit() -> Self {
+        Reply()
+    }
+
+    /// A reply object (MCS kernels): the capability must name one that the
+    /// calling thread alone receives with.
+    #[cfg(sel4_mcs)]
+    pub const fn new(object: cap::Reply) -> Self {
+        Reply(object)
+    }
+
+    /// The reply object's capability pointer; 0 on non-MCS kernels, where
+    /// the reply goes through the thread's reply slot (the value system
+    /// calls take in their reply register).
+    pub fn cptr(&self) -> Word {
+        #[cfg(sel4_mcs)]
+        return self.0.cptr();
+        #[cfg(not(sel4_mcs))]
+        return 0;
+    }
+
+    /// Answers the last call received through this reply (`seL4_Send` on
+    /// the reply object on MCS kernels, `seL4_Reply` elsewhere). Nothing
+    /// happens if there is no caller to answer.
+    pub fn send(&self, info: MessageInfo) {
+        // SAFETY: the IPC buffer is set up by the runtime.
+        #[cfg(not(sel4_mcs))]
+        unsafe {
+            sys::seL4_Reply(info.0)
+        };
+        // SAFETY: the IPC buffer is set up by the runtime.
+        #[cfg(sel4_mcs)]
+        unsafe {
+            sys::seL4_Send(self.0.cptr(), info.0)
+        };
+    }
 }
 
 impl cap::Notification {

@@ -9,6 +9,10 @@
 //! * [`debug_print!`] / [`debug_println!`]: the kernel's debug console
 //!   (`seL4_DebugPutChar`), present when the kernel is built with printing.
 //! * [`Fault`]: fault messages from a fault endpoint, decoded ([`mod@fault`]).
+//! * [`Reply`]: the right to answer a received call, the same in code for
+//!   MCS kernels (a reply object) and others (the thread's reply slot);
+//!   on MCS kernels also scheduling contexts ([`SchedParams`],
+//!   `cap::SchedControl::configure`, `cap::SchedContext`, `cap::Tcb::set_sched_params`).
 #![no_std]
 
 pub use sel4_sys as sys;
@@ -21,6 +25,8 @@ pub mod fault;
 mod invocations;
 mod ipc;
 mod object;
+#[cfg(sel4_mcs)]
+mod sched;
 
 pub use bootinfo::{BootInfo, SlotRegion, UntypedDesc};
 pub use capability::{cap, cap_type, init_thread, Cap, CapType, WORD_BITS};
@@ -30,10 +36,10 @@ pub use fault::Fault;
 pub use invocations::{
     issue_io_ports, AbsoluteCPtr, BadgeArg, GuardArg, UserContext, VmAttributes, VM_DEFAULT,
 };
-#[cfg(not(sel4_mcs))]
-pub use ipc::reply;
-pub use ipc::{yield_now, Badge, IpcBuffer, MessageInfo};
+pub use ipc::{yield_now, Badge, IpcBuffer, MessageInfo, Reply};
 pub use object::{CapRights, FrameSize, ObjectType};
+#[cfg(sel4_mcs)]
+pub use sched::SchedParams;
 
 /// A machine word on this architecture (`seL4_Word`).
 pub type Word = sys::seL4_Word;

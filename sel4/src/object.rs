@@ -47,6 +47,14 @@ pub enum ObjectType {
     Pdpt,
     /// A PML4, an address space root (`seL4_X64_PML4Object`).
     VSpace,
+    /// A scheduling context of `1 << size_bits` bytes, at least
+    /// `seL4_MinSchedContextBits` (`seL4_SchedContextObject`; MCS kernels).
+    /// Its size bounds the number of refills it can hold.
+    #[cfg(sel4_mcs)]
+    SchedContext,
+    /// A reply object (`seL4_ReplyObject`; MCS kernels).
+    #[cfg(sel4_mcs)]
+    Reply,
 }
 
 impl ObjectType {
@@ -65,12 +73,17 @@ impl ObjectType {
             ObjectType::PageDirectory => sys::seL4_X86_PageDirectoryObject,
             ObjectType::Pdpt => sys::seL4_X86_PDPTObject,
             ObjectType::VSpace => sys::seL4_X64_PML4Object,
+            #[cfg(sel4_mcs)]
+            ObjectType::SchedContext => sys::seL4_SchedContextObject,
+            #[cfg(sel4_mcs)]
+            ObjectType::Reply => sys::seL4_ReplyObject,
         }) as sys::seL4_Word
     }
 
     /// log2 of the object's size in bytes, for fixed-size objects; for
     /// `Untyped` and `CNode` the size depends on `size_bits` and this returns
-    /// the size for the given `size_bits`.
+    /// the size for the given `size_bits` (a `SchedContext` is at least
+    /// `seL4_MinSchedContextBits`).
     pub fn size_bits(self, size_bits: usize) -> usize {
         match self {
             ObjectType::Untyped => size_bits,
@@ -83,6 +96,23 @@ impl ObjectType {
             ObjectType::PageDirectory => sys::seL4_PageDirBits as usize,
             ObjectType::Pdpt => sys::seL4_PDPTBits as usize,
             ObjectType::VSpace => sys::seL4_PML4Bits as usize,
+            #[cfg(sel4_mcs)]
+            ObjectType::SchedContext => size_bits.max(sys::seL4_MinSchedContextBits as usize),
+            #[cfg(sel4_mcs)]
+            ObjectType::Reply => sys::seL4_ReplyBits as usize,
+        }
+    }
+}
+
+impl ObjectType {
+    /// The `size_bits` argument `seL4_Untyped_Retype` gets for this type when
+    /// the caller asks for `size_bits`: the same, except that a scheduling
+    /// context is at least `seL4_MinSchedContextBits`.
+    pub fn retype_size_bits(self, size_bits: usize) -> usize {
+        match self {
+            #[cfg(sel4_mcs)]
+            ObjectType::SchedContext => self.size_bits(size_bits),
+            _ => size_bits,
         }
     }
 }

@@ -63,7 +63,10 @@ enum Outcome {
 #[root_task(heap_size = 1 << 20)]
 fn main(bootinfo: &sel4::BootInfo) -> Result<(), Error> {
     let mut objects = ObjectAllocator::new(bootinfo);
-    let endpoint: cap::Endpoint = objects.allocate(ObjectType::Endpoint, 0)?;
+    let inbox = Inbox {
+        endpoint: objects.allocate(ObjectType::Endpoint, 0)?,
+        reply: objects.allocate_reply()?,
+    };
     for len in [32, 0x100] {
         match Image::parse(&CHILD_ELF[..len]) {
             Err(e) => sel4::debug_println!("root: the first {len} bytes are refused: {e}"),
@@ -81,22 +84,22 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), Error> {
     // only while this task waits for it.
     let config = Config::new(main_thread_tcb(), sel4::sys::seL4_MaxPrio as Word / 2);
 
-    match run_child(&mut objects, &image, endpoint, &config, 1, MODE_TALK)? {
+    match run_child(&mut objects, &image, &inbox, &config, 1, MODE_TALK)? {
         Outcome::Exited(0) => {}
         _ => return Err(Error::Unexpected("child 1 did not exit with 0")),
     }
 
-    match run_child(&mut objects, &image, endpoint, &config, 2, MODE_FAULT)? {
+    match run_child(&mut objects, &image, &inbox, &config, 2, MODE_FAULT)? {
         Outcome::Faulted(sel4::Fault::VmFault(f)) if f.addr == 0 && !f.prefetch => {}
         _ => return Err(Error::Unexpected("child 2 did not fault reading address 0")),
     }
 
-    match run_child(&mut objects, &image, endpoint, &config, 3, MODE_TALK)? {
+    match run_child(&mut objects, &image, &inbox, &config, 3, MODE_TALK)? {
         Outcome::Exited(0) => {}
         _ => return Err(Error::Unexpected("child 3 did not exit with 0")),
     }
 
-    match run_child(&mut objects, &image, endpoint, &config, 4, MODE_PANIC)? {
+    match run_child(&mut objects, &image, &inbox, &config, 4, MODE_PANIC)? {
         Outcome::Exited(s) if s == substrate_loader::abi::PANIC_STATUS => {}
         _ => return Err(Error::Unexpected("child 4 did not report its panic")),
     }
@@ -105,7 +108,7 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), Error> {
     match run_child_with(
         &mut objects,
         &image,
-        endpoint,
+        &inbox,
         &config,
         5,
         MODE_OVERFLOW,
@@ -125,46 +128,53 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), Error> {
     Ok(())
 }
 
+/// Where this task receives its children's messages and faults, and the
+/// reply object its answers go through.
+struct Inbox {
+    endpoint: cap::Endpoint,
+    reply: sel4::Reply,
+}
+
 /// Starts child `id` in `mode`, serves its messages until it exits or
 /// faults, then destroys it.
 fn run_child(
     objects: &mut ObjectAllocator,
     image: &Image<'_>,
-    endpoint: cap::Endpoint,
+    inbox: &Inbox,
     config: &Config,
     id: Word,
     mode: Word,
 ) -> Result<Outcome, Error> {
-    run_child_with(objects, image, endpoint, config, id, mode, |_| {})
+    run_child_with(objects, image, inbox, config, id, mode, |_| {})
 }
 
 /// [`run_child`], calling `inspect` with the child before it runs.
 fn run_child_with(
     objects: &mut ObjectAllocator,
     image: &Image<'_>,
-    endpoint: cap::Endpoint,
+    inbox: &Inbox,
     config: &Config,
     id: Word,
     mode: Word,
     inspect: impl FnOnce(&Child),
 ) -> Result<Outcome, Error> {
     let endpoints = Endpoints {
-        endpoint,
+        endpoint: inbox.endpoint,
         badge: id,
-        fault_endpoint: endpoint,
+        fault_endpoint: inbox.endpoint,
         fault_badge: id + FAULT_BADGE,
     };
     let child = Child::spawn(objects, image, &endpoints, config)?;
     inspect(&child);
-    let outcome = serve(&child, endpoint, id, mode);
+    let outcome = serve(&child, inbox, id, mode);
     child.destroy(objects)?;
     outcome
 }
 
-fn serve(child: &Child, endpoint: cap::Endpoint, id: Word, mode: Word) -> Result<Outcome, Error> {
+fn serve(child: &Child, inbox: &Inbox, id: Word, mode: Word) -> Result<Outcome, Error> {
     let mut pings = 0;
     loop {
-        let (info, badge) = endpoint.recv();
+        let (info, badge) = inbox.endpoint.recv(&inbox.reply);
         // SAFETY: this thread holds no other IpcBuffer.
         let mut ipc = unsafe { sel4::IpcBuffer::current() };
         let msg = ipc.msg_regs();
@@ -172,14 +182,14 @@ fn serve(child: &Child, endpoint: cap::Endpoint, id: Word, mode: Word) -> Result
             Some(Event::Message(info)) if info.label() == HELLO => {
                 msg[0] = mode;
                 msg[1] = id;
-                sel4::reply(MessageInfo::new(0, 0, 2));
+                inbox.reply.send(MessageInfo::new(0, 0, 2));
             }
             Some(Event::Message(info)) if info.label() == PING && info.length() == 1 => {
                 let n = msg[0];
                 pings += 1;
                 sel4::debug_println!("root: child {id} sent ping {n}, replying pong {n}");
                 msg[0] = n;
-                sel4::reply(MessageInfo::new(PONG, 0, 1));
+                inbox.reply.send(MessageInfo::new(PONG, 0, 1));
             }
             Some(Event::Message(_)) => return Err(Error::Unexpected("unknown message")),
             Some(Event::Exit(status)) => {

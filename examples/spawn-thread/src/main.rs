@@ -90,7 +90,8 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
 
     // Serve three requests: wait for the first, answer each while waiting
     // for the next, and answer the last one alone.
-    let (mut info, mut badge) = ep.recv();
+    let reply_cap = objects.allocate_reply().map_err(|e| err("reply", e))?;
+    let (mut info, mut badge) = ep.recv(&reply_cap);
     for n in 1..=3 {
         if info.length() != 1 || badge != WORKER_BADGE {
             return Err(format!("unexpected message {info:?} from badge {badge:#x}"));
@@ -101,9 +102,9 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
         set_mr0(answer);
         let reply = MessageInfo::new(0, 0, 1);
         if n < 3 {
-            (info, badge) = ep.reply_recv(reply);
+            (info, badge) = ep.reply_recv(reply, &reply_cap);
         } else {
-            sel4::reply(reply);
+            reply_cap.send(reply);
         }
     }
 

@@ -89,6 +89,9 @@ impl Untyped {
 /// thread's CNode, addressed with full-word depth).
 pub struct ObjectAllocator {
     cnode: cap::CNode,
+    /// The first core's scheduling control (MCS kernels).
+    #[cfg(sel4_mcs)]
+    sched_control: CPtr,
     next_slot: usize,
     end_slot: usize,
     free_slots: Vec<usize>,
@@ -115,11 +118,31 @@ impl ObjectAllocator {
         let empty = bootinfo.empty();
         Self {
             cnode: init_thread::CNODE,
+            #[cfg(sel4_mcs)]
+            sched_control: bootinfo.sched_control().start as CPtr,
             next_slot: empty.start,
             end_slot: empty.end,
             free_slots: Vec::new(),
             untypeds,
         }
+    }
+
+    /// The scheduling-control capability of the first core, from BootInfo
+    /// (`seL4_BootInfo.schedcontrol`; MCS kernels): what configures the
+    /// scheduling contexts of new threads.
+    #[cfg(sel4_mcs)]
+    pub fn sched_control(&self) -> cap::SchedControl {
+        Cap::from_cptr(self.sched_control)
+    }
+
+    /// A reply object for a thread that receives calls ([`sel4::Reply`]):
+    /// on MCS kernels a new `seL4_ReplyObject`, elsewhere the thread's own
+    /// reply slot, which costs nothing.
+    pub fn allocate_reply(&mut self) -> Result<sel4::Reply, AllocError> {
+        #[cfg(sel4_mcs)]
+        return Ok(sel4::Reply::new(self.allocate(ObjectType::Reply, 0)?));
+        #[cfg(not(sel4_mcs))]
+        return Ok(sel4::Reply::implicit());
     }
 
     /// The CNode slots are allocated in.

@@ -8,10 +8,11 @@
 //! let image = Image::parse(substrate_loader::include_component!("MY_CHILD"))?;
 //! let endpoints = Endpoints { endpoint: ep, badge: 1, fault_endpoint: ep, fault_badge: 2 };
 //! let child = Child::spawn(&mut objects, &image, &endpoints, &Config::new(main_tcb, 100))?;
-//! let (info, badge) = ep.recv();
+//! let reply = objects.allocate_reply()?;
+//! let (info, badge) = ep.recv(&reply);
 //! let mut ipc = unsafe { sel4::IpcBuffer::current() };
 //! match child.event(info, badge, ipc.msg_regs()) {
-//!     Some(Event::Message(info)) => { /* a request: answer with sel4::reply */ }
+//!     Some(Event::Message(info)) => { /* a request: answer with reply.send(..) */ }
 //!     Some(Event::Exit(status)) => { /* child's main returned */ }
 //!     Some(Event::Fault(fault)) => { /* e.g. VmFault { addr: 0, .. } */ }
 //!     None => { /* another sender's badge */ }
@@ -54,12 +55,18 @@
 //!   read the child cannot receive the parent's messages); slot
 //!   [`abi::FAULT_ENDPOINT_SLOT`] holds a badged copy of the fault endpoint,
 //!   because non-MCS kernels look the fault endpoint up in the faulting
-//!   thread's CSpace. The child gets nothing else.
+//!   thread's CSpace (MCS kernels keep the fault endpoint in the TCB, so
+//!   there the badged copy stays in the parent's CSpace and the child's slot
+//!   is empty). The child gets nothing else.
 //! * **Thread.** A new TCB with `seL4_TCB_SetSpace` (fault endpoint, CSpace,
 //!   VSpace), `seL4_TCB_SetIPCBuffer` and `seL4_TCB_SetPriority` (checked
 //!   against [`Config::authority`]'s maximum controlled priority where the
 //!   kernel takes one, against the caller's on seL4 5.0). The child's own
-//!   maximum controlled priority stays 0. [`Child::start`] writes the
+//!   maximum controlled priority stays 0. On MCS kernels the child also gets
+//!   a scheduling context with [`Config::budget`]'s budget and period
+//!   (`seL4_SchedControl_ConfigureFlags` on the first core's scheduling
+//!   control), bound with its priority and fault endpoint by
+//!   `seL4_TCB_SetSchedParams`. [`Child::start`] writes the
 //!   registers with `seL4_TCB_WriteRegisters` and resumes the thread: `RIP` =
 //!   the ELF entry ([`abi::ENTRY_SYMBOL`]), `RSP` = stack top - 8 (as if just
 //!   called), `RDI` = the thread pointer; on kernels without
@@ -80,8 +87,6 @@
 //!
 //! # Limits
 //!
-//! * MCS kernels are not supported yet: a thread there also needs a
-//!   scheduling context; [`Child::load`] returns [`LoadError::Unsupported`].
 //! * Badges must fit the kernel's badge field (28 bits on seL4 5.0).
 //! * [`Child::destroy`] deletes every capability the loader created itself
 //!   and frees those slots; the paging structures `ObjectAllocator` created
@@ -144,8 +149,6 @@ pub enum LoadError {
     Alloc(AllocError),
     /// The configuration asks for something impossible (e.g. a zero badge).
     Config(&'static str),
-    /// The kernel lacks something the loader needs.
-    Unsupported(&'static str),
 }
 
 impl From<AllocError> for LoadError {
@@ -180,7 +183,6 @@ impl fmt::Display for LoadError {
             LoadError::Elf(m) => write!(f, "bad ELF image: {m}"),
             LoadError::Alloc(e) => write!(f, "{e}"),
             LoadError::Config(m) => write!(f, "bad configuration: {m}"),
-            LoadError::Unsupported(m) => write!(f, "unsupported: {m}"),
         }
     }
 }
@@ -397,7 +399,15 @@ pub struct Config {
     /// loader temporarily maps the frames it fills; enough pages for the
     /// child's TLS block must be free from there on.
     pub temp_vaddr: usize,
+    /// On MCS kernels, the child's CPU time in microseconds per period and
+    /// the period (its scheduling context); ignored elsewhere.
+    pub budget: (u64, u64),
 }
+
+/// The budget and period of a child's scheduling context on MCS kernels
+/// when [`Config`] names none: 10 ms of every 10 ms, so the child takes
+/// turns with threads of its priority as on a non-MCS kernel.
+pub const DEFAULT_BUDGET_US: (u64, u64) = (10_000, 10_000);
 
 impl Config {
     /// A configuration with the default stack size and temporary window.
@@ -407,6 +417,7 @@ impl Config {
             priority,
             stack_size: DEFAULT_STACK_SIZE,
             temp_vaddr: DEFAULT_TEMP_VADDR,
+            budget: DEFAULT_BUDGET_US,
         }
     }
 }
@@ -415,7 +426,8 @@ impl Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// An ordinary message from the child (its message registers are in the
-    /// receiver's IPC buffer). If the child called, `sel4::reply` answers.
+    /// receiver's IPC buffer). If the child called, the [`sel4::Reply`] it
+    /// was received with answers.
     Message(MessageInfo),
     /// The child's `main` returned (or it panicked) with this status
     /// ([`abi::EXIT_LABEL`]). It waits for a reply that should never come.
@@ -553,11 +565,6 @@ impl Child {
         endpoints: &Endpoints,
         config: &Config,
     ) -> Result<Child, LoadError> {
-        if cfg!(sel4_mcs) {
-            return Err(LoadError::Unsupported(
-                "MCS kernels (a child needs a scheduling context)",
-            ));
-        }
         if endpoints.badge == 0
             || endpoints.fault_badge == 0
             || endpoints.badge == endpoints.fault_badge
@@ -687,23 +694,55 @@ impl Child {
             send_grant,
             endpoints.badge,
         )?;
-        slot(abi::FAULT_ENDPOINT_SLOT).mint(
-            &objects.slot(endpoints.fault_endpoint.cptr()),
-            send_grant,
-            endpoints.fault_badge,
-        )?;
+        let fault_source = objects.slot(endpoints.fault_endpoint.cptr());
+        // Where the TCB's fault endpoint is looked up: in the child's CSpace
+        // on non-MCS kernels (at each fault), in ours on MCS kernels (once,
+        // when the TCB is configured; the TCB keeps a copy).
+        #[cfg(not(sel4_mcs))]
+        let fault_ep = {
+            slot(abi::FAULT_ENDPOINT_SLOT).mint(
+                &fault_source,
+                send_grant,
+                endpoints.fault_badge,
+            )?;
+            abi::FAULT_ENDPOINT_SLOT
+        };
+        #[cfg(sel4_mcs)]
+        let fault_ep = {
+            let own = objects.alloc_slot()?;
+            if let Err(e) = objects
+                .slot(own)
+                .mint(&fault_source, send_grant, endpoints.fault_badge)
+            {
+                objects.free_slot(own);
+                return Err(e.into());
+            }
+            self.slots.push(own);
+            own
+        };
 
         // Thread.
         self.tcb = self.allocate(objects, ObjectType::Tcb, 0)?;
         self.tcb.set_space(
-            abi::FAULT_ENDPOINT_SLOT,
+            fault_ep,
             self.cnode,
             0,
             (sel4::WORD_BITS - bits) as Word,
             self.vspace,
         )?;
         self.tcb.set_ipc_buffer(ipc_vaddr, ipc_frame)?;
+        #[cfg(not(sel4_mcs))]
         self.tcb.set_priority(config.authority, config.priority)?;
+        #[cfg(sel4_mcs)]
+        {
+            let sc: cap::SchedContext = self.allocate(objects, ObjectType::SchedContext, 0)?;
+            let (budget, period) = config.budget;
+            objects
+                .sched_control()
+                .configure(sc, sel4::SchedParams::new(budget, period))?;
+            self.tcb
+                .set_sched_params(config.authority, 0, config.priority, sc, fault_ep)?;
+        }
         Ok(())
     }
 

@@ -23,7 +23,14 @@
 //! * a TLS block (`substrate-tls`) on the heap whose control block holds the
 //!   IPC buffer pointer and this crate's per-thread data ([`current`]);
 //! * an endpoint that is both the thread's fault endpoint and the way it
-//!   reports completion.
+//!   reports completion;
+//! * on MCS kernels (`cfg(sel4_mcs)`) a scheduling context
+//!   (`seL4_SchedContextObject`), configured through the first core's
+//!   scheduling control ([`ObjectAllocator::sched_control`]) with the
+//!   [`Builder`]'s budget and period ([`DEFAULT_BUDGET_US`] of every
+//!   [`DEFAULT_PERIOD_US`] unless it says otherwise) and bound with
+//!   `seL4_TCB_SetSchedParams`, and a reply object (`seL4_ReplyObject`) for
+//!   the calls the thread receives ([`reply()`]).
 //!
 //! # Joining and faults
 //!
@@ -47,8 +54,8 @@
 //!
 //! | resource | amount (x86_64) |
 //! |---|---|
-//! | untyped memory | a TCB (`1 << seL4_TCBBits`, 2 KiB), an endpoint (16 bytes), `S` for the stack, 4 KiB for the IPC buffer, plus a page table (4 KiB) for every 2 MiB of [`THREAD_REGION`] used (and a page directory per GiB) |
-//! | CNode slots | 3 + `S / 4 KiB` (+ one per paging structure created) |
+//! | untyped memory | a TCB (`1 << seL4_TCBBits`, 2 KiB), an endpoint (16 bytes), `S` for the stack, 4 KiB for the IPC buffer, plus a page table (4 KiB) for every 2 MiB of [`THREAD_REGION`] used (and a page directory per GiB); on MCS kernels also a scheduling context (`1 << seL4_MinSchedContextBits`) and a reply object (`1 << seL4_ReplyBits`) |
+//! | CNode slots | 3 + `S / 4 KiB` (+ one per paging structure created; + 2 on MCS kernels) |
 //! | virtual address space | `S` + 8 KiB (IPC buffer page and guard page) |
 //! | heap | the TLS block (the image's TLS size plus a 56-byte control block), a small per-thread record, the boxed closure and the result slot |
 //!
@@ -83,10 +90,13 @@
 //! unless [`Builder::authority`] names another; seL4 5.0 checks the calling
 //! thread's own maximum controlled priority instead.
 //!
+//! On MCS kernels `seL4_TCB_SetSchedParams` sets the maximum controlled
+//! priority, the priority, the scheduling context and the fault endpoint at
+//! once; a thread whose budget is shorter than its period is throttled once
+//! it has used its budget, until the next period.
+//!
 //! # Limits
 //!
-//! * MCS kernels (threads there need scheduling contexts) are not supported
-//!   yet: [`spawn`] returns [`SpawnError::Unsupported`].
 //! * A panic in any thread ends the whole system (`substrate-panic`).
 //! * The heap's lock spins: keep threads that allocate at equal priorities.
 #![no_std]
@@ -116,6 +126,15 @@ pub const DEFAULT_STACK_SIZE: usize = 64 * 1024;
 
 /// Priority of a thread when the [`Builder`] names none: `seL4_MaxPrio - 1`.
 pub const DEFAULT_PRIORITY: u8 = (sys::seL4_MaxPrio - 1) as u8;
+
+/// CPU time per period of a thread's scheduling context on MCS kernels when
+/// the [`Builder`] names none: 10 ms.
+pub const DEFAULT_BUDGET_US: u64 = 10_000;
+
+/// Period of a thread's scheduling context on MCS kernels when the
+/// [`Builder`] names none: 10 ms, the budget, so threads of one priority
+/// take turns in 10 ms slices as on a non-MCS kernel and none is throttled.
+pub const DEFAULT_PERIOD_US: u64 = DEFAULT_BUDGET_US;
 
 /// The virtual address range thread stacks and IPC buffers are mapped in
 /// (1 GiB to 2 GiB). Each thread takes `stack size + 8 KiB` of it: its IPC
@@ -150,7 +169,7 @@ pub enum SpawnError {
     OutOfHeap,
     /// [`THREAD_REGION`] has no room for another stack of this size.
     OutOfAddressSpace,
-    /// The kernel configuration is not supported (MCS).
+    /// The kernel configuration is not supported.
     Unsupported,
 }
 
@@ -285,6 +304,11 @@ impl Drop for TlsBlock {
 struct Resources {
     tcb: cap::Tcb,
     endpoint: cap::Endpoint,
+    /// The scheduling context and the reply object (MCS kernels).
+    #[cfg(sel4_mcs)]
+    sc: cap::SchedContext,
+    #[cfg(sel4_mcs)]
+    reply: cap::Reply,
     /// The VSpace the stack and IPC buffer are mapped in.
     vspace: cap::VSpace,
     /// Start of the thread's part of [`THREAD_REGION`]: the IPC buffer page.
@@ -416,9 +440,10 @@ impl Resources {
     ) -> Result<Resources, SpawnError> {
         let pages = stack_size / PAGE_SIZE;
         let mut made = Vec::new();
-        // The TCB, the endpoint, the IPC buffer frame and the stack frames:
-        // with this capacity, pushing them never allocates.
-        made.try_reserve_exact(3 + pages)
+        // The TCB, the endpoint, the IPC buffer frame, the stack frames
+        // and on MCS the scheduling context and the reply object: with this
+        // capacity, pushing them never allocates.
+        made.try_reserve_exact(5 + pages)
             .map_err(|_| SpawnError::OutOfHeap)?;
         let tls_block = TlsBlock::new()?;
         let data = try_box(ThreadData {
@@ -441,9 +466,9 @@ impl Resources {
                 }
                 REGIONS.lock().give_back(base..base + size);
             }
-            r.map(|(tcb, endpoint)| (base, tcb, endpoint))
+            r.map(|objs| (base, objs))
         });
-        let (base, tcb, endpoint) = match made_objects {
+        let (base, objs) = match made_objects {
             Ok(v) => v,
             Err(e) => {
                 POOL.lock().forget_one();
@@ -451,8 +476,12 @@ impl Resources {
             }
         };
         Ok(Resources {
-            tcb,
-            endpoint,
+            tcb: objs.tcb,
+            endpoint: objs.endpoint,
+            #[cfg(sel4_mcs)]
+            sc: objs.sc,
+            #[cfg(sel4_mcs)]
+            reply: objs.reply,
             vspace,
             base,
             stack_size,
@@ -467,11 +496,19 @@ impl Resources {
         base: usize,
         pages: usize,
         made: &mut Vec<CPtr>,
-    ) -> Result<(cap::Tcb, cap::Endpoint), SpawnError> {
+    ) -> Result<Objects, SpawnError> {
         let tcb: cap::Tcb = objects.allocate(ObjectType::Tcb, 0)?;
         made.push(tcb.cptr());
         let endpoint: cap::Endpoint = objects.allocate(ObjectType::Endpoint, 0)?;
         made.push(endpoint.cptr());
+        #[cfg(sel4_mcs)]
+        let (sc, reply) = {
+            let sc: cap::SchedContext = objects.allocate(ObjectType::SchedContext, 0)?;
+            made.push(sc.cptr());
+            let reply: cap::Reply = objects.allocate(ObjectType::Reply, 0)?;
+            made.push(reply.cptr());
+            (sc, reply)
+        };
         let ipc_frame = map_new_page(objects, vspace, base, made)?;
         // base + PAGE_SIZE stays unmapped: the guard page.
         for page in 0..pages {
@@ -480,8 +517,25 @@ impl Resources {
         // CSpace root data 0 (guard size 0) keeps the root CNode capability's guard.
         tcb.set_space(endpoint.cptr(), objects.cnode(), 0, 0, vspace)?;
         tcb.set_ipc_buffer(base, ipc_frame)?;
-        Ok((tcb, endpoint))
+        Ok(Objects {
+            tcb,
+            endpoint,
+            #[cfg(sel4_mcs)]
+            sc,
+            #[cfg(sel4_mcs)]
+            reply,
+        })
     }
+}
+
+/// The kernel objects [`Resources::create_objects`] makes for a thread.
+struct Objects {
+    tcb: cap::Tcb,
+    endpoint: cap::Endpoint,
+    #[cfg(sel4_mcs)]
+    sc: cap::SchedContext,
+    #[cfg(sel4_mcs)]
+    reply: cap::Reply,
 }
 
 fn tls_layout() -> Layout {
@@ -506,6 +560,8 @@ fn map_new_page(
 pub struct Builder {
     stack_size: usize,
     priority: u8,
+    budget_us: u64,
+    period_us: u64,
     name: Option<String>,
     authority: Option<cap::Tcb>,
     vspace: cap::VSpace,
@@ -524,6 +580,8 @@ impl Builder {
         Self {
             stack_size: DEFAULT_STACK_SIZE,
             priority: DEFAULT_PRIORITY,
+            budget_us: DEFAULT_BUDGET_US,
+            period_us: DEFAULT_PERIOD_US,
             name: None,
             authority: None,
             vspace: sel4::init_thread::VSPACE,
@@ -540,6 +598,17 @@ impl Builder {
     /// controlled priority (`seL4_TCB_SetMCPriority`).
     pub fn priority(mut self, priority: u8) -> Self {
         self.priority = priority;
+        self
+    }
+
+    /// The thread's share of the CPU on MCS kernels: `budget_us`
+    /// microseconds of every `period_us` (`seL4_SchedControl_ConfigureFlags`
+    /// on its scheduling context). A budget shorter than the period throttles
+    /// the thread once it is used up, until the next period. Ignored on
+    /// other kernels, where threads of one priority share the CPU in turns.
+    pub fn budget(mut self, budget_us: u64, period_us: u64) -> Self {
+        self.budget_us = budget_us;
+        self.period_us = period_us;
         self
     }
 
@@ -578,9 +647,6 @@ impl Builder {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        if cfg!(sel4_mcs) {
-            return Err(SpawnError::Unsupported);
-        }
         let stack_size = self.stack_size.max(1).next_multiple_of(PAGE_SIZE);
         // The heap first: without it, nothing else is taken.
         let packet = PacketRef::<T>::new()?;
@@ -595,7 +661,11 @@ impl Builder {
             Some(res) => res,
             None => Resources::create(objects, self.vspace, stack_size)?,
         };
-        match self.start(res, start, packet) {
+        #[cfg(sel4_mcs)]
+        let sched_control = objects.sched_control();
+        #[cfg(not(sel4_mcs))]
+        let sched_control = ();
+        match self.start(res, start, packet, sched_control) {
             Ok(handle) => Ok(handle),
             Err((res, e)) => {
                 // Nothing runs on them: keep them for the next spawn.
@@ -610,6 +680,8 @@ impl Builder {
         mut res: Resources,
         mut start: Box<Start<F, T>>,
         packet: PacketRef<T>,
+        #[cfg(sel4_mcs)] sched_control: cap::SchedControl,
+        #[cfg(not(sel4_mcs))] _sched_control: (),
     ) -> Result<JoinHandle<T>, (Resources, SpawnError)>
     where
         F: FnOnce() -> T + Send + 'static,
@@ -617,9 +689,20 @@ impl Builder {
     {
         let authority = self.authority.unwrap_or(sel4::init_thread::TCB);
         let tcb = res.tcb;
+        let prio = self.priority as Word;
+        #[cfg(not(sel4_mcs))]
         let configured = tcb
-            .set_mc_priority(authority, self.priority as Word)
-            .and_then(|()| tcb.set_priority(authority, self.priority as Word));
+            .set_mc_priority(authority, prio)
+            .and_then(|()| tcb.set_priority(authority, prio));
+        #[cfg(sel4_mcs)]
+        let configured = sched_control
+            .configure(
+                res.sc,
+                sel4::SchedParams::new(self.budget_us, self.period_us),
+            )
+            .and_then(|()| {
+                tcb.set_sched_params(authority, prio, prio, res.sc, res.endpoint.cptr())
+            });
         if let Err(e) = configured {
             return Err((res, e.into()));
         }
@@ -640,6 +723,11 @@ impl Builder {
         let tp = unsafe { TlsImage::current().init_block(res.tls_block.0.as_ptr(), ipc) };
         // SAFETY: `tp` is the control block just initialised.
         unsafe { (*tp).thread_data = &mut *res.data as *mut ThreadData as *mut () };
+        // SAFETY: as above.
+        #[cfg(sel4_mcs)]
+        unsafe {
+            (*tp).reply = res.reply.cptr() as usize
+        };
 
         start.endpoint = res.endpoint;
         start.tcb = tcb;
@@ -803,7 +891,9 @@ impl<T> JoinHandle<T> {
             // `res` is only taken here, and join consumes the handle.
             return Err(JoinError::NoResult);
         };
-        let info = recv(res.endpoint);
+        // No reply is owed: the thread's completion is a send, and a
+        // faulted thread is never resumed.
+        let (info, _) = res.endpoint.wait();
         let outcome = if info.label() == 0 {
             fence(Ordering::Acquire);
             // SAFETY: the thread wrote the slot before its completion message
@@ -847,15 +937,28 @@ impl<T> fmt::Debug for JoinHandle<T> {
     }
 }
 
-/// Receives one message on `ep` (`seL4_Recv`).
-#[cfg(not(sel4_mcs))]
-fn recv(ep: cap::Endpoint) -> MessageInfo {
-    ep.recv().0
-}
-
-/// MCS kernels: never reached, since spawning is unsupported there.
-#[cfg(sel4_mcs)]
-fn recv(ep: cap::Endpoint) -> MessageInfo {
-    // SAFETY: a null badge pointer is allowed; no reply object is used.
-    MessageInfo(unsafe { sys::seL4_Recv(ep.cptr(), core::ptr::null_mut(), 0) })
+/// The calling thread's [`sel4::Reply`], for receiving calls. On MCS
+/// kernels that is the reply object of the thread's control block
+/// (`substrate_tls::reply`): threads this crate starts have one; for any
+/// other thread (`main`) one is allocated from `objects` on the first call
+/// and recorded there. Elsewhere it is the thread's own reply slot, and
+/// nothing is allocated.
+pub fn reply(objects: &mut ObjectAllocator) -> Result<sel4::Reply, AllocError> {
+    #[cfg(sel4_mcs)]
+    {
+        let mut cptr = substrate_tls::reply() as CPtr;
+        if cptr == 0 {
+            let object: cap::Reply = objects.allocate(ObjectType::Reply, 0)?;
+            cptr = object.cptr();
+            // SAFETY: the runtime set up this thread's control block; the
+            // reply object is new, so no other thread receives with it.
+            unsafe { substrate_tls::set_reply(cptr as usize) };
+        }
+        Ok(sel4::Reply::new(cap::Reply::from_cptr(cptr)))
+    }
+    #[cfg(not(sel4_mcs))]
+    {
+        let _ = objects;
+        Ok(sel4::Reply::implicit())
+    }
 }

@@ -39,8 +39,9 @@ pub struct ThreadControlBlock {
     pub ipc_buffer: *mut seL4_IPCBuffer,
     /// `fs:24`: the substrate's per-thread data (owned by the thread layer).
     pub thread_data: *mut (),
-    /// `fs:32`: reserved.
-    pub reserved: usize,
+    /// `fs:32`: the capability pointer of the thread's reply object on MCS
+    /// kernels (`seL4_ReplyObject`), 0 while it has none; see [`reply`].
+    pub reply: usize,
     /// `fs:40`: the stack-protector canary gcc's `-fstack-protector` reads.
     pub stack_guard: usize,
     /// `fs:48`: reserved for pointer mangling.
@@ -127,7 +128,7 @@ impl TlsImage {
                 dtv: 0,
                 ipc_buffer,
                 thread_data: ptr::null_mut(),
-                reserved: 0,
+                reply: 0,
                 stack_guard: 0x5eed_0f5e_14ca_fe00 ^ tcb as usize,
                 pointer_guard: 0,
             });
@@ -138,6 +139,9 @@ impl TlsImage {
 
 /// Offset of [`ThreadControlBlock::thread_data`] from the thread pointer.
 pub const THREAD_DATA_OFFSET: usize = core::mem::offset_of!(ThreadControlBlock, thread_data);
+
+/// Offset of [`ThreadControlBlock::reply`] from the thread pointer.
+pub const REPLY_OFFSET: usize = core::mem::offset_of!(ThreadControlBlock, reply);
 
 /// Reads the thread pointer (`fs:0`, which holds the FS base itself).
 /// Meaningful only after the runtime has set the thread pointer.
@@ -163,23 +167,46 @@ pub fn current() -> *mut ThreadControlBlock {
     thread_pointer() as *mut ThreadControlBlock
 }
 
+/// Reads the word at byte offset `OFF` of the running thread's control block.
+#[inline]
+fn read_word<const OFF: usize>() -> usize {
+    let v: usize;
+    // SAFETY: reads one word of the running thread's control block, which
+    // the runtime set up before any code that calls this runs.
+    unsafe {
+        core::arch::asm!(
+            "mov {v}, qword ptr fs:[{off}]",
+            v = out(reg) v,
+            off = const OFF,
+            options(nostack, readonly, preserves_flags)
+        )
+    };
+    v
+}
+
+/// Writes the word at byte offset `OFF` of the running thread's control block.
+///
+/// # Safety
+/// The thread pointer must point to this thread's initialised control block.
+#[inline]
+unsafe fn write_word<const OFF: usize>(v: usize) {
+    // SAFETY: the caller guarantees FS points to a writable control block.
+    unsafe {
+        core::arch::asm!(
+            "mov qword ptr fs:[{off}], {v}",
+            v = in(reg) v,
+            off = const OFF,
+            options(nostack, preserves_flags)
+        )
+    };
+}
+
 /// The running thread's per-thread data pointer (`fs:24`,
 /// [`ThreadControlBlock::thread_data`]): null unless the thread layer (or
 /// other code through [`set_thread_data`]) stored one.
 #[inline]
 pub fn thread_data() -> *mut () {
-    let p: *mut ();
-    // SAFETY: reads one word of the running thread's control block, which
-    // the runtime set up before any code that calls this runs.
-    unsafe {
-        core::arch::asm!(
-            "mov {p}, qword ptr fs:[{off}]",
-            p = out(reg) p,
-            off = const THREAD_DATA_OFFSET,
-            options(nostack, readonly, preserves_flags)
-        )
-    };
-    p
+    read_word::<THREAD_DATA_OFFSET>() as *mut ()
 }
 
 /// Stores `data` as the running thread's per-thread data pointer (`fs:24`).
@@ -190,15 +217,27 @@ pub fn thread_data() -> *mut () {
 /// bookkeeping there) must agree on what it points to.
 #[inline]
 pub unsafe fn set_thread_data(data: *mut ()) {
-    // SAFETY: the caller guarantees FS points to a writable control block.
-    unsafe {
-        core::arch::asm!(
-            "mov qword ptr fs:[{off}], {p}",
-            p = in(reg) data,
-            off = const THREAD_DATA_OFFSET,
-            options(nostack, preserves_flags)
-        )
-    };
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { write_word::<THREAD_DATA_OFFSET>(data as usize) }
+}
+
+/// The running thread's reply object on MCS kernels (`fs:32`,
+/// [`ThreadControlBlock::reply`]): 0 until the thread layer or
+/// [`set_reply`] stored one.
+#[inline]
+pub fn reply() -> usize {
+    read_word::<REPLY_OFFSET>()
+}
+
+/// Stores `cptr` as the running thread's reply object (`fs:32`).
+///
+/// # Safety
+/// The thread pointer must point to this thread's initialised control block,
+/// and `cptr` must name a reply object only this thread receives with.
+#[inline]
+pub unsafe fn set_reply(cptr: usize) {
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { write_word::<REPLY_OFFSET>(cptr) }
 }
 
 /// C ABI: the running thread's control block (see [`current`]).

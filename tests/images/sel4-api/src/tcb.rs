@@ -79,7 +79,7 @@ fn a_bound_notification_wakes_an_endpoint_receive(ctx: &mut TestContext) -> subs
     // Signal first, so the receive below returns at once with the badge
     // (the only other thread is the suspended initial one).
     badged.signal();
-    let (_, badge) = ep.recv();
+    let (_, badge) = ep.wait();
     me.unbind_notification()?;
     ensure_eq!(badge, 0xbad9e);
     Ok(())
