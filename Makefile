@@ -3,6 +3,8 @@
 #   make run [EXAMPLE=<name>]   boot an example (default: hello) on the embedded seL4 5.0 kernel
 #   make test                   the whole suite: lints, host tests, generator tests, every image booted in QEMU
 #   make bench                  benchmarks under QEMU -icount (not part of make test)
+#   make test-kernels SEL4_PREFIXES="<prefix> ..."
+#                               the boot suite on the embedded kernel and each install, as a table
 #
 # Both install what the machine lacks (tools/deps.sh) and build the kernel
 # once into the cache (tools/kernel/provision.py). Set SEL4_PREFIX to the
@@ -17,7 +19,7 @@ PREFIX_CMD = $${SEL4_PREFIX:-$$(python3 tools/kernel/provision.py)}
 WITH_PREFIX = prefix="$(PREFIX_CMD)" && [ -n "$$prefix" ] && export SEL4_PREFIX="$$prefix" &&
 
 
-.PHONY: all deps kernel run build test lint host-test boot-test doc bench clean-cache
+.PHONY: all deps kernel run build test lint host-test boot-test doc bench clean-cache test-kernels
 
 all: build
 
@@ -55,10 +57,18 @@ boot-test: deps
 test: lint doc host-test boot-test
 	@echo "make test: all passed"
 
-# Benchmarks (not part of `make test`): one QEMU run with -icount, so the
-# counts repeat; see BENCHMARKS.md.
+# The boot suite on several kernels: the embedded one plus every install
+# prefix in SEL4_PREFIXES; prints kernel x passed/failed.
+test-kernels: deps
+	@python3 tools/test-kernels.py $(SEL4_PREFIXES)
+
+# Benchmarks (not part of `make test`): the release hello's section sizes,
+# then one QEMU run with -icount, so the counts repeat; see BENCHMARKS.md.
+# SEL4_PREFIX=<install> benchmarks that kernel.
 bench: deps
-	@$(WITH_PREFIX) $(CARGO) build -q --release -p substrate-bench && \
+	@$(WITH_PREFIX) $(CARGO) build -q --release -p substrate-bench -p hello && \
+		size -A target/release/hello | awk '/^\.(text|rodata|data|bss) / { printf "%s%s %s", sep, $$1, $$2; sep = ", " } \
+			END { print " bytes: image size of the release hello" }' && \
 		tools/runner/sel4-run --icount 0 --timeout 300 target/release/substrate-bench
 
 clean-cache:

@@ -14,6 +14,8 @@ table in their Cargo.toml:
     toolchain = "nightly"      # build with `cargo +nightly` (optional; e.g. unwinding)
     profile = "unwind"         # cargo profile (optional; default dev, binaries in target/debug)
     features = ["unwind"]      # the package's features to enable (optional)
+    kernel = "mcs"             # boot only on such kernels: "mcs" or "non-mcs" (optional;
+                               # reported as skipped on others)
 
 The script builds them all (`cargo build`; one more build for each distinct
 toolchain/profile/features combination), boots each through
@@ -108,7 +110,27 @@ def check_bad_prefix(prefix, expected):
     return ok, proc.stderr
 
 
+def kernel_is_mcs():
+    """Whether the kernel at $SEL4_PREFIX is an MCS kernel (its gen_config.json)."""
+    path = os.path.join(os.environ.get("SEL4_PREFIX", ""), "libsel4", "include", "kernel",
+                        "gen_config.json")
+    with open(path) as f:
+        v = json.load(f).get("KERNEL_MCS", False)
+    return v.upper() in ("1", "ON", "TRUE") if isinstance(v, str) else bool(v)
+
+
+def skip_reason(bt, mcs):
+    """Why an image does not boot on this kernel, or None."""
+    want = bt.get("kernel")
+    if want == "mcs" and not mcs:
+        return "needs an MCS kernel"
+    if want == "non-mcs" and mcs:
+        return "needs a non-MCS kernel"
+    return None
+
+
 def main():
+    mcs = kernel_is_mcs()
     cases = images()
     for build in build_commands(cases):
         subprocess.run(build, cwd=ROOT, check=True)
@@ -123,7 +145,13 @@ def main():
         print(f"FAIL {name}: build failed: {' '.join(argv)}")
         print("\n".join("     | " + l for l in output.splitlines()[-40:]))
     failed += build_failures
+    skipped = 0
     for name, path, bt in cases:
+        reason = skip_reason(bt, mcs)
+        if reason:
+            skipped += 1
+            print(f"skip {name}: {reason}")
+            continue
         want_status = bt.get("status", 0)
         status, output, secs = boot(path, bt)
         missing = [p for p in bt.get("expect", []) if not re.search(p, output)]
@@ -146,8 +174,8 @@ def main():
             else:
                 failed += 1
                 print(f"FAIL SEL4_PREFIX={prefix}: want one error line with {expected!r}:\n{stderr}")
-    total = len(cases) + build_failures + len(checks)
-    print(f"{total - failed} passed, {failed} failed")
+    total = len(cases) + build_failures + len(checks) - skipped
+    print(f"{total - failed} passed, {failed} failed, {skipped} skipped")
     sys.exit(1 if failed else 0)
 
 

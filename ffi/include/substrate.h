@@ -231,7 +231,8 @@ uint32_t substrate_abi_version(void);
 
 /*
  Writes `len` bytes from `buf` to the console, one `seL4_DebugPutChar`
- per byte (dropped on a kernel built without printing). Returns the number
+ per byte, or on a kernel built without printing to COM1 through the
+ runtime's I/O-port capability. Returns the number
  of bytes written (`len`), or `SUBSTRATE_EINVAL` if `buf` is null while
  `len` is not 0, or `len` exceeds `INTPTR_MAX`.
 
@@ -246,7 +247,7 @@ ptrdiff_t substrate_console_write(const uint8_t *buf, size_t len);
  nothing has arrived). Blocks until at least one byte is there, then
  returns what is available, stopping after a newline or when `buf` is
  full. Returns the number of bytes read; 0 when there is no input source
- (the serial port's I/O-port capability cannot be issued) or `len` is 0;
+ (the runtime holds no I/O-port capability for COM1) or `len` is 0;
  `SUBSTRATE_EINVAL` for a null `buf` with a non-zero `len` or a `len`
  above `INTPTR_MAX`; the kernel's error status (as from the seL4 calls)
  if reading the port fails before any byte arrived.
@@ -495,7 +496,9 @@ int32_t substrate_cnode_delete(uint64_t slot);
  `SUBSTRATE_EINVAL` for a null `vaddr`, one not aligned to the frame's size,
  a frame reaching past user space or other rights bits;
  `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors otherwise (an
- address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`; a 4 KiB
+ address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`, on
+ every kernel for frames mapped through this function, which keeps track
+ of them; a 4 KiB
  frame inside a 2 MiB mapping: `- seL4_FailedLookup`; a frame mapped
  elsewhere: `- seL4_InvalidCapability`, as `SUBSTRATE_EBADCAP`).
 

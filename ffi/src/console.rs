@@ -1,16 +1,12 @@
-//! The console: output through the kernel's debug console, input from the
-//! first serial port (COM1) polled through an I/O-port capability.
+//! The console: output through `sel4::debug_put_char` (the kernel's debug
+//! console, or COM1 on kernels without one), input from COM1 polled
+//! through the runtime's I/O-port capability (`sel4::serial_console`).
 
-use crate::runtime;
 use crate::status::*;
 
-/// COM1's first I/O port (receive buffer register).
-const COM1: u16 = 0x3f8;
-/// Line status register; bit 0: a received byte is waiting.
-const LSR: u16 = COM1 + 5;
-
 /// Writes `len` bytes from `buf` to the console, one `seL4_DebugPutChar`
-/// per byte (dropped on a kernel built without printing). Returns the number
+/// per byte, or on a kernel built without printing to COM1 through the
+/// runtime's I/O-port capability. Returns the number
 /// of bytes written (`len`), or `SUBSTRATE_EINVAL` if `buf` is null while
 /// `len` is not 0, or `len` exceeds `INTPTR_MAX`.
 ///
@@ -38,7 +34,7 @@ pub unsafe extern "C" fn substrate_console_write(buf: *const u8, len: usize) -> 
 /// nothing has arrived). Blocks until at least one byte is there, then
 /// returns what is available, stopping after a newline or when `buf` is
 /// full. Returns the number of bytes read; 0 when there is no input source
-/// (the serial port's I/O-port capability cannot be issued) or `len` is 0;
+/// (the runtime holds no I/O-port capability for COM1) or `len` is 0;
 /// `SUBSTRATE_EINVAL` for a null `buf` with a non-zero `len` or a `len`
 /// above `INTPTR_MAX`; the kernel's error status (as from the seL4 calls)
 /// if reading the port fails before any byte arrived.
@@ -56,28 +52,23 @@ pub unsafe extern "C" fn substrate_console_read(buf: *mut u8, len: usize) -> isi
     if buf.is_null() {
         return SUBSTRATE_EINVAL as isize;
     }
-    let Some(port) = runtime::serial_port() else {
+    let Some(port) = sel4::serial_console() else {
         return 0;
     };
     // SAFETY: the caller guarantees `len` writable bytes at `buf`.
     let out = unsafe { core::slice::from_raw_parts_mut(buf, len) };
     let mut n = 0;
     while n < out.len() {
-        match port.in8(LSR) {
-            Ok(status) if status & 1 != 0 => {}
-            Ok(_) if n == 0 => {
+        let byte = match port.read_byte() {
+            Ok(Some(byte)) => byte,
+            Ok(None) if n == 0 => {
                 sel4::yield_now();
                 continue;
             }
-            Ok(_) => break,
-            Err(e) => {
-                if n == 0 {
-                    return from_sel4(e) as isize;
-                }
-                break;
-            }
-        }
-        let Ok(byte) = port.in8(COM1) else { break };
+            Ok(None) => break,
+            Err(e) if n == 0 => return from_sel4(e) as isize,
+            Err(_) => break,
+        };
         out[n] = byte;
         n += 1;
         if byte == b'\n' || byte == b'\r' {

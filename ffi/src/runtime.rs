@@ -39,7 +39,7 @@
 //! `substrate-ffi: no C main linked` and fails.
 
 use core::ffi::{c_char, c_int};
-use sel4::{cap, init_thread, CPtr, Cap, FrameSize, ObjectType};
+use sel4::{cap, CPtr};
 use sel4_object_allocator::ObjectAllocator;
 use substrate_rt::ExitStatus;
 
@@ -103,6 +103,7 @@ pub enum Kind {
 
 /// The kernel's type number of each [`Kind`], learned at start-up from a
 /// capability of that kind (the numbers differ between kernel versions).
+#[cfg(sel4_syscall = "DebugCapIdentify")]
 #[derive(Debug, Clone, Copy)]
 struct Tags {
     untyped: u32,
@@ -113,11 +114,12 @@ struct Tags {
     frame: u32,
 }
 
+#[cfg(sel4_syscall = "DebugCapIdentify")]
 static TAGS: spin::Once<Tags> = spin::Once::new();
 
 #[cfg(sel4_syscall = "DebugCapIdentify")]
 fn identify(cptr: CPtr) -> u32 {
-    Cap::<sel4::cap_type::Unspecified>::from_cptr(cptr).debug_identify()
+    sel4::Cap::<sel4::cap_type::Unspecified>::from_cptr(cptr).debug_identify()
 }
 
 /// Checks that `cptr` names a capability of `kind`: `SUBSTRATE_EBADCAP` for
@@ -141,7 +143,7 @@ pub fn check_cap(cptr: u64, kind: Kind) -> Result<CPtr, i32> {
         }
     }
     #[cfg(not(sel4_syscall = "DebugCapIdentify"))]
-    let _ = (kind, &TAGS);
+    let _ = kind;
     Ok(cptr)
 }
 
@@ -161,6 +163,7 @@ pub fn check_present(cptr: u64) -> Result<(), i32> {
 /// an endpoint, a notification and a frame created for the purpose.
 #[cfg(sel4_syscall = "DebugCapIdentify")]
 fn learn_tags(bootinfo: &sel4::BootInfo, objects: &mut ObjectAllocator) -> Result<(), i32> {
+    use sel4::{init_thread, FrameSize, ObjectType};
     let ep: cap::Endpoint = objects
         .allocate(ObjectType::Endpoint, 0)
         .map_err(crate::status::from_alloc)?;
@@ -183,13 +186,6 @@ fn learn_tags(bootinfo: &sel4::BootInfo, objects: &mut ObjectAllocator) -> Resul
     }
     TAGS.call_once(|| tags);
     Ok(())
-}
-
-/// The I/O-port capability for COM1 (`0x3f8..=0x3ff`), issued on first use;
-/// `None` if it cannot be issued.
-pub fn serial_port() -> Option<cap::IoPort> {
-    static PORT: spin::Once<Option<cap::IoPort>> = spin::Once::new();
-    *PORT.call_once(|| issue_ports(0x3f8, 0x3ff))
 }
 
 /// I/O-port capabilities for the PIT (`0x40..=0x43`) and the port-0x61
@@ -291,6 +287,7 @@ pub fn run_c_main() -> ! {
 /// Sets up the shared state from BootInfo (object allocator, capability
 /// type numbers).
 fn init(bootinfo: &sel4::BootInfo) -> Result<(), i32> {
+    #[cfg_attr(not(sel4_syscall = "DebugCapIdentify"), allow(unused_mut))]
     let mut objects = ObjectAllocator::new(bootinfo);
     #[cfg(sel4_syscall = "DebugCapIdentify")]
     learn_tags(bootinfo, &mut objects)?;

@@ -433,7 +433,25 @@ pub extern "C" fn substrate_cnode_mint(dest: u64, src: u64, rights_mask: u32, ba
 /// empty slot succeeds, as in the kernel.
 #[no_mangle]
 pub extern "C" fn substrate_cnode_delete(slot: u64) -> i32 {
-    code((|| slot_path(slot)?.delete().map_err(from_sel4))())
+    code((|| {
+        slot_path(slot)?.delete().map_err(from_sel4)?;
+        // Deleting a mapped frame's capability unmaps it.
+        forget_mapping(slot);
+        Ok(())
+    })())
+}
+
+/// The address ranges frames are mapped at through `substrate_frame_map`,
+/// by the slot that mapped them: the kernel reports a 4 KiB mapping over an
+/// existing one on some versions (`seL4_DeleteFirst` on seL4 5.0) and
+/// silently replaces it on others (current kernels, although their
+/// interface documents `DeleteFirst`), so the C ABI refuses it itself. A
+/// record goes when its frame is unmapped or its capability deleted.
+static C_MAPPINGS: spin::Mutex<Vec<(u64, core::ops::Range<usize>)>> = spin::Mutex::new(Vec::new());
+
+/// Drops the mapping record of the frame capability in `slot`, if any.
+fn forget_mapping(slot: u64) {
+    C_MAPPINGS.lock().retain(|(s, _)| *s != slot);
 }
 
 /// Maps frame `frame` at `vaddr` in the root task's address space with
@@ -449,7 +467,9 @@ pub extern "C" fn substrate_cnode_delete(slot: u64) -> i32 {
 /// `SUBSTRATE_EINVAL` for a null `vaddr`, one not aligned to the frame's size,
 /// a frame reaching past user space or other rights bits;
 /// `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors otherwise (an
-/// address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`; a 4 KiB
+/// address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`, on
+/// every kernel for frames mapped through this function, which keeps track
+/// of them; a 4 KiB
 /// frame inside a 2 MiB mapping: `- seL4_FailedLookup`; a frame mapped
 /// elsewhere: `- seL4_InvalidCapability`, as `SUBSTRATE_EBADCAP`).
 ///
@@ -482,7 +502,14 @@ pub unsafe extern "C" fn substrate_frame_map(
         if !vaddr.is_multiple_of(bytes) || vaddr.checked_add(bytes).is_none_or(|e| e > 1 << 47) {
             return Err(SUBSTRATE_EINVAL);
         }
-        with_objects(|objects| {
+        let range = vaddr..vaddr + bytes;
+        let mut mappings = C_MAPPINGS.lock();
+        let overlaps = |r: &core::ops::Range<usize>| r.start < range.end && range.start < r.end;
+        if mappings.iter().any(|(s, r)| *s != frame && overlaps(r)) {
+            return Err(kernel_error(sel4::Error::DeleteFirst));
+        }
+        mappings.try_reserve(1).map_err(|_| SUBSTRATE_ENOMEM)?;
+        let mapped = with_objects(|objects| {
             objects
                 .map_frame_sized(
                     init_thread::VSPACE,
@@ -500,7 +527,11 @@ pub unsafe extern "C" fn substrate_frame_map(
                     }
                     e => from_alloc(e),
                 })
-        })
+        });
+        if mapped.is_ok() && !mappings.iter().any(|(s, r)| *s == frame && *r == range) {
+            mappings.push((frame, range));
+        }
+        mapped
     })())
 }
 
@@ -509,8 +540,10 @@ pub unsafe extern "C" fn substrate_frame_map(
 #[no_mangle]
 pub extern "C" fn substrate_frame_unmap(frame: u64) -> i32 {
     code((|| {
-        let frame = check_cap(frame, Kind::Frame)?;
-        cap::Frame::from_cptr(frame).unmap().map_err(from_sel4)
+        let cptr = check_cap(frame, Kind::Frame)?;
+        cap::Frame::from_cptr(cptr).unmap().map_err(from_sel4)?;
+        forget_mapping(frame);
+        Ok(())
     })())
 }
 
@@ -612,6 +645,7 @@ pub extern "C" fn substrate_slot_free(slot: u64) -> i32 {
             .position(|s| s.slot == slot)
             .ok_or(SUBSTRATE_EINVAL)?;
         slot_path(slot)?.delete().map_err(from_sel4)?;
+        forget_mapping(slot);
         slots.swap_remove(i);
         with_objects(|o| {
             o.free_slot(slot as sys::seL4_CPtr);

@@ -1,12 +1,52 @@
-//! The kernel's debug console (`seL4_DebugPutChar`).
+//! The console: the kernel's debug console (`seL4_DebugPutChar`) on kernels
+//! built with printing, otherwise the serial port the runtime registered
+//! with [`set_serial_console`] (COM1 through an I/O port capability).
 //!
-//! Only kernels configured with `CONFIG_PRINTING` have the `DebugPutChar`
-//! system call; on other kernels output through this module is dropped.
+//! Release kernels (upstream's default, a verification build) have no debug
+//! console; with the serial fallback `debug_println!` and everything built
+//! on [`debug_put_char`] still reach the same wire, COM1, which the kernel
+//! itself prints to where it prints at all.
 
+use crate::capability::Cap;
+use crate::serial::SerialPort;
+use crate::CPtr;
 use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering};
 
-/// Writes one byte to the kernel's debug console (`seL4_DebugPutChar`).
-/// Does nothing on a kernel built without printing.
+/// The registered serial console: the port capability's slot in the low 48
+/// bits, the UART's base port above; 0 for none. One word, so a reader on
+/// any thread sees a whole registration.
+static SERIAL_CONSOLE: AtomicU64 = AtomicU64::new(0);
+
+/// Registers `port` as the serial console: where [`debug_put_char`] writes
+/// on kernels without a debug console, and what [`serial_console`] returns
+/// to code that needs the console's UART (input, a log backend). The
+/// runtime calls this at start-up with COM1; `None` unregisters. A
+/// capability pointer above 48 bits cannot be registered (none is, in a
+/// CNode addressed by slot number) and is ignored.
+pub fn set_serial_console(port: Option<SerialPort>) {
+    let word = match port {
+        Some(p) if p.ports().cptr() >> 48 == 0 => p.ports().cptr() | (p.base() as u64) << 48,
+        Some(_) => return,
+        None => 0,
+    };
+    SERIAL_CONSOLE.store(word, Ordering::Release);
+}
+
+/// The serial console registered with [`set_serial_console`], if any.
+pub fn serial_console() -> Option<SerialPort> {
+    let word = SERIAL_CONSOLE.load(Ordering::Acquire);
+    (word != 0).then(|| {
+        SerialPort::new(
+            Cap::from_cptr((word & ((1 << 48) - 1)) as CPtr),
+            (word >> 48) as u16,
+        )
+    })
+}
+
+/// Writes one byte to the console: the kernel's debug console
+/// (`seL4_DebugPutChar`) where the kernel has one, otherwise the registered
+/// serial console (a `\n` as `\r\n`); dropped when there is neither.
 #[inline]
 pub fn debug_put_char(c: u8) {
     #[cfg(sel4_printing)]
@@ -15,10 +55,15 @@ pub fn debug_put_char(c: u8) {
         crate::sys::seL4_DebugPutChar(c as _)
     };
     #[cfg(not(sel4_printing))]
-    let _ = c;
+    if let Some(port) = serial_console() {
+        if c == b'\n' {
+            let _ = port.write_byte(b'\r');
+        }
+        let _ = port.write_byte(c);
+    }
 }
 
-/// A [`fmt::Write`] sink for the debug console; `debug_print!` uses it.
+/// A [`fmt::Write`] sink for the console; `debug_print!` uses it.
 #[derive(Default, Clone, Copy)]
 pub struct DebugWriter;
 
@@ -29,7 +74,7 @@ impl fmt::Write for DebugWriter {
     }
 }
 
-/// Prints to the kernel's debug console, like `print!`.
+/// Prints to the console ([`debug_put_char`]), like `print!`.
 #[macro_export]
 macro_rules! debug_print {
     ($($arg:tt)*) => {{
@@ -37,7 +82,7 @@ macro_rules! debug_print {
     }};
 }
 
-/// Prints a line to the kernel's debug console, like `println!`.
+/// Prints a line to the console ([`debug_put_char`]), like `println!`.
 #[macro_export]
 macro_rules! debug_println {
     () => { $crate::debug_print!("\n") };

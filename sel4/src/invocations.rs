@@ -347,10 +347,11 @@ pub type VmAttributes = sys::seL4_X86_VMAttributes;
 pub const VM_DEFAULT: VmAttributes = sys::seL4_X86_Default_VMAttributes;
 
 impl cap::Frame {
-    /// Maps the frame at `vaddr` in `vspace` (`seL4_X86_Page_Map`). The kernel
-    /// refuses (`DeleteFirst`) to replace an existing mapping, but mapping a
-    /// frame that is already mapped elsewhere through another capability
-    /// aliases its memory.
+    /// Maps the frame at `vaddr` in `vspace` (`seL4_X86_Page_Map`). seL4 5.0
+    /// refuses (`DeleteFirst`) to replace an existing mapping; current
+    /// kernels document the same but replace an existing 4 KiB mapping
+    /// without an error. Mapping a frame that is already mapped elsewhere
+    /// through another capability aliases its memory.
     ///
     /// # Memory safety
     ///

@@ -6,8 +6,10 @@
 //! * [`Error`]: seL4's error codes as a Rust enum; invocations return `Result`.
 //! * [`BootInfo`]: the initial thread's view of the system (free slots,
 //!   untyped memory), from the kernel's `seL4_BootInfo`.
-//! * [`debug_print!`] / [`debug_println!`]: the kernel's debug console
-//!   (`seL4_DebugPutChar`), present when the kernel is built with printing.
+//! * [`debug_print!`] / [`debug_println!`]: the console: the kernel's debug
+//!   console (`seL4_DebugPutChar`) when the kernel is built with printing,
+//!   else the serial port the runtime registered ([`set_serial_console`],
+//!   a [`SerialPort`] on COM1).
 //! * [`Fault`]: fault messages from a fault endpoint, decoded ([`mod@fault`]).
 //! * [`Reply`]: the right to answer a received call, the same in code for
 //!   MCS kernels (a reply object) and others (the thread's reply slot);
@@ -27,10 +29,11 @@ mod ipc;
 mod object;
 #[cfg(sel4_mcs)]
 mod sched;
+pub mod serial;
 
 pub use bootinfo::{BootInfo, SlotRegion, UntypedDesc};
 pub use capability::{cap, cap_type, init_thread, Cap, CapType, WORD_BITS};
-pub use debug::{debug_put_char, DebugWriter};
+pub use debug::{debug_put_char, serial_console, set_serial_console, DebugWriter};
 pub use error::{Error, Result};
 pub use fault::Fault;
 pub use invocations::{
@@ -40,6 +43,7 @@ pub use ipc::{yield_now, Badge, IpcBuffer, MessageInfo, Reply};
 pub use object::{CapRights, FrameSize, ObjectType};
 #[cfg(sel4_mcs)]
 pub use sched::SchedParams;
+pub use serial::SerialPort;
 
 /// A machine word on this architecture (`seL4_Word`).
 pub type Word = sys::seL4_Word;

@@ -4,7 +4,8 @@
 //! `DEP_SEL4_PREFIX`, `DEP_SEL4_INCLUDE`, `DEP_SEL4_MCS` (`1`/`0`), `DEP_SEL4_SEL4_ARCH`,
 //! `DEP_SEL4_WORD_SIZE`, `DEP_SEL4_CONFIG_JSON` (the merged configuration as a JSON file),
 //! `DEP_SEL4_SYSCALLS` (the kernel's system calls, comma-separated) and `DEP_SEL4_FEATURES`
-//! (its invocations, their parameters, bitfield types and fields; see `sel4-build-cfg`).
+//! (its invocations, their parameters, bitfield types and fields; see `sel4-build-cfg`)
+//! and `DEP_SEL4_CONFIG` (the options that are on and `KEY=value` for string options).
 
 use std::path::PathBuf;
 
@@ -94,6 +95,20 @@ fn main() {
     println!("cargo::metadata=syscalls={}", syscalls.join(","));
     let features: Vec<&str> = generated.features.iter().map(String::as_str).collect();
     println!("cargo::metadata=features={}", features.join(","));
+    // The kernel configuration's switches: options that are on, and the
+    // values of the string-valued ones (`KERNEL_FSGS_BASE=inst`).
+    let config: Vec<String> = cfg
+        .values
+        .iter()
+        .filter_map(|(k, v)| match v {
+            sel4_sys_gen::config::Value::Bool(true) => Some(k.clone()),
+            sel4_sys_gen::config::Value::Str(s) if !s.contains([',', '"']) => {
+                Some(format!("{k}={s}"))
+            }
+            _ => None,
+        })
+        .collect();
+    println!("cargo::metadata=config={}", config.join(","));
     let version = cfg.string("KERNEL_VERSION");
     let version_rs = format!(
         "/// The kernel's version, when its install records one (`KERNEL_VERSION` in\n\

@@ -9,7 +9,7 @@ use substrate_log::{Output, Serial};
 use substrate_root_task::{root_task, sel4};
 
 #[root_task]
-fn main(bootinfo: &sel4::BootInfo) -> Result<(), &'static str> {
+fn main(_bootinfo: &sel4::BootInfo) -> Result<(), &'static str> {
     substrate_log::init(LevelFilter::Info).map_err(|_| "a logger was already set")?;
     log::info!("logger ready at level {}", log::max_level());
     log::debug!("this debug line must not appear");
@@ -18,9 +18,9 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), &'static str> {
     log::error!("an error is shown too");
 
     // The same lines, written to the UART directly.
-    let slot = sel4::init_thread::slot(bootinfo.empty().start);
-    let com1 = Serial::com1(&slot).map_err(|e| {
-        log::error!("no capability for COM1's ports: {e}");
+    // The runtime holds the image's one capability for COM1's ports.
+    let com1: Serial = sel4::serial_console().ok_or_else(|| {
+        log::error!("no capability for COM1's ports");
         "no COM1"
     })?;
     substrate_log::set_output(Output::Serial(com1));

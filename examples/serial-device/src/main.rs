@@ -2,15 +2,17 @@
 //! it reads typed lines and echoes them, until a line `quit`.
 //!
 //! * The UART's registers are x86 I/O ports `0x3f8..=0x3ff`, reached through
-//!   an I/O port capability (`sel4::issue_io_ports`).
+//!   an I/O port capability: the one the runtime issued for the console
+//!   (`sel4::serial_console`; current kernels issue a port range once).
 //! * Its interrupt is ISA IRQ 4, wired to pin 4 of IOAPIC 0 (edge-triggered,
 //!   active high). `IRQControl_GetIOAPIC` routes that pin to a vector and
 //!   gives us its handler, which delivers the interrupt as a signal on a
 //!   notification. The kernel masks the pin when it delivers; `ack` unmasks.
-//! * The kernel prints its debug output on the same UART. It polls the
-//!   transmitter with the UART's interrupts disabled and never claims IRQ 4,
-//!   so a user-space receiver and the kernel's printing can share the
-//!   device: we only touch the receive side and the interrupt enables.
+//! * The console (the kernel's debug output, or on kernels without one the
+//!   runtime's) is printed on the same UART. It polls the transmitter with
+//!   the UART's interrupts disabled and never claims IRQ 4, so a user-space
+//!   receiver and the console can share the device: we only touch the
+//!   receive side and the interrupt enables.
 #![no_std]
 #![no_main]
 
@@ -63,8 +65,10 @@ const MAX_LINE: usize = 256;
 fn main(bootinfo: &sel4::BootInfo) -> Result<(), AllocError> {
     let mut objects = ObjectAllocator::new(bootinfo);
 
-    let ports_slot = objects.alloc_slot()?;
-    let ports = sel4::issue_io_ports(COM1, COM1 + 7, &objects.slot(ports_slot))?;
+    let ports = match sel4::serial_console() {
+        Some(uart) if uart.base() == COM1 => uart.ports(),
+        _ => return Err(AllocError::Kernel(sel4::Error::FailedLookup)),
+    };
     let irq_slot = objects.alloc_slot()?;
     let irq = sel4::init_thread::IRQ_CONTROL.get_ioapic(
         &objects.slot(irq_slot),

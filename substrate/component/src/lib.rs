@@ -25,18 +25,22 @@
 //!   it, an IPC buffer frame and a TLS block built from the image's `PT_TLS`
 //!   template, with the thread control block (`substrate-tls` layout: self
 //!   pointer at `fs:0`, IPC buffer pointer at `fs:16`) filled in.
-//! * The thread starts at [`abi::ENTRY_SYMBOL`] as if called with one
-//!   argument, the thread pointer (`RDI`), on a 16-byte aligned stack. On
-//!   kernels without `seL4_SetTLSBase` (seL4 5.0) the loader has already
-//!   loaded the thread pointer through the TCB's `tls_base` register; on
-//!   kernels with it the entry code calls `seL4_SetTLSBase` itself, before
-//!   any code that touches thread-local state.
+//! * The thread starts at [`abi::ENTRY_SYMBOL`] as if called with two
+//!   arguments, the thread pointer (`RDI`) and the console's slot or 0
+//!   (`RSI`), on a 16-byte aligned stack. On
+//!   kernels where a thread cannot set its own thread pointer (seL4 5.0)
+//!   the loader has already loaded it through the TCB's `tls_base`
+//!   register; elsewhere the entry code sets it itself (`seL4_SetTLSBase`,
+//!   or `wrfsbase` on x86 kernels built with `FSGSBASE_INST`), before any
+//!   code that touches thread-local state.
 //! * The CSpace holds one capability the component may use: a badged
 //!   endpoint to the parent at [`abi::ENDPOINT_SLOT`], which `main` receives.
 //!   (On non-MCS kernels the fault endpoint, a badged copy of the parent's,
 //!   sits at [`abi::FAULT_ENDPOINT_SLOT`] too, because the kernel looks it up
-//!   in the faulting thread's CSpace.) Nothing else: no untyped memory, no
-//!   TCB, no VSpace capability.
+//!   in the faulting thread's CSpace.) On kernels without a debug console,
+//!   [`abi::CONSOLE_SLOT`] holds a copy of the parent's COM1 capability,
+//!   the component's console. Nothing else: no untyped memory, no TCB, no
+//!   VSpace capability.
 //!
 //! # What `#[component]` adds
 //!
@@ -72,8 +76,9 @@ pub mod abi {
 
     /// The symbol the thread starts at (the ELF entry point; the component
     /// linker script of `substrate_build::component` names it). It is entered
-    /// like an `extern "C" fn(thread_pointer: usize) -> !` that was just
-    /// called: `RDI` = the thread pointer, `RSP` = stack top - 8.
+    /// like an `extern "C" fn(thread_pointer: usize, console: usize) -> !`
+    /// that was just called: `RDI` = the thread pointer, `RSI` =
+    /// [`CONSOLE_SLOT`] or 0, `RSP` = stack top - 8.
     pub const ENTRY_SYMBOL: &str = "_substrate_component_start";
 
     /// log2 of the number of slots of the component's CNode. The loader sets
@@ -88,6 +93,12 @@ pub mod abi {
     /// endpoint up in the faulting thread's own CSpace). Not for the
     /// component's own use.
     pub const FAULT_ENDPOINT_SLOT: CPtr = 2;
+
+    /// Slot of a capability for COM1's I/O ports, on kernels without a
+    /// debug console where the parent has one: the component's console
+    /// (`sel4::set_serial_console`). The entry point gets this slot number
+    /// in `RSI` when the loader filled it, else 0.
+    pub const CONSOLE_SLOT: CPtr = 3;
 
     /// Label of the message that reports the component's exit; the status
     /// is message register 0. (Labels are 20 bits wide on seL4 5.0.)
@@ -155,17 +166,23 @@ pub fn exit(status: Word) -> ! {
 /// Called by the entry point `#[component]` defines.
 ///
 /// # Safety
-/// Only the entry point calls this, once, with the thread pointer the loader
-/// passed in `RDI`.
+/// Only the entry point calls this, once, with the thread pointer and the
+/// console slot the loader passed in `RDI` and `RSI`.
 #[doc(hidden)]
-pub unsafe fn __start(thread_pointer: usize, main: fn(cap::Endpoint) -> Word) -> ! {
-    #[cfg(sel4_syscall = "SetTLSBase")]
+pub unsafe fn __start(thread_pointer: usize, console: usize, main: fn(cap::Endpoint) -> Word) -> ! {
+    #[cfg(sel4_tls_self)]
     // SAFETY: the loader built an initialised control block at this address.
     unsafe {
-        sel4::sys::seL4_SetTLSBase(thread_pointer as Word)
+        substrate_rt::arch::set_own_thread_pointer(thread_pointer)
     };
-    // Without the system call the loader loaded FS through `tls_base`.
+    // Where a thread cannot, the loader loaded FS through `tls_base`.
     let _ = thread_pointer;
+    if console != 0 {
+        sel4::set_serial_console(Some(sel4::SerialPort::new(
+            Cap::from_cptr(console as sel4::CPtr),
+            sel4::serial::COM1,
+        )));
+    }
     exit(main(endpoint()))
 }
 

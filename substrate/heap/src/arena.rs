@@ -3,6 +3,8 @@
 //! and, for a `FrameHeap`, from the mapped part of a region after it.
 
 use core::cell::{Cell, UnsafeCell};
+use core::mem::MaybeUninit;
+use core::ops::{Deref, DerefMut};
 use core::ptr;
 
 use dlmalloc::Dlmalloc;
@@ -77,41 +79,78 @@ unsafe impl dlmalloc::Allocator for Arena {
 struct ArenaBytes<const N: usize>(UnsafeCell<[u8; N]>);
 
 /// dlmalloc over an `N`-byte arena inside the image, behind a spin lock.
+///
+/// Every byte of a new `ArenaHeap` is zero (the arena, the unlocked lock,
+/// the "not yet set up" flag and dlmalloc's state storage), so a `static`
+/// of it lands in `.bss`: the image carries no copy of the arena and the
+/// kernel's loader only zero-fills it. dlmalloc's own initial state is not
+/// all zeros (its granularity), so it is written on first use, under the lock.
 pub(crate) struct ArenaHeap<const N: usize> {
     bytes: ArenaBytes<N>,
-    dlmalloc: spin::Mutex<Dlmalloc<Arena>>,
+    /// Guards `state`; holds whether `state` has been set up.
+    lock: spin::Mutex<bool>,
+    state: UnsafeCell<MaybeUninit<Dlmalloc<Arena>>>,
 }
 
-// SAFETY: the arena bytes are only handed out through dlmalloc under the lock.
+// SAFETY: the arena bytes are only handed out through dlmalloc, and the
+// state is only touched, under the lock.
 unsafe impl<const N: usize> Sync for ArenaHeap<N> {}
 
+/// The locked dlmalloc of an [`ArenaHeap`].
+pub(crate) struct ArenaGuard<'a> {
+    _lock: spin::MutexGuard<'a, bool>,
+    dlmalloc: &'a mut Dlmalloc<Arena>,
+}
+
+impl Deref for ArenaGuard<'_> {
+    type Target = Dlmalloc<Arena>;
+    fn deref(&self) -> &Dlmalloc<Arena> {
+        self.dlmalloc
+    }
+}
+
+impl DerefMut for ArenaGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Dlmalloc<Arena> {
+        self.dlmalloc
+    }
+}
+
 impl<const N: usize> ArenaHeap<N> {
-    /// An empty heap; its arena is attached on first use.
+    /// An empty heap, all zero bytes; dlmalloc is set up on first use.
     pub(crate) const fn new() -> Self {
-        let mut dlmalloc = Dlmalloc::new_with_allocator(Arena {
-            base: ptr::null_mut(),
-            len: N,
-            handed_out: Cell::new(false),
-            claimed: Cell::new(0),
-            mapped: 0,
-        });
-        // dlmalloc asks its source for at least 64 KiB by default; asking
-        // for page multiples makes the whole of a small arena usable.
-        assert!(dlmalloc.set_granularity(PAGE_SIZE));
         Self {
             bytes: ArenaBytes(UnsafeCell::new([0; N])),
-            dlmalloc: spin::Mutex::new(dlmalloc),
+            lock: spin::Mutex::new(false),
+            state: UnsafeCell::new(MaybeUninit::zeroed()),
         }
     }
 
-    /// Locks dlmalloc, with the arena attached.
-    pub(crate) fn lock(&self) -> spin::MutexGuard<'_, Dlmalloc<Arena>> {
-        let mut dl = self.dlmalloc.lock();
-        let arena = dl.allocator_mut();
-        if arena.base.is_null() {
-            arena.base = self.bytes.0.get().cast();
+    /// Locks dlmalloc, setting it up with the arena on first use.
+    pub(crate) fn lock(&self) -> ArenaGuard<'_> {
+        let mut ready = self.lock.lock();
+        // SAFETY: the lock is held, so this is the only reference to the
+        // state; it is written before it is first read.
+        let state = unsafe { &mut *self.state.get() };
+        if !*ready {
+            let mut dlmalloc = Dlmalloc::new_with_allocator(Arena {
+                base: self.bytes.0.get().cast(),
+                len: N,
+                handed_out: Cell::new(false),
+                claimed: Cell::new(0),
+                mapped: 0,
+            });
+            // dlmalloc asks its source for at least 64 KiB by default;
+            // asking for page multiples makes the whole of a small arena usable.
+            let page_granularity = dlmalloc.set_granularity(PAGE_SIZE);
+            debug_assert!(page_granularity);
+            state.write(dlmalloc);
+            *ready = true;
         }
-        dl
+        ArenaGuard {
+            _lock: ready,
+            // SAFETY: initialised above or by an earlier call.
+            dlmalloc: unsafe { state.assume_init_mut() },
+        }
     }
 
     /// The arena's first byte.

@@ -57,7 +57,10 @@
 //!   because non-MCS kernels look the fault endpoint up in the faulting
 //!   thread's CSpace (MCS kernels keep the fault endpoint in the TCB, so
 //!   there the badged copy stays in the parent's CSpace and the child's slot
-//!   is empty). The child gets nothing else.
+//!   is empty). On kernels without a debug console, slot
+//!   [`abi::CONSOLE_SLOT`] gets a copy of the parent's COM1 capability
+//!   (`sel4::serial_console`), the child's console. The child gets nothing
+//!   else.
 //! * **Thread.** A new TCB with `seL4_TCB_SetSpace` (fault endpoint, CSpace,
 //!   VSpace), `seL4_TCB_SetIPCBuffer` and `seL4_TCB_SetPriority` (checked
 //!   against [`Config::authority`]'s maximum controlled priority where the
@@ -69,9 +72,10 @@
 //!   `seL4_TCB_SetSchedParams`. [`Child::start`] writes the
 //!   registers with `seL4_TCB_WriteRegisters` and resumes the thread: `RIP` =
 //!   the ELF entry ([`abi::ENTRY_SYMBOL`]), `RSP` = stack top - 8 (as if just
-//!   called), `RDI` = the thread pointer; on kernels without
-//!   `seL4_SetTLSBase` also `tls_base` = the thread pointer (the child calls
-//!   `seL4_SetTLSBase` itself on kernels that have it).
+//!   called), `RDI` = the thread pointer, `RSI` = [`abi::CONSOLE_SLOT`] if
+//!   the child got a console (kernels without a debug console), else 0; on
+//!   kernels where a thread cannot set its own thread pointer (seL4 5.0) also
+//!   `tls_base` = the thread pointer (elsewhere the child sets it itself).
 //!
 //! # Building the parent
 //!
@@ -449,6 +453,8 @@ pub struct Child {
     stack_top: usize,
     stack_bottom: usize,
     thread_pointer: usize,
+    /// [`abi::CONSOLE_SLOT`] if the child got a console capability, else 0.
+    console: CPtr,
     /// Slots of every capability the loader created, in creation order.
     slots: Vec<CPtr>,
 }
@@ -585,6 +591,7 @@ impl Child {
             stack_top: 0,
             stack_bottom: 0,
             thread_pointer: 0,
+            console: 0,
             slots: Vec::new(),
         };
         match child.build(objects, image, endpoints, config) {
@@ -694,6 +701,12 @@ impl Child {
             send_grant,
             endpoints.badge,
         )?;
+        // The console of a kernel without a debug console: our COM1.
+        #[cfg(not(sel4_printing))]
+        if let Some(uart) = sel4::serial_console() {
+            slot(abi::CONSOLE_SLOT).copy(&objects.slot(uart.ports().cptr()), CapRights::all())?;
+            self.console = abi::CONSOLE_SLOT;
+        }
         let fault_source = objects.slot(endpoints.fault_endpoint.cptr());
         // Where the TCB's fault endpoint is looked up: in the child's CSpace
         // on non-MCS kernels (at each fault), in ours on MCS kernels (once,
@@ -794,8 +807,9 @@ impl Child {
         // aligned stack top (and holds 0, as the stack frames are zeroed).
         regs.rsp = (self.stack_top - 8) as Word;
         regs.rdi = self.thread_pointer as Word;
+        regs.rsi = self.console as Word;
         regs.rflags = 0x200; // interrupts enabled; the kernel sanitises the rest
-        #[cfg(not(sel4_syscall = "SetTLSBase"))]
+        #[cfg(not(sel4_tls_self))]
         {
             regs.tls_base = self.thread_pointer as Word;
         }

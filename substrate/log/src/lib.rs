@@ -7,9 +7,9 @@
 //! ```
 //!
 //! Each record becomes one line, `[LEVEL target] message`, written to the
-//! kernel's debug console (`seL4_DebugPutChar`), to a 16550 serial port
-//! through an I/O port capability (`seL4_X86_IOPort_Out8`), or to both; see
-//! [`Output`]. A spin lock keeps lines from several threads whole. Records
+//! console (`sel4::debug_println!`'s: the kernel's debug console, or COM1
+//! on kernels without one), to a 16550 serial port through an I/O port
+//! capability (`seL4_X86_IOPort_Out8`), or to both; see [`Output`]. A spin lock keeps lines from several threads whole. Records
 //! above the level set by [`init`] (or [`set_level`]) are dropped before any
 //! formatting.
 //!
@@ -18,8 +18,9 @@
 //! goes through the kernel, one system call per byte; [`Serial`] drives the
 //! UART directly, still one system call per port access, and its lines can
 //! interleave with the kernel's own output (e.g. fault reports) mid-line.
-//! [`Output::Serial`] is for kernels built without printing, where the
-//! debug console is silent.
+//! On kernels built without printing the console itself is the runtime's
+//! COM1 ([`sel4::serial_console`]), so [`Output::DebugConsole`] and
+//! [`Output::Serial`] on COM1 write the same way.
 //!
 //! Logging from inside a `Display` impl of a value being logged would wait
 //! for the lock forever; format such values first.
@@ -31,68 +32,19 @@ pub use log;
 use log::{LevelFilter, Log, Metadata, Record, SetLoggerError};
 
 /// The first I/O port of COM1, the PC's first serial port.
-pub const COM1: u16 = 0x3f8;
+pub use sel4::serial::COM1;
 
-/// How many times [`Serial`] polls for room in the transmitter before it
-/// drops a byte (a missing UART must not hang the logger).
-const TX_POLLS: usize = 10_000;
-
-/// A 16550-compatible UART driven through an I/O port capability.
-#[derive(Debug, Clone, Copy)]
-pub struct Serial {
-    ports: sel4::cap::IoPort,
-    base: u16,
-}
-
-impl Serial {
-    /// A UART whose registers start at I/O port `base`, reached through
-    /// `ports`, a capability covering `base..=base + 7`. The UART is used as
-    /// the kernel or firmware set it up (baud rate, line format).
-    pub fn new(ports: sel4::cap::IoPort, base: u16) -> Self {
-        Serial { ports, base }
-    }
-
-    /// COM1 (`0x3f8..=0x3ff`), with a capability for its ports issued into
-    /// `slot` ([`sel4::issue_io_ports`]: `seL4_X86_IOPortControl_Issue`, or a
-    /// copy of the initial thread's I/O port capability on seL4 5.0).
-    pub fn com1(slot: &sel4::AbsoluteCPtr) -> sel4::Result<Self> {
-        let ports = sel4::issue_io_ports(COM1, COM1 + 7, slot)?;
-        Ok(Serial::new(ports, COM1))
-    }
-
-    /// Writes one byte: waits (boundedly) until the transmit holding
-    /// register is empty (line status register bit 5, `seL4_X86_IOPort_In8`),
-    /// then writes it (`seL4_X86_IOPort_Out8`).
-    pub fn write_byte(&self, byte: u8) -> sel4::Result<()> {
-        const LINE_STATUS: u16 = 5;
-        const THR_EMPTY: u8 = 1 << 5;
-        for _ in 0..TX_POLLS {
-            if self.ports.in8(self.base + LINE_STATUS)? & THR_EMPTY != 0 {
-                break;
-            }
-        }
-        self.ports.out8(self.base, byte)
-    }
-}
-
-impl Write for Serial {
-    /// Writes `s`, turning `\n` into `\r\n` for terminals.
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for b in s.bytes() {
-            if b == b'\n' {
-                self.write_byte(b'\r').map_err(|_| fmt::Error)?;
-            }
-            self.write_byte(b).map_err(|_| fmt::Error)?;
-        }
-        Ok(())
-    }
-}
+/// A 16550-compatible UART driven through an I/O port capability
+/// ([`sel4::SerialPort`]: `seL4_X86_IOPort_In8`/`Out8`, a bounded wait for
+/// room in the transmitter, `\n` written as `\r\n`). The runtime's COM1 is
+/// [`sel4::serial_console`].
+pub type Serial = sel4::SerialPort;
 
 /// Where log lines go.
 #[derive(Debug, Clone, Copy)]
 pub enum Output {
-    /// The kernel's debug console (`seL4_DebugPutChar`; silent on kernels
-    /// built without printing). The default.
+    /// The console (`sel4::debug_put_char`: the kernel's debug console, or
+    /// the runtime's serial console on kernels without one). The default.
     DebugConsole,
     /// A serial port, directly.
     Serial(Serial),

@@ -20,16 +20,22 @@
 //! serve a few small allocations before `main` from memory of its own. At
 //! start-up the runtime:
 //!
-//! 1. enters at `_start` (`substrate-rt`), switches to the stack and zeroes `.bss`;
+//! 1. enters at `_start` (`substrate-rt`), switches to the stack (`.bss` comes zero-filled from the kernel's loader);
 //! 2. builds the main thread's TLS block from the image's `PT_TLS` template,
 //!    with the IPC buffer pointer in its thread control block, and sets the
-//!    thread pointer the way the kernel allows: `seL4_SetTLSBase` where the
-//!    kernel has it, otherwise by starting `main` on a second TCB whose
+//!    thread pointer the way the kernel allows: itself where it can
+//!    (`seL4_SetTLSBase`, or `wrfsbase` on x86 kernels built with
+//!    `FSGSBASE_INST`), otherwise by starting `main` on a second TCB whose
 //!    registers carry the TLS base (see [`main_thread_tcb`]). Either way
 //!    `main` finds its own TCB at `seL4_CapInitThreadTCB`
 //!    ([`sel4::init_thread::TCB`]), as on any root task;
-//! 3. issues itself an I/O-port capability for the exit device, in the first
-//!    empty slot (which [`sel4::BootInfo::empty`] then no longer reports);
+//! 3. issues itself I/O-port capabilities for the exit device and for COM1
+//!    in the first empty slots (which [`sel4::BootInfo::empty`] then no
+//!    longer reports), and registers COM1 as the serial console
+//!    ([`sel4::set_serial_console`]): the console of kernels without a debug
+//!    console, and the one COM1 capability of the image (current kernels
+//!    issue a port range only once), for whatever else needs the UART
+//!    ([`sel4::serial_console`]);
 //! 4. calls `main`; its result (`()`, `Result<(), E: Debug>`, or an
 //!    [`ExitStatus`]) becomes the exit status, reported with a last line
 //!    `substrate: exit success` / `substrate: exit failure`.
@@ -53,6 +59,11 @@ use substrate_panic as _;
 
 use sel4::sys;
 use substrate_rt::tls::TlsImage;
+
+/// The priority `main` runs at: `seL4_MaxPrio - 1`, with the full maximum
+/// controlled priority, so it can give threads any priority up to its own
+/// and one above.
+pub const MAIN_PRIORITY: sel4::Word = sys::seL4_MaxPrio as sel4::Word - 1;
 
 /// Stack size when `#[root_task]` names none: 256 KiB.
 pub const DEFAULT_STACK_SIZE: usize = 256 * 1024;
@@ -109,7 +120,7 @@ fn stack_top() -> usize {
 /// `seL4_CapInitThreadTCB` ([`sel4::init_thread::TCB`]).
 ///
 /// On kernels where a thread can set its own thread pointer
-/// (`seL4_SetTLSBase`) that is the initial thread's TCB. On older kernels
+/// (`seL4_SetTLSBase`, or `wrfsbase` with `FSGSBASE_INST`) that is the initial thread's TCB. On older kernels
 /// (seL4 5.0) the runtime starts `main` on a second TCB, retyped from the
 /// first untyped that fits into the first empty slot, at priority
 /// `seL4_MaxPrio - 1` with the full maximum controlled priority, and swaps
@@ -148,7 +159,7 @@ pub unsafe extern "C" fn __substrate_root_task_entry(bootinfo: *const sys::seL4_
     // What the initial thread hands to the main thread.
     let start = Box::new(bi);
 
-    #[cfg(sel4_syscall = "SetTLSBase")]
+    #[cfg(sel4_tls_self)]
     // SAFETY: `tp` is initialised; the initial stack is reused from its top
     // (nothing on it is needed after this call).
     unsafe {
@@ -160,7 +171,7 @@ pub unsafe extern "C" fn __substrate_root_task_entry(bootinfo: *const sys::seL4_
         )
     }
 
-    #[cfg(not(sel4_syscall = "SetTLSBase"))]
+    #[cfg(not(sel4_tls_self))]
     {
         let mut start = start;
         let mut own_tcb = sys::seL4_CapInitThreadTCB as sys::seL4_CPtr;
@@ -185,7 +196,7 @@ pub unsafe extern "C" fn __substrate_root_task_entry(bootinfo: *const sys::seL4_
 /// `seL4_CapInitThreadTCB` (see [`main_thread_tcb`]). Returns the slot the
 /// initial thread's TCB capability moved to. Runs before the thread pointer
 /// exists, so every invocation passes the IPC buffer explicitly.
-#[cfg(not(sel4_syscall = "SetTLSBase"))]
+#[cfg(not(sel4_tls_self))]
 fn start_main_thread(
     bi: &mut sel4::BootInfo,
     ipc: *mut sys::seL4_IPCBuffer,
@@ -234,7 +245,7 @@ fn start_main_thread(
             sys::seL4_CapInitThreadIPCBuffer as _,
         ))?;
         sel4::Error::check(w::seL4_TCB_SetMCPriority(ipc, tcb, max_prio as _))?;
-        sel4::Error::check(w::seL4_TCB_SetPriority(ipc, tcb, (max_prio - 1) as _))?;
+        sel4::Error::check(w::seL4_TCB_SetPriority(ipc, tcb, MAIN_PRIORITY as _))?;
         // Swap the two TCB capabilities: with the source and destination the
         // same slot, `Rotate` moves the initial thread's capability into the
         // pivot slot and the new one into `seL4_CapInitThreadTCB`.
@@ -259,7 +270,7 @@ fn start_main_thread(
 }
 
 /// Writes the main thread's registers so it starts in `main_thread(arg)`.
-#[cfg(not(sel4_syscall = "SetTLSBase"))]
+#[cfg(not(sel4_tls_self))]
 fn start_thread(
     ipc: *mut sys::seL4_IPCBuffer,
     tcb: sys::seL4_CPtr,
@@ -285,6 +296,17 @@ extern "C" fn main_thread(arg: usize) -> ! {
         }
     };
     substrate_rt::exit::set_exit_caps(port_cap, main_thread_tcb().cptr());
+    // `main` runs at `seL4_MaxPrio - 1` on every kernel, the priority of
+    // threads spawned with the defaults: the initial thread starts at
+    // `seL4_MaxPrio` (its maximum controlled priority stays there).
+    #[cfg(sel4_tls_self)]
+    if let Err(e) = main_thread_tcb().set_priority(main_thread_tcb(), MAIN_PRIORITY) {
+        sel4::debug_println!("substrate: cannot set main's priority ({e})");
+    }
+    match issue_console_port(&mut bootinfo) {
+        Ok(port) => sel4::set_serial_console(Some(port)),
+        Err(e) => sel4::debug_println!("substrate: no COM1 capability ({e})"),
+    }
     // SAFETY: defined by #[root_task] with this signature.
     let status = unsafe { __substrate_main(&bootinfo) };
     sel4::debug_println!(
@@ -307,6 +329,20 @@ fn issue_exit_port(bi: &mut sel4::BootInfo) -> sel4::Result<sys::seL4_CPtr> {
     let port = substrate_rt::arch::EXIT_PORT;
     let cap = sel4::issue_io_ports(port, port + 3, &sel4::init_thread::slot(slot))?;
     Ok(cap.cptr())
+}
+
+/// Issues an I/O-port capability for COM1 into the first empty slot; on a
+/// kernel without a debug console also programs the UART, which the kernel
+/// then has not set up.
+fn issue_console_port(bi: &mut sel4::BootInfo) -> sel4::Result<sel4::SerialPort> {
+    let slot = bi
+        .reserve_empty_slots(1)
+        .ok_or(sel4::Error::NotEnoughMemory)?
+        .start;
+    let port = sel4::SerialPort::issue_com1(&sel4::init_thread::slot(slot))?;
+    #[cfg(not(sel4_printing))]
+    port.init()?;
+    Ok(port)
 }
 
 /// Stops the initial thread, whose TCB capability is `own_tcb`, for good;

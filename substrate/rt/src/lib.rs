@@ -1,7 +1,7 @@
 //! The lowest layer of the sel4-substrate runtime.
 //!
 //! * [`start`]: the `_start` entry point of a root task: it switches to the
-//!   image's initial stack, zeroes `.bss` and calls the runtime's Rust entry.
+//!   image's initial stack (`.bss` is zero from the kernel's loader) and calls the runtime's Rust entry.
 //! * [`tls`]: thread-local storage blocks built from the image's `PT_TLS`
 //!   template (x86_64 variant II) and the per-thread control block the thread
 //!   pointer (FS base) points to (the `substrate-tls` crate).

@@ -1,11 +1,14 @@
 //! The `_start` entry point of a root task.
 //!
 //! The seL4 kernel enters the initial thread with `RDI` = address of the
-//! BootInfo frame and `RSP` = 0. `_start` switches to the image's initial
+//! BootInfo frame and `RSP` = 0. `_start` records the time-stamp counter
+//! ([`start_tsc`]), switches to the image's initial
 //! stack (symbols `__substrate_stack` and `__substrate_stack_size`, which the
-//! `#[root_task]` attribute defines), zeroes `.bss` between the linker-script
-//! symbols `__bss_start` and `__bss_end`, and calls
-//! `__substrate_root_task_entry(bootinfo)`, which never returns.
+//! `#[root_task]` attribute defines) and calls
+//! `__substrate_root_task_entry(bootinfo)`, which never returns. `.bss` (the
+//! heap arena among it) is not cleared here: the kernel's ELF loader
+//! zero-fills every segment beyond its file bytes (`elf_load` in seL4 5.0
+//! and current kernels), so clearing it again would only cost time.
 
 core::arch::global_asm!(
     ".section .text._start, \"ax\", @progbits",
@@ -14,24 +17,35 @@ core::arch::global_asm!(
     "_start:",
     // Keep the BootInfo pointer in a callee-saved register.
     "    mov r12, rdi",
+    // The time-stamp counter at entry, for start-up measurements.
+    "    rdtsc",
+    "    shl rdx, 32",
+    "    or rax, rdx",
+    "    mov qword ptr [rip + {start_tsc}], rax",
     "    lea rsp, [rip + __substrate_stack]",
     "    add rsp, qword ptr [rip + __substrate_stack_size]",
     "    and rsp, -16",
-    // Zero .bss (the kernel's loader zero-fills it too; doing it here keeps
-    // the image correct under any loader).
-    "    lea rdi, [rip + __bss_start]",
-    "    lea rcx, [rip + __bss_end]",
-    "    sub rcx, rdi",
-    "    xor eax, eax",
-    "    cld",
-    "    rep stosb",
+    // .bss is already zero: the kernel's ELF loader zero-fills every
+    // segment beyond its file size (`elf_load`, seL4 5.0 and current).
     "    mov rdi, r12",
     "    xor ebp, ebp",
     "    call __substrate_root_task_entry",
     "    ud2",
     ".size _start, . - _start",
     ".text",
+    start_tsc = sym START_TSC,
 );
+
+/// The time-stamp counter when the kernel entered `_start`, written there
+/// before anything else runs.
+static START_TSC: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The time-stamp counter's value when the root task was entered at
+/// `_start` (under QEMU's `-icount`, a count of instructions): the base for
+/// measuring start-up (`make bench`).
+pub fn start_tsc() -> u64 {
+    START_TSC.load(core::sync::atomic::Ordering::Relaxed)
+}
 
 /// The initial stack of a root task, placed in the `.substrate.stack` section.
 ///

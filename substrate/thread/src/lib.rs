@@ -868,6 +868,13 @@ impl<T> JoinHandle<T> {
         self.thread
     }
 
+    /// The thread's scheduling context (MCS kernels), e.g. to read the CPU
+    /// time it consumed (`seL4_SchedContext_Consumed`) or to reconfigure it.
+    #[cfg(sel4_mcs)]
+    pub fn sched_context(&self) -> Option<cap::SchedContext> {
+        self.res.as_ref().map(|r| r.sc)
+    }
+
     /// The thread's unmapped guard page, right below its stack: a stack
     /// overflow faults at an address in this range.
     pub fn stack_guard(&self) -> Range<usize> {

@@ -67,6 +67,10 @@ pub struct Method {
     pub inputs: Vec<Param>,
     /// Output parameters.
     pub outputs: Vec<Param>,
+    /// The errors the interface documents for the method (`<error
+    /// name="seL4_...">`), without the `seL4_` prefix; empty where the
+    /// interface documents none (seL4 5.0).
+    pub errors: Vec<String>,
 }
 
 impl Method {
@@ -221,6 +225,12 @@ impl Interfaces {
                         }
                     }
                 }
+                let errors = m
+                    .children()
+                    .filter(|n| n.has_tag_name("error"))
+                    .filter_map(|n| n.attribute("name"))
+                    .map(|e| e.strip_prefix("seL4_").unwrap_or(e).to_string())
+                    .collect();
                 self.methods.push(Method {
                     interface: iname.to_string(),
                     name: attr("name")?,
@@ -230,6 +240,7 @@ impl Interfaces {
                     brief,
                     inputs,
                     outputs,
+                    errors,
                 });
             }
         }

@@ -361,6 +361,9 @@ pub fn generate_from_include_dir(include_dir: &Path, opts: &Options) -> Result<G
         for p in m.inputs.iter().chain(&m.outputs) {
             features.insert(format!("{name}.{}", p.name));
         }
+        for e in &m.errors {
+            features.insert(format!("{name}.error.{e}"));
+        }
         features.insert(name);
     }
 

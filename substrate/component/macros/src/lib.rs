@@ -48,12 +48,16 @@ fn expand(
             /// The component's entry point (`substrate_component::abi::ENTRY_SYMBOL`).
             ///
             /// # Safety
-            /// Only the loader starts a thread here, with the thread pointer in RDI.
+            /// Only the loader starts a thread here, with the thread pointer in RDI
+            /// and the console's slot (or 0) in RSI.
             #[no_mangle]
-            unsafe extern "C" fn _substrate_component_start(thread_pointer: usize) -> ! {
+            unsafe extern "C" fn _substrate_component_start(
+                thread_pointer: usize,
+                console: usize,
+            ) -> ! {
                 // SAFETY: entered once, as the loader's contract describes.
                 unsafe {
-                    substrate_component::__start(thread_pointer, |endpoint| {
+                    substrate_component::__start(thread_pointer, console, |endpoint| {
                         substrate_component::Termination::status(#name(endpoint))
                     })
                 }

@@ -36,10 +36,10 @@ extern "C" {
 
 /// First Rust code of a thread started through [`continuation_context`].
 extern "C" fn thread_entry(arg: usize, tp: usize, cont: Continuation) -> ! {
-    #[cfg(sel4_syscall = "SetTLSBase")]
+    #[cfg(sel4_tls_self)]
     // SAFETY: the context's creator guarantees `tp` is an initialised control block.
     unsafe {
-        sel4_sys::seL4_SetTLSBase(tp as seL4_Word)
+        set_own_thread_pointer(tp)
     };
     // Without the syscall the kernel already loaded FS from the context.
     let _ = tp;
@@ -51,9 +51,10 @@ extern "C" fn thread_entry(arg: usize, tp: usize, cont: Continuation) -> ! {
 /// `seL4_TCB_WriteRegisters`.
 ///
 /// The thread pointer is set the way the kernel allows, chosen from its
-/// interface files: kernels with the `seL4_SetTLSBase` system call get it from
-/// the new thread itself before `cont` runs; older kernels (seL4 5.0) load FS
-/// from the context's `tls_base` register.
+/// interface files and configuration (`cfg(sel4_tls_self)`): where a thread
+/// can set its own ([`set_own_thread_pointer`]) the new thread does so
+/// before `cont` runs; older kernels (seL4 5.0) load FS from the context's
+/// `tls_base` register.
 pub fn continuation_context(
     tp: usize,
     stack_top: usize,
@@ -68,7 +69,7 @@ pub fn continuation_context(
     regs.r12 = arg as seL4_Word;
     regs.r13 = cont as *const () as seL4_Word;
     regs.r14 = tp as seL4_Word;
-    #[cfg(not(sel4_syscall = "SetTLSBase"))]
+    #[cfg(not(sel4_tls_self))]
     {
         regs.tls_base = tp as seL4_Word;
     }
@@ -98,26 +99,50 @@ extern "C" {
     fn __substrate_switch_stack(arg: usize, cont: Continuation, stack_top: usize) -> !;
 }
 
-/// Sets the calling thread's own thread pointer with `seL4_SetTLSBase` and
-/// continues in `cont(arg)` on the stack whose top is `stack_top`; frames on
-/// the old stack are abandoned. Only kernels with that system call allow a
-/// thread to set its own thread pointer; on others a thread must be started
-/// with [`continuation_context`] by another.
+/// Sets the calling thread's own thread pointer (the FS base): with the
+/// `seL4_SetTLSBase` system call where the kernel has it, else with the
+/// `wrfsbase` instruction, which kernels configured with `FSGSBASE_INST`
+/// let user code execute (and save and restore per thread). Only such
+/// kernels (`cfg(sel4_tls_self)`) let a thread set its own; on others a
+/// thread must be started with [`continuation_context`] by another.
+///
+/// # Safety
+/// `tp` must point to an initialised [`crate::tls::ThreadControlBlock`]
+/// that stays valid while the thread runs; code that has TLS references of
+/// the old thread pointer must not run afterwards.
+#[cfg(sel4_tls_self)]
+#[inline]
+pub unsafe fn set_own_thread_pointer(tp: usize) {
+    // SAFETY: the syscall changes only this thread's FS base.
+    #[cfg(sel4_syscall = "SetTLSBase")]
+    unsafe {
+        sel4_sys::seL4_SetTLSBase(tp as seL4_Word)
+    };
+    // SAFETY: the kernel enables FSGSBASE for user code in this
+    // configuration; the instruction changes only this thread's FS base.
+    #[cfg(not(sel4_syscall = "SetTLSBase"))]
+    unsafe {
+        core::arch::asm!("wrfsbase {}", in(reg) tp, options(nostack, preserves_flags))
+    };
+}
+
+/// Sets the calling thread's own thread pointer ([`set_own_thread_pointer`])
+/// and continues in `cont(arg)` on the stack whose top is `stack_top`;
+/// frames on the old stack are abandoned.
 ///
 /// # Safety
 /// `tp` must point to an initialised [`crate::tls::ThreadControlBlock`];
 /// `stack_top` must be the top of a stack nothing else uses.
-#[cfg(sel4_syscall = "SetTLSBase")]
+#[cfg(sel4_tls_self)]
 pub unsafe fn set_own_thread_pointer_and_continue(
     tp: usize,
     stack_top: usize,
     arg: usize,
     cont: Continuation,
 ) -> ! {
-    // SAFETY: the syscall changes only this thread's FS base; the caller
-    // guarantees `tp` and the stack.
+    // SAFETY: the caller guarantees `tp` and the stack.
     unsafe {
-        sel4_sys::seL4_SetTLSBase(tp as seL4_Word);
+        set_own_thread_pointer(tp);
         __substrate_switch_stack(arg, cont, stack_top)
     }
 }

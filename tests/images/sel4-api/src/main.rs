@@ -13,7 +13,7 @@ mod tcb;
 
 use sel4::{cap, init_thread, AbsoluteCPtr, CPtr, Cap, CapRights, CapType, ObjectType};
 use substrate_root_task::{root_task, sel4, ExitStatus};
-use substrate_test::{ensure_eq, TestContext};
+use substrate_test::TestContext;
 
 #[root_task(heap_size = 1 << 20)]
 fn main(bootinfo: &sel4::BootInfo) -> ExitStatus {
@@ -50,7 +50,7 @@ fn is_empty(ctx: &mut TestContext, cptr: CPtr) -> substrate_test::Result<bool> {
     };
     ctx.objects().free_slot(scratch);
     #[cfg(sel4_syscall = "DebugCapIdentify")]
-    ensure_eq!(cap_kind(cptr) == Some(0), empty);
+    substrate_test::ensure_eq!(cap_kind(cptr) == Some(0), empty);
     Ok(empty)
 }
 
