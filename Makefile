@@ -67,9 +67,9 @@ test-kernels: deps
 # SEL4_PREFIX=<install> benchmarks that kernel.
 bench: deps
 	@$(WITH_PREFIX) $(CARGO) build -q --release -p substrate-bench -p hello && \
-		size -A target/release/hello | awk '/^\.(text|rodata|data|bss) / { printf "%s%s %s", sep, $$1, $$2; sep = ", " } \
+		size -A $${CARGO_TARGET_DIR:-target}/release/hello | awk '/^\.(text|rodata|data|bss) / { printf "%s%s %s", sep, $$1, $$2; sep = ", " } \
 			END { print " bytes: image size of the release hello" }' && \
-		tools/runner/sel4-run --icount 0 --timeout 300 target/release/substrate-bench
+		tools/runner/sel4-run --icount 0 --timeout 300 $${CARGO_TARGET_DIR:-target}/release/substrate-bench
 
 clean-cache:
 	rm -rf "$(SUBSTRATE_CACHE)"

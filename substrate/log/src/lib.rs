@@ -103,8 +103,8 @@ static LOGGER: Logger = Logger {
     output: spin::Mutex::new(Output::DebugConsole),
 };
 
-/// Installs the logger with level filter `level`, writing to the kernel's
-/// debug console (`seL4_DebugPutChar`). Fails if a logger is already set.
+/// Installs the logger with level filter `level`, writing to the
+/// console (`sel4::debug_put_char`). Fails if a logger is already set.
 pub fn init(level: LevelFilter) -> Result<(), SetLoggerError> {
     init_with(level, Output::DebugConsole)
 }

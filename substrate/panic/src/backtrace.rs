@@ -158,8 +158,8 @@ pub fn trace(mut visit: impl FnMut(usize)) -> usize {
 }
 
 /// Prints a `backtrace:` line, then the call-site address of each frame (see
-/// [`trace`]) as `  0x...`, one per line, on the kernel's debug console
-/// (`seL4_DebugPutChar`). `addr2line -f -e <image> <addresses>` names their
+/// [`trace`]) as `  0x...`, one per line, on the console
+/// (`sel4::debug_put_char`: `seL4_DebugPutChar`, or COM1 on kernels without it). `addr2line -f -e <image> <addresses>` names their
 /// functions and lines.
 #[inline(never)]
 pub fn print() {

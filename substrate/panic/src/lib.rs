@@ -59,7 +59,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 /// Whether panics unwind (the `unwind` feature) rather than abort.
 pub const UNWINDS: bool = cfg!(feature = "unwind");
 
-/// Prints the report for a panic on the debug console (`seL4_DebugPutChar`):
+/// Prints the report for a panic on the console (`sel4::debug_put_char`: `seL4_DebugPutChar`, or COM1 on kernels without it):
 /// `panicked at <file>:<line>:<col>:` and the message on the next line.
 pub fn report(info: &PanicInfo<'_>) {
     match info.location() {

@@ -476,7 +476,10 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
     // each untyped, then ask for a stack larger than all that is left.
     exhaust_memory(&mut objects, 16)?;
     let slots = objects.free_slot_count();
-    let stack = objects.free_memory() + 64 * 1024;
+    // Above every stack size in this test, so that no joined thread's
+    // resources are reused (with no memory left at all, 64 KiB would be the
+    // default stack a pooled thread has).
+    let stack = objects.free_memory() + 128 * 1024;
     match Builder::new().stack_size(stack).spawn(&mut objects, || 0) {
         Err(SpawnError::Alloc(AllocError::OutOfMemory)) => {}
         other => return Err(format!("huge spawn gave {:?}", other.map(|_| ()))),
