@@ -137,7 +137,7 @@ def main():
     failed = 0
     build_failures = 0
     for name, argv, image, workdir, bt in cimages.discover():
-        ok, output = cimages.build(argv, workdir)
+        ok, output = cimages.build(argv, workdir, image)
         if ok:
             cases.append((name, image, bt))
             continue

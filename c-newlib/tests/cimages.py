@@ -55,9 +55,13 @@ def discover():
     return found
 
 
-def build(argv, workdir):
-    """Runs one image's build command; (ok, output)."""
+def build(argv, workdir, image):
+    """Runs one image's build command; (ok, output). The image is removed
+    first, so that a build whose own rules do not depend on the C runtime
+    (an ordinary Makefile) still links it anew against the current one."""
     os.makedirs(workdir, exist_ok=True)
+    if os.path.exists(image):
+        os.remove(image)
     proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, errors="replace")
     return proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -68,7 +72,7 @@ def main(name):
     if not found:
         sys.exit(f"cimages.py: no c-newlib/tests/{name}.toml to run")
     _, argv, image, workdir, _ = found[0]
-    ok, output = build(argv, workdir)
+    ok, output = build(argv, workdir, image)
     if not ok:
         sys.exit(f"{output}cimages.py: building {name} failed: {' '.join(argv)}")
     runner = os.path.join(ROOT, "tools", "runner", "sel4-run")

@@ -259,7 +259,7 @@ impl ObjectAllocator {
                 }
                 // The kernel's watermark is ahead of ours (someone else
                 // retyped from this untyped: on seL4 5.0 the runtime takes
-                // its main thread's TCB from the smallest untyped that fits). All we learn
+                // its main thread's TCB from the first untyped). All we learn
                 // is that fewer than `1 << bits` bytes are left, so move our
                 // watermark just past `size - (1 << bits)`: smaller objects
                 // are still tried here, and each refusal moves it further.

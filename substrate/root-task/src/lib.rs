@@ -122,7 +122,7 @@ fn stack_top() -> usize {
 /// On kernels where a thread can set its own thread pointer
 /// (`seL4_SetTLSBase`, or `wrfsbase` with `FSGSBASE_INST`) that is the initial thread's TCB. On older kernels
 /// (seL4 5.0) the runtime starts `main` on a second TCB, retyped from the
-/// smallest untyped that fits into the first empty slot, at priority
+/// first untyped that fits into the first empty slot, at priority
 /// `seL4_MaxPrio - 1` with the full maximum controlled priority, and swaps
 /// the two capabilities (`seL4_CNode_Rotate`), so code that treats
 /// `seL4_CapInitThreadTCB` as its own thread (suspending, binding a
@@ -203,14 +203,9 @@ fn start_main_thread(
 ) -> sel4::Result<sys::seL4_CPtr> {
     use sys::with_ipc_buffer as w;
     let tcb_bits = sys::seL4_TCBBits as u8;
-    // The smallest RAM untyped that holds a TCB: the kernel clears a boot
-    // untyped whole on its first retype, so this keeps start-up short.
     let untyped = bi
         .untyped_list()
-        .enumerate()
-        .filter(|(_, u)| !u.is_device && u.size_bits >= tcb_bits)
-        .min_by_key(|(_, u)| u.size_bits)
-        .map(|(i, _)| i)
+        .position(|u| !u.is_device && u.size_bits >= tcb_bits)
         .ok_or(sel4::Error::NotEnoughMemory)?;
     let untyped = (bi.untyped().start + untyped) as sys::seL4_CPtr;
     let slot = bi
