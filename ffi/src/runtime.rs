@@ -10,7 +10,9 @@
 //!    ([`ObjectAllocator`], shared by every C ABI call that creates objects);
 //! 2. learns the kernel's capability type numbers
 //!    (`seL4_DebugCapIdentify`) from capabilities of known type, so that
-//!    the typed seL4 calls can reject capabilities of the wrong type;
+//!    the typed seL4 calls can reject capabilities of the wrong type (on
+//!    kernels without that call, release kernels, the C ABI records the
+//!    type of every capability it creates or copies instead: [`record`]);
 //! 3. starts a thread (`substrate-thread`, stack of `SUBSTRATE_FFI_STACK_SIZE`
 //!    with a guard page below it) that runs the C constructors (newlib's
 //!    `__libc_init_array`: the `.preinit_array` and `.init_array` entries, e.g.
@@ -122,10 +124,79 @@ fn identify(cptr: CPtr) -> u32 {
     sel4::Cap::<sel4::cap_type::Unspecified>::from_cptr(cptr).debug_identify()
 }
 
+/// What the runtime recorded about a slot's capability, on kernels that
+/// cannot be asked (no `seL4_DebugCapIdentify`: release kernels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// A capability of this kind, which the runtime created or copied.
+    Kind(Kind),
+    /// A capability whose type the runtime does not know (one received over
+    /// IPC): the kernel's own checks decide.
+    Unknown,
+}
+
+/// The capabilities C holds in slots the runtime gave it, by slot: what the
+/// type checks go by on kernels without `seL4_DebugCapIdentify`. A `Vec`
+/// with `try_reserve`, so that running out of heap is an error.
+#[cfg(not(sel4_syscall = "DebugCapIdentify"))]
+static RECORDED: spin::Mutex<alloc::vec::Vec<(u64, Recorded)>> =
+    spin::Mutex::new(alloc::vec::Vec::new());
+
+/// Records what slot `slot` now holds (`None`: nothing). Kernels with
+/// `seL4_DebugCapIdentify` ask the kernel instead and record nothing.
+/// `SUBSTRATE_ENOMEM` if the record cannot grow.
+pub fn record(slot: u64, what: Option<Recorded>) -> Result<(), i32> {
+    #[cfg(not(sel4_syscall = "DebugCapIdentify"))]
+    {
+        let mut recorded = RECORDED.lock();
+        recorded.retain(|(s, _)| *s != slot);
+        if let Some(what) = what {
+            recorded
+                .try_reserve(1)
+                .map_err(|_| crate::SUBSTRATE_ENOMEM)?;
+            recorded.push((slot, what));
+        }
+    }
+    #[cfg(sel4_syscall = "DebugCapIdentify")]
+    let _ = (slot, what);
+    Ok(())
+}
+
+/// What [`record`] recorded for `slot`; always `None` on kernels with
+/// `seL4_DebugCapIdentify`, which record nothing.
+pub fn lookup(slot: u64) -> Option<Recorded> {
+    #[cfg(not(sel4_syscall = "DebugCapIdentify"))]
+    return recorded(slot);
+    #[cfg(sel4_syscall = "DebugCapIdentify")]
+    {
+        let _ = slot;
+        None
+    }
+}
+
+/// What [`record`] last recorded for `slot`.
+#[cfg(not(sel4_syscall = "DebugCapIdentify"))]
+fn recorded(slot: u64) -> Option<Recorded> {
+    RECORDED
+        .lock()
+        .iter()
+        .find(|(s, _)| *s == slot)
+        .map(|(_, r)| *r)
+}
+
 /// Checks that `cptr` names a capability of `kind`: `SUBSTRATE_EBADCAP` for
-/// an empty slot or another type. Uses `seL4_DebugCapIdentify`; on kernels
-/// without it every capability passes and the kernel's own checks apply.
+/// an empty slot or another type. Uses `seL4_DebugCapIdentify` where the
+/// kernel has it; elsewhere what the runtime recorded of the slot
+/// ([`record`]): a capability it created or copied must be of `kind`, one
+/// of unknown type (received over IPC) is passed to the kernel, and a slot
+/// with nothing recorded is refused.
 pub fn check_cap(cptr: u64, kind: Kind) -> Result<CPtr, i32> {
+    #[cfg(not(sel4_syscall = "DebugCapIdentify"))]
+    match recorded(cptr) {
+        Some(Recorded::Kind(k)) if k == kind => {}
+        Some(Recorded::Unknown) => {}
+        _ => return Err(crate::SUBSTRATE_EBADCAP),
+    }
     let cptr = cptr as CPtr;
     #[cfg(sel4_syscall = "DebugCapIdentify")]
     if let Some(tags) = TAGS.get() {
@@ -142,15 +213,17 @@ pub fn check_cap(cptr: u64, kind: Kind) -> Result<CPtr, i32> {
             return Err(crate::SUBSTRATE_EBADCAP);
         }
     }
-    #[cfg(not(sel4_syscall = "DebugCapIdentify"))]
-    let _ = kind;
     Ok(cptr)
 }
 
 /// Checks that `cptr` names a capability of any type: `SUBSTRATE_EBADCAP`
-/// for an empty slot. Uses `seL4_DebugCapIdentify`, where [`check_cap`]
-/// does; passes otherwise.
+/// for an empty slot. Uses `seL4_DebugCapIdentify` or the record, as
+/// [`check_cap`] does.
 pub fn check_present(cptr: u64) -> Result<(), i32> {
+    #[cfg(not(sel4_syscall = "DebugCapIdentify"))]
+    if recorded(cptr).is_none() {
+        return Err(crate::SUBSTRATE_EBADCAP);
+    }
     #[cfg(sel4_syscall = "DebugCapIdentify")]
     if TAGS.get().is_some() && identify(cptr as CPtr) == 0 {
         return Err(crate::SUBSTRATE_EBADCAP);

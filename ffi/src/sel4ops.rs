@@ -4,7 +4,9 @@
 //! task's CSpace (the initial thread's CNode, full-word depth); slot
 //! arguments are indices in that CNode. Before invoking anything, each
 //! function checks that its capabilities have the expected type with
-//! `seL4_DebugCapIdentify` (debug kernels; see [`check_cap`]) and
+//! `seL4_DebugCapIdentify` (debug kernels), or on release kernels against
+//! the types the C ABI recorded for the capabilities it created, copied or
+//! received (see [`check_cap`]), and
 //! returns `SUBSTRATE_EBADCAP` for an empty slot or a capability of another
 //! type. That check matters most for IPC: `seL4_Send` on a non-endpoint does
 //! not return an error, it faults the calling thread.
@@ -13,7 +15,7 @@
 //! to the kernel's (which differ between kernel versions), and rights are
 //! `SUBSTRATE_RIGHT_*` bits.
 
-use crate::runtime::{check_cap, check_present, with_objects, Kind};
+use crate::runtime::{check_cap, check_present, lookup, record, with_objects, Kind, Recorded};
 use crate::status::*;
 use alloc::vec::Vec;
 use core::ptr;
@@ -82,6 +84,27 @@ fn to_object_type(kind: u32) -> Result<ObjectType, i32> {
         SUBSTRATE_OBJ_LARGE_FRAME => ObjectType::Frame(FrameSize::Large),
         _ => return Err(SUBSTRATE_EINVAL),
     })
+}
+
+/// The kind of capability a new object of `object` type is.
+fn kind_of(object: ObjectType) -> Option<Kind> {
+    Some(match object {
+        ObjectType::Untyped => Kind::Untyped,
+        ObjectType::Tcb => Kind::Tcb,
+        ObjectType::Endpoint => Kind::Endpoint,
+        ObjectType::Notification => Kind::Notification,
+        ObjectType::CNode => Kind::CNode,
+        ObjectType::Frame(_) => Kind::Frame,
+        _ => return None,
+    })
+}
+
+/// Records that `slot` holds a new object of `object` type.
+fn record_object(slot: u64, object: ObjectType) -> Result<(), i32> {
+    record(
+        slot,
+        Some(kind_of(object).map_or(Recorded::Unknown, Recorded::Kind)),
+    )
 }
 
 fn rights(bits: u32) -> Result<CapRights, i32> {
@@ -200,6 +223,17 @@ unsafe fn receive_into(
     code(
         check_cap(ep, Kind::Endpoint)
             .and_then(|ep| transfer(cap::Endpoint::from_cptr(ep)))
+            .and_then(|(info, badge)| {
+                // A capability that was transferred, not unwrapped to a
+                // badge, is in the receive slot now; its type is the
+                // sender's business.
+                if info.extra_caps() > 0 && info.caps_unwrapped() & 1 == 0 {
+                    // SAFETY: the runtime set this thread's IPC buffer.
+                    let slot = unsafe { (*sys::seL4_GetIPCBuffer()).receiveIndex };
+                    record(slot as u64, Some(Recorded::Unknown))?;
+                }
+                Ok((info, badge))
+            })
             .map(|(info, badge)| {
                 // SAFETY: pointers checked above; the caller guarantees sizes.
                 unsafe { store_message(info, badge, out, max, desc) }
@@ -395,7 +429,8 @@ pub extern "C" fn substrate_untyped_retype(
         let count = usize::try_from(count).map_err(|_| SUBSTRATE_EINVAL)?;
         cap::Untyped::from_cptr(untyped)
             .retype(object, size_bits as usize, &dir, slot, count)
-            .map_err(from_sel4)
+            .map_err(from_sel4)?;
+        (dest_slot..dest_slot + count as u64).try_for_each(|s| record_object(s, object))
     })())
 }
 
@@ -411,7 +446,8 @@ pub extern "C" fn substrate_cnode_copy(dest: u64, src: u64, rights_mask: u32) ->
         check_present(src)?;
         slot_path(dest)?
             .copy(&slot_path(src)?, r)
-            .map_err(from_sel4)
+            .map_err(from_sel4)?;
+        record(dest, lookup(src))
     })())
 }
 
@@ -425,7 +461,8 @@ pub extern "C" fn substrate_cnode_mint(dest: u64, src: u64, rights_mask: u32, ba
         check_present(src)?;
         slot_path(dest)?
             .mint(&slot_path(src)?, r, badge as sys::seL4_Word)
-            .map_err(from_sel4)
+            .map_err(from_sel4)?;
+        record(dest, lookup(src))
     })())
 }
 
@@ -437,7 +474,7 @@ pub extern "C" fn substrate_cnode_delete(slot: u64) -> i32 {
         slot_path(slot)?.delete().map_err(from_sel4)?;
         // Deleting a mapped frame's capability unmaps it.
         forget_mapping(slot);
-        Ok(())
+        record(slot, None)
     })())
 }
 
@@ -596,6 +633,10 @@ pub unsafe extern "C" fn substrate_object_alloc(
                 e => from_alloc(e),
             })
         })?;
+        if let Err(e) = record_object(c.cptr() as u64, object) {
+            let _ = with_objects(|o| o.delete(c.cptr()).map_err(from_alloc));
+            return Err(e);
+        }
         slots.push(CSlot {
             slot: c.cptr() as u64,
             large_frame: object == ObjectType::Frame(FrameSize::Large),
@@ -646,6 +687,7 @@ pub extern "C" fn substrate_slot_free(slot: u64) -> i32 {
             .ok_or(SUBSTRATE_EINVAL)?;
         slot_path(slot)?.delete().map_err(from_sel4)?;
         forget_mapping(slot);
+        record(slot, None)?;
         slots.swap_remove(i);
         with_objects(|o| {
             o.free_slot(slot as sys::seL4_CPtr);
