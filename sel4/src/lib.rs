@@ -13,7 +13,7 @@
 //! * [`Fault`]: fault messages from a fault endpoint, decoded ([`mod@fault`]).
 //! * [`Reply`]: the right to answer a received call, the same in code for
 //!   MCS kernels (a reply object) and others (the thread's reply slot);
-//!   on MCS kernels also scheduling contexts ([`SchedParams`],
+//!   on MCS kernels also scheduling contexts (`SchedParams`,
 //!   `cap::SchedControl::configure`, `cap::SchedContext`, `cap::Tcb::set_sched_params`).
 #![no_std]
 

@@ -26,7 +26,7 @@
 //!   reports completion;
 //! * on MCS kernels (`cfg(sel4_mcs)`) a scheduling context
 //!   (`seL4_SchedContextObject`), configured through the first core's
-//!   scheduling control ([`ObjectAllocator::sched_control`]) with the
+//!   scheduling control (`ObjectAllocator::sched_control`) with the
 //!   [`Builder`]'s budget and period ([`DEFAULT_BUDGET_US`] of every
 //!   [`DEFAULT_PERIOD_US`] unless it says otherwise) and bound with
 //!   `seL4_TCB_SetSchedParams`, and a reply object (`seL4_ReplyObject`) for

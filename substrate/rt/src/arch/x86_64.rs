@@ -52,7 +52,7 @@ extern "C" fn thread_entry(arg: usize, tp: usize, cont: Continuation) -> ! {
 ///
 /// The thread pointer is set the way the kernel allows, chosen from its
 /// interface files and configuration (`cfg(sel4_tls_self)`): where a thread
-/// can set its own ([`set_own_thread_pointer`]) the new thread does so
+/// can set its own (`set_own_thread_pointer`) the new thread does so
 /// before `cont` runs; older kernels (seL4 5.0) load FS from the context's
 /// `tls_base` register.
 pub fn continuation_context(
