@@ -302,13 +302,7 @@ impl Drop for TlsBlock {
 
 /// Everything a thread runs on, kept for reuse after it is joined.
 struct Resources {
-    tcb: cap::Tcb,
-    endpoint: cap::Endpoint,
-    /// The scheduling context and the reply object (MCS kernels).
-    #[cfg(sel4_mcs)]
-    sc: cap::SchedContext,
-    #[cfg(sel4_mcs)]
-    reply: cap::Reply,
+    objs: Objects,
     /// The VSpace the stack and IPC buffer are mapped in.
     vspace: cap::VSpace,
     /// Start of the thread's part of [`THREAD_REGION`]: the IPC buffer page.
@@ -476,12 +470,7 @@ impl Resources {
             }
         };
         Ok(Resources {
-            tcb: objs.tcb,
-            endpoint: objs.endpoint,
-            #[cfg(sel4_mcs)]
-            sc: objs.sc,
-            #[cfg(sel4_mcs)]
-            reply: objs.reply,
+            objs,
             vspace,
             base,
             stack_size,
@@ -528,7 +517,9 @@ impl Resources {
     }
 }
 
-/// The kernel objects [`Resources::create_objects`] makes for a thread.
+/// The kernel objects [`Resources::create_objects`] makes for a thread: its
+/// TCB, its fault and completion endpoint and, on MCS kernels, its
+/// scheduling context and reply object.
 struct Objects {
     tcb: cap::Tcb,
     endpoint: cap::Endpoint,
@@ -688,7 +679,7 @@ impl Builder {
         T: Send + 'static,
     {
         let authority = self.authority.unwrap_or(sel4::init_thread::TCB);
-        let tcb = res.tcb;
+        let tcb = res.objs.tcb;
         let prio = self.priority as Word;
         #[cfg(not(sel4_mcs))]
         let configured = tcb
@@ -697,11 +688,11 @@ impl Builder {
         #[cfg(sel4_mcs)]
         let configured = sched_control
             .configure(
-                res.sc,
+                res.objs.sc,
                 sel4::SchedParams::new(self.budget_us, self.period_us),
             )
             .and_then(|()| {
-                tcb.set_sched_params(authority, prio, prio, res.sc, res.endpoint.cptr())
+                tcb.set_sched_params(authority, prio, prio, res.objs.sc, res.objs.endpoint.cptr())
             });
         if let Err(e) = configured {
             return Err((res, e.into()));
@@ -726,10 +717,10 @@ impl Builder {
         // SAFETY: as above.
         #[cfg(sel4_mcs)]
         unsafe {
-            (*tp).reply = res.reply.cptr() as usize
+            (*tp).reply = res.objs.reply.cptr() as usize
         };
 
-        start.endpoint = res.endpoint;
+        start.endpoint = res.objs.endpoint;
         start.tcb = tcb;
         let start = Box::into_raw(start);
         let regs = substrate_rt::arch::continuation_context(
@@ -872,7 +863,7 @@ impl<T> JoinHandle<T> {
     /// time it consumed (`seL4_SchedContext_Consumed`) or to reconfigure it.
     #[cfg(sel4_mcs)]
     pub fn sched_context(&self) -> Option<cap::SchedContext> {
-        self.res.as_ref().map(|r| r.sc)
+        self.res.as_ref().map(|r| r.objs.sc)
     }
 
     /// The thread's unmapped guard page, right below its stack: a stack
@@ -900,7 +891,7 @@ impl<T> JoinHandle<T> {
         };
         // No reply is owed: the thread's completion is a send, and a
         // faulted thread is never resumed.
-        let (info, _) = res.endpoint.wait();
+        let (info, _) = res.objs.endpoint.wait();
         let outcome = if info.label() == 0 {
             fence(Ordering::Acquire);
             // SAFETY: the thread wrote the slot before its completion message
@@ -916,7 +907,7 @@ impl<T> JoinHandle<T> {
             Err(JoinError::Faulted(fault))
         };
         // Make sure the thread runs no more before its stack is reused.
-        if res.tcb.suspend().is_ok() {
+        if res.objs.tcb.suspend().is_ok() {
             POOL.lock().put(res);
         } else {
             POOL.lock().forget_one();
