@@ -696,7 +696,12 @@ pub extern "C" fn substrate_slot_free(slot: u64) -> i32 {
     })())
 }
 
-/// The calling thread's reply object (see `substrate_thread::reply`).
+/// The calling thread's reply object (see `substrate_thread::reply`); on
+/// non-MCS kernels the thread's reply slot, without taking the allocator's
+/// lock.
 fn own_reply() -> Result<sel4::Reply, i32> {
-    with_objects(|o| substrate_thread::reply(o).map_err(from_alloc))
+    #[cfg(sel4_mcs)]
+    return with_objects(|o| substrate_thread::reply(o).map_err(from_alloc));
+    #[cfg(not(sel4_mcs))]
+    Ok(sel4::Reply::implicit())
 }
