@@ -56,10 +56,7 @@ pub fn debug_put_char(c: u8) {
     };
     #[cfg(not(sel4_printing))]
     if let Some(port) = serial_console() {
-        if c == b'\n' {
-            let _ = port.write_byte(b'\r');
-        }
-        let _ = port.write_byte(c);
+        let _ = port.write_text_byte(c);
     }
 }
 

@@ -85,6 +85,14 @@ impl SerialPort {
         self.ports.out8(self.base + DATA, byte)
     }
 
+    /// Sends one byte of text: a `\n` as `\r\n`, what terminals expect.
+    pub fn write_text_byte(&self, byte: u8) -> Result<()> {
+        if byte == b'\n' {
+            self.write_byte(b'\r')?;
+        }
+        self.write_byte(byte)
+    }
+
     /// A received byte, if one is waiting (`seL4_X86_IOPort_In8`).
     pub fn read_byte(&self) -> Result<Option<u8>> {
         if self.ports.in8(self.base + LSR)? & LSR_DATA_READY == 0 {
@@ -97,12 +105,8 @@ impl SerialPort {
 impl fmt::Write for SerialPort {
     /// Writes the text, each `\n` as `\r\n` (what terminals expect).
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        for b in s.bytes() {
-            if b == b'\n' {
-                self.write_byte(b'\r').map_err(|_| fmt::Error)?;
-            }
-            self.write_byte(b).map_err(|_| fmt::Error)?;
-        }
-        Ok(())
+        s.bytes()
+            .try_for_each(|b| self.write_text_byte(b))
+            .map_err(|_| fmt::Error)
     }
 }

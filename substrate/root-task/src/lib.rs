@@ -322,24 +322,25 @@ extern "C" fn main_thread(arg: usize) -> ! {
 
 /// Issues an I/O-port capability for the exit device into the first empty slot.
 fn issue_exit_port(bi: &mut sel4::BootInfo) -> sel4::Result<sys::seL4_CPtr> {
+    let port = substrate_rt::arch::EXIT_PORT;
+    let cap = sel4::issue_io_ports(port, port + 3, &reserve_slot(bi)?)?;
+    Ok(cap.cptr())
+}
+
+/// Takes the first empty slot for the runtime (BootInfo no longer reports it).
+fn reserve_slot(bi: &mut sel4::BootInfo) -> sel4::Result<sel4::AbsoluteCPtr> {
     let slot = bi
         .reserve_empty_slots(1)
         .ok_or(sel4::Error::NotEnoughMemory)?
         .start;
-    let port = substrate_rt::arch::EXIT_PORT;
-    let cap = sel4::issue_io_ports(port, port + 3, &sel4::init_thread::slot(slot))?;
-    Ok(cap.cptr())
+    Ok(sel4::init_thread::slot(slot))
 }
 
 /// Issues an I/O-port capability for COM1 into the first empty slot; on a
 /// kernel without a debug console also programs the UART, which the kernel
 /// then has not set up.
 fn issue_console_port(bi: &mut sel4::BootInfo) -> sel4::Result<sel4::SerialPort> {
-    let slot = bi
-        .reserve_empty_slots(1)
-        .ok_or(sel4::Error::NotEnoughMemory)?
-        .start;
-    let port = sel4::SerialPort::issue_com1(&sel4::init_thread::slot(slot))?;
+    let port = sel4::SerialPort::issue_com1(&reserve_slot(bi)?)?;
     #[cfg(not(sel4_printing))]
     port.init()?;
     Ok(port)
