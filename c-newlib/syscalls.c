@@ -91,6 +91,18 @@
 
 #include <substrate.h>
 
+/* The ffi's statuses are newlib's own errno numbers, negated: checked here,
+   so a mismatch stops the build of every C program. */
+_Static_assert(-SUBSTRATE_EINVAL == EINVAL, "SUBSTRATE_EINVAL is not -EINVAL");
+_Static_assert(-SUBSTRATE_ENOMEM == ENOMEM, "SUBSTRATE_ENOMEM is not -ENOMEM");
+_Static_assert(-SUBSTRATE_ENOSYS == ENOSYS, "SUBSTRATE_ENOSYS is not -ENOSYS");
+_Static_assert(-SUBSTRATE_EBADCAP == EBADF, "SUBSTRATE_EBADCAP is not -EBADF");
+_Static_assert(-SUBSTRATE_EAGAIN == EAGAIN, "SUBSTRATE_EAGAIN is not -EAGAIN");
+_Static_assert(-SUBSTRATE_EFAULT == EFAULT, "SUBSTRATE_EFAULT is not -EFAULT");
+_Static_assert(-SUBSTRATE_EBUSY == EBUSY, "SUBSTRATE_EBUSY is not -EBUSY");
+_Static_assert(-SUBSTRATE_EDEADLK == EDEADLK, "SUBSTRATE_EDEADLK is not -EDEADLK");
+_Static_assert(-SUBSTRATE_EPERM == EPERM, "SUBSTRATE_EPERM is not -EPERM");
+
 /* The prototypes of the functions below (newlib declares most in
    <reent.h>/<_syslist.h>, not all with these types). */
 int _close(int fd);

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <substrate.h>
+
 static int checks, failures;
 
 static void expect_err(const char *what, long ret, long want_ret, int want_errno)
@@ -103,6 +105,11 @@ int main(void)
     us = (t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_usec - t0.tv_usec);
     printf("usleep(20000) took %ld us\n", us);
     expect_true("usleep(20000) waits at least 20 ms", us >= 20000);
+
+    /* The ffi's statuses are newlib's errno numbers: a thread joining
+       itself is EDEADLK ("Deadlock"), not another error's number. */
+    errno = -substrate_thread_join(substrate_thread_self(), NULL);
+    expect_err("substrate_thread_join(self)", 0, 0, EDEADLK);
 
     /* Descriptor 2 closed: stderr writes fail with EBADF, stdout still works. */
     expect_err("close(2)", close(2), 0, 0);

@@ -24,7 +24,7 @@
  The version of the C ABI described by `substrate.h`. It changes when a
  declaration changes incompatibly; additions keep it.
  */
-#define SUBSTRATE_ABI_VERSION 1
+#define SUBSTRATE_ABI_VERSION 2
 
 /*
  The page size of `substrate_pages_alloc` (`seL4_PageBits`).
@@ -45,11 +45,6 @@
  Most capabilities in one message (`seL4_MsgMaxExtraCaps`, from `seL4_MsgExtraCapBits`).
  */
 #define SUBSTRATE_MSG_MAX_CAPS 3
-
-/*
- Largest message label (`seL4_MessageInfo.label` has 52 bits on 64-bit kernels).
- */
-#define SUBSTRATE_MSG_MAX_LABEL 4503599627370495
 
 /*
  Object type: untyped memory of `1 << size_bits` bytes (`seL4_UntypedObject`).
@@ -112,40 +107,133 @@
 #define SUBSTRATE_RIGHTS_ALL 15
 
 /*
+ The first address of the range `substrate_frame_map` maps frames in
+ (1 TiB). Below it lie the image, the runtime's thread stacks and IPC
+ buffers and the `sbrk` region, which C may not map over.
+ */
+#define SUBSTRATE_MAP_BASE 1099511627776
+
+/*
+ The end (exclusive) of the range `substrate_frame_map` maps frames in
+ (127 TiB, below the top of user space).
+ */
+#define SUBSTRATE_MAP_END 139637976727552
+
+/*
+ Most slots one `substrate_slot_alloc_range` hands out.
+ */
+#define SUBSTRATE_SLOT_RANGE_MAX 256
+
+/*
  Success.
  */
 #define SUBSTRATE_OK 0
 
 /*
- A bad argument: null pointer, bad length or alignment, unknown flag (`EINVAL`).
+ A bad argument: null pointer, bad length or alignment, unknown flag, a
+ value too wide for its kernel field (`EINVAL`, 22).
  */
 #define SUBSTRATE_EINVAL -22
 
 /*
- Out of memory: heap, untyped memory or capability slots (`ENOMEM`).
+ Out of memory: heap, untyped memory or capability slots (`ENOMEM`, 12).
  */
 #define SUBSTRATE_ENOMEM -12
 
 /*
- Not implemented on this kernel or configuration (`ENOSYS`).
+ Not implemented on this kernel or configuration, or the runtime has
+ not started (`ENOSYS`, 88 in newlib).
  */
-#define SUBSTRATE_ENOSYS -38
+#define SUBSTRATE_ENOSYS -88
 
 /*
- A capability of the wrong type, or an empty slot (`EBADF`'s number).
+ A capability of the wrong type, or an empty slot (`EBADF`'s number, 9).
  */
 #define SUBSTRATE_EBADCAP -9
 
 /*
- Try again: the resource is busy (`EAGAIN`), e.g. a mutex already held.
+ Try again: the resource is busy (`EAGAIN`, 11), e.g. a mutex already held.
  */
 #define SUBSTRATE_EAGAIN -11
+
+/*
+ A bad address (`EFAULT`, 14): a pointer that does not point into
+ memory the program can use as the call needs (unmapped, in the kernel's
+ half), or, from `substrate_thread_join`, a thread that faulted.
+ */
+#define SUBSTRATE_EFAULT -14
+
+/*
+ The object is in use (`EBUSY`, 16): e.g. initialising a mutex that is
+ initialised already, destroying one that is held.
+ */
+#define SUBSTRATE_EBUSY -16
+
+/*
+ The calling thread would wait for itself (`EDEADLK`, 45 in newlib): it
+ holds the mutex already, or joins its own handle.
+ */
+#define SUBSTRATE_EDEADLK -45
+
+/*
+ A slot or address that C may not use: outside the ranges the runtime
+ gives C (`EPERM`, 1), e.g. the runtime's own capability slots.
+ */
+#define SUBSTRATE_EPERM -1
 
 /*
  Base of kernel errors without an errno: the code is
  `SUBSTRATE_ESEL4_BASE - seL4_Error` (e.g. `seL4_RangeError` = 4 gives -1004).
  */
 #define SUBSTRATE_ESEL4_BASE -1000
+
+/*
+ `SUBSTRATE_ESEL4_BASE - seL4_InvalidArgument`.
+ */
+#define SUBSTRATE_ESEL4_INVALID_ARGUMENT -1001
+
+/*
+ `SUBSTRATE_ESEL4_BASE - seL4_InvalidCapability` (reported as
+ `SUBSTRATE_EBADCAP` where the capability is the caller's argument).
+ */
+#define SUBSTRATE_ESEL4_INVALID_CAPABILITY -1002
+
+/*
+ `SUBSTRATE_ESEL4_BASE - seL4_IllegalOperation`.
+ */
+#define SUBSTRATE_ESEL4_ILLEGAL_OPERATION -1003
+
+/*
+ `SUBSTRATE_ESEL4_BASE - seL4_RangeError`.
+ */
+#define SUBSTRATE_ESEL4_RANGE_ERROR -1004
+
+/*
+ `SUBSTRATE_ESEL4_BASE - seL4_AlignmentError`.
+ */
+#define SUBSTRATE_ESEL4_ALIGNMENT_ERROR -1005
+
+/*
+ `SUBSTRATE_ESEL4_BASE - seL4_FailedLookup` (reported as
+ `SUBSTRATE_EBADCAP` where the lookup is of the caller's argument).
+ */
+#define SUBSTRATE_ESEL4_FAILED_LOOKUP -1006
+
+/*
+ `SUBSTRATE_ESEL4_BASE - seL4_TruncatedMessage`.
+ */
+#define SUBSTRATE_ESEL4_TRUNCATED_MESSAGE -1007
+
+/*
+ `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`: the destination slot or
+ address is occupied.
+ */
+#define SUBSTRATE_ESEL4_DELETE_FIRST -1008
+
+/*
+ `SUBSTRATE_ESEL4_BASE - seL4_RevokeFirst`.
+ */
+#define SUBSTRATE_ESEL4_REVOKE_FIRST -1009
 
 /*
  Size in bytes of `substrate_mutex_t`.
@@ -156,16 +244,6 @@
  Size in bytes of `substrate_cond_t`.
  */
 #define SUBSTRATE_COND_SIZE 48
-
-/*
- The calling thread already holds the mutex (`EDEADLK`).
- */
-#define SUBSTRATE_EDEADLK -35
-
-/*
- A thread faulted (`EFAULT`): reported by `substrate_thread_join`.
- */
-#define SUBSTRATE_EFAULT -14
 
 /*
  A received message's description, filled by `substrate_ep_recv` and
@@ -341,11 +419,25 @@ int32_t substrate_pages_free(void *p, size_t npages);
 void *substrate_sbrk(ptrdiff_t increment);
 
 /*
+ The largest message label this kernel's `seL4_MessageInfo` can carry
+ (its label field: 20 bits on seL4 5.0, 52 on current 64-bit kernels).
+ Calls nothing in the kernel.
+ */
+uint64_t substrate_msg_max_label(void);
+
+/*
+ The largest badge `substrate_cnode_mint` can give a capability (the
+ kernel's badge field: 28 bits on seL4 5.0, a word on current kernels).
+ Calls nothing in the kernel.
+ */
+uint64_t substrate_max_badge(void);
+
+/*
  Sends a message on endpoint `ep` and blocks until it is received
  (`seL4_Send`): `label`, `len` message registers from `msg`, and `ncaps`
  capabilities from `caps` (the endpoint needs the grant right for those).
  `SUBSTRATE_EINVAL` for `len > SUBSTRATE_MSG_MAX_LENGTH`, `ncaps >
- SUBSTRATE_MSG_MAX_CAPS`, a label over 52 bits, or a null array with a
+ SUBSTRATE_MSG_MAX_CAPS`, a label above `substrate_msg_max_label()`, or a null array with a
  non-zero count; `SUBSTRATE_EBADCAP` if `ep` is not an endpoint or a
  capability to send is an empty slot.
 
@@ -411,8 +503,12 @@ int32_t substrate_ep_reply(uint64_t label,
 
 /*
  Sets where capabilities received by this thread's next `substrate_ep_recv`
- or `substrate_ep_call` go: the empty slot `slot` of the root CNode
- (`seL4_SetCapReceivePath`); 0 receives none.
+ or `substrate_ep_call` go (`seL4_SetCapReceivePath`): slot `slot` of the
+ root CNode, which C must own (see `substrate_cnode_delete`) and keep
+ empty (a capability sent while it is occupied is not transferred). 0
+ receives none (a null receive path: the kernel transfers no capability,
+ and the message says so in `extra_caps`). Every thread starts with none.
+ `SUBSTRATE_EPERM` for a slot C does not own.
  */
 int32_t substrate_ipc_set_receive_slot(uint64_t slot);
 
@@ -449,8 +545,10 @@ int32_t substrate_ntfn_poll(uint64_t ntfn, uint64_t *badge);
  Creates `count` objects of type `object_type` (a `SUBSTRATE_OBJ_*`; `size_bits`
  for untyped and CNodes) from untyped `untyped` into the empty root-CNode
  slots `dest_slot .. dest_slot + count` (`seL4_Untyped_Retype`).
- `SUBSTRATE_EINVAL` for an unknown type, `count` 0 or a slot range that
- overflows; `SUBSTRATE_EBADCAP` if `untyped` is not untyped memory;
+ The slots must be C's own (`substrate_slot_alloc_range` gives a run of
+ them). `SUBSTRATE_EINVAL` for an unknown type, `count` 0 or a slot range
+ that overflows; `SUBSTRATE_EBADCAP` if `untyped` is not untyped memory;
+ `SUBSTRATE_EPERM` if C does not own every destination slot;
  `SUBSTRATE_ENOMEM` when the untyped is full; other kernel errors as
  `SUBSTRATE_ESEL4_BASE - error` (e.g. occupied slots: `seL4_DeleteFirst`).
  */
@@ -463,22 +561,27 @@ int32_t substrate_untyped_retype(uint64_t untyped,
 /*
  Copies the capability in slot `src` to the empty slot `dest` with
  `rights` (`SUBSTRATE_RIGHT_*` bits) (`seL4_CNode_Copy`).
- `SUBSTRATE_EINVAL` for unknown rights bits; `SUBSTRATE_EBADCAP` for an
- empty source; kernel errors otherwise (an occupied `dest`:
- `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`).
+ `dest` must be a slot C owns (see `substrate_cnode_delete`).
+ `SUBSTRATE_EINVAL` for unknown rights bits; `SUBSTRATE_EPERM` for a
+ `dest` C does not own; `SUBSTRATE_EBADCAP` for an empty source; kernel
+ errors otherwise (an occupied `dest`: `SUBSTRATE_ESEL4_DELETE_FIRST`).
  */
 int32_t substrate_cnode_copy(uint64_t dest, uint64_t src, uint32_t rights_mask);
 
 /*
  Copies the capability in slot `src` to the empty slot `dest` with
  `rights` and `badge` (`seL4_CNode_Mint`). Errors as for
- `substrate_cnode_copy`.
+ `substrate_cnode_copy`, and `SUBSTRATE_EINVAL` for a badge above
+ `substrate_max_badge()` (which the kernel would truncate).
  */
 int32_t substrate_cnode_mint(uint64_t dest, uint64_t src, uint32_t rights_mask, uint64_t badge);
 
 /*
- Deletes the capability in slot `slot` (`seL4_CNode_Delete`); deleting an
- empty slot succeeds, as in the kernel.
+ Deletes the capability in slot `slot` (`seL4_CNode_Delete`), a slot C
+ owns (from `substrate_slot_alloc`, `_alloc_range` or
+ `substrate_object_alloc`), which stays C's; deleting an empty slot
+ succeeds, as in the kernel. `SUBSTRATE_EPERM` for any other slot (the
+ runtime's own capabilities); kernel errors otherwise.
  */
 int32_t substrate_cnode_delete(uint64_t slot);
 
@@ -492,15 +595,19 @@ int32_t substrate_cnode_delete(uint64_t slot);
  directory entry (no page table is created). Any other frame is mapped as a
  4 KiB frame; a 2 MiB frame the runtime does not know (e.g. a copy made
  with `substrate_cnode_copy`) then fails where a page table would have to be
- created for it (`- seL4_DeleteFirst`, with nothing left behind).
+ created for it (`SUBSTRATE_ESEL4_DELETE_FIRST`, with nothing left behind).
  `SUBSTRATE_EINVAL` for a null `vaddr`, one not aligned to the frame's size,
  a frame reaching past user space or other rights bits;
- `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors otherwise (an
- address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`, on
- every kernel for frames mapped through this function, which keeps track
- of them; a 4 KiB
- frame inside a 2 MiB mapping: `- seL4_FailedLookup`; a frame mapped
- elsewhere: `- seL4_InvalidCapability`, as `SUBSTRATE_EBADCAP`).
+ `SUBSTRATE_EPERM` for a frame not wholly inside `SUBSTRATE_MAP_BASE ..
+ SUBSTRATE_MAP_END`;
+ `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors otherwise:
+ `SUBSTRATE_ESEL4_DELETE_FIRST` for an address range that overlaps a frame
+ mapped through this function (on every kernel: the C ABI keeps track of
+ them, a 4 KiB frame inside a 2 MiB mapping included);
+ `SUBSTRATE_ESEL4_FAILED_LOOKUP` where the paging structures cannot take
+ the frame; `SUBSTRATE_EBADCAP` for a frame mapped elsewhere already (the
+ kernel's `seL4_InvalidCapability`, or on current kernels
+ `SUBSTRATE_ESEL4_INVALID_ARGUMENT`).
 
  # Safety
  Mapping over memory the program uses changes what it reads there.
@@ -534,6 +641,20 @@ int32_t substrate_object_alloc(uint32_t object_type, uint32_t size_bits, uint64_
  `out` must be writable.
  */
 int32_t substrate_slot_alloc(uint64_t *out);
+
+/*
+ Takes `count` consecutive free slots of the root CNode from the
+ runtime's allocator (for `substrate_untyped_retype` of several objects)
+ and stores the first one's index in `*first`; C owns `*first ..
+ *first + count` and gives each back with `substrate_slot_free`.
+ `SUBSTRATE_EINVAL` for a null `first`, `count` 0 or above
+ `SUBSTRATE_SLOT_RANGE_MAX`; `SUBSTRATE_ENOMEM` when no such run of
+ slots is left (or the runtime's heap is full).
+
+ # Safety
+ `first` must be writable.
+ */
+int32_t substrate_slot_alloc_range(uint64_t count, uint64_t *first);
 
 /*
  Deletes whatever capability slot `slot` holds (`seL4_CNode_Delete`) and

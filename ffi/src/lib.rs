@@ -56,7 +56,7 @@ pub use status::*;
 
 /// The version of the C ABI described by `substrate.h`. It changes when a
 /// declaration changes incompatibly; additions keep it.
-pub const SUBSTRATE_ABI_VERSION: u32 = 1;
+pub const SUBSTRATE_ABI_VERSION: u32 = 2;
 
 /// The ABI version this library implements ([`SUBSTRATE_ABI_VERSION`]);
 /// a C program compares it with the header's `SUBSTRATE_ABI_VERSION`.

@@ -27,8 +27,6 @@ const _: () = assert!(SUBSTRATE_MSG_MAX_LENGTH == sys::seL4_MsgMaxLength as usiz
 /// Most capabilities in one message (`seL4_MsgMaxExtraCaps`, from `seL4_MsgExtraCapBits`).
 pub const SUBSTRATE_MSG_MAX_CAPS: usize = 3;
 const _: () = assert!(SUBSTRATE_MSG_MAX_CAPS == (1 << sys::seL4_MsgExtraCapBits) - 1);
-/// Largest message label (`seL4_MessageInfo.label` has 52 bits on 64-bit kernels).
-pub const SUBSTRATE_MSG_MAX_LABEL: u64 = 0x000F_FFFF_FFFF_FFFF;
 
 /// Object type: untyped memory of `1 << size_bits` bytes (`seL4_UntypedObject`).
 pub const SUBSTRATE_OBJ_UNTYPED: u32 = 0;
@@ -71,6 +69,22 @@ pub struct substrate_msginfo_t {
     pub extra_caps: u64,
     /// Bit mask of transferred capabilities that were unwrapped to badges.
     pub caps_unwrapped: u64,
+}
+
+/// The largest message label this kernel's `seL4_MessageInfo` can carry
+/// (its label field: 20 bits on seL4 5.0, 52 on current 64-bit kernels).
+/// Calls nothing in the kernel.
+#[no_mangle]
+pub extern "C" fn substrate_msg_max_label() -> u64 {
+    MessageInfo::MAX_LABEL as u64
+}
+
+/// The largest badge `substrate_cnode_mint` can give a capability (the
+/// kernel's badge field: 28 bits on seL4 5.0, a word on current kernels).
+/// Calls nothing in the kernel.
+#[no_mangle]
+pub extern "C" fn substrate_max_badge() -> u64 {
+    sel4::MAX_BADGE as u64
 }
 
 fn to_object_type(kind: u32) -> Result<ObjectType, i32> {
@@ -141,7 +155,7 @@ unsafe fn load_message(
     if len > SUBSTRATE_MSG_MAX_LENGTH || ncaps > SUBSTRATE_MSG_MAX_CAPS {
         return Err(SUBSTRATE_EINVAL);
     }
-    if label > SUBSTRATE_MSG_MAX_LABEL || (msg.is_null() && len > 0) {
+    if label > substrate_msg_max_label() || (msg.is_null() && len > 0) {
         return Err(SUBSTRATE_EINVAL);
     }
     if caps.is_null() && ncaps > 0 {
@@ -245,7 +259,7 @@ unsafe fn receive_into(
 /// (`seL4_Send`): `label`, `len` message registers from `msg`, and `ncaps`
 /// capabilities from `caps` (the endpoint needs the grant right for those).
 /// `SUBSTRATE_EINVAL` for `len > SUBSTRATE_MSG_MAX_LENGTH`, `ncaps >
-/// SUBSTRATE_MSG_MAX_CAPS`, a label over 52 bits, or a null array with a
+/// SUBSTRATE_MSG_MAX_CAPS`, a label above `substrate_msg_max_label()`, or a null array with a
 /// non-zero count; `SUBSTRATE_EBADCAP` if `ep` is not an endpoint or a
 /// capability to send is an empty slot.
 ///
@@ -345,13 +359,25 @@ pub unsafe extern "C" fn substrate_ep_reply(label: u64, msg: *const u64, len: us
 }
 
 /// Sets where capabilities received by this thread's next `substrate_ep_recv`
-/// or `substrate_ep_call` go: the empty slot `slot` of the root CNode
-/// (`seL4_SetCapReceivePath`); 0 receives none.
+/// or `substrate_ep_call` go (`seL4_SetCapReceivePath`): slot `slot` of the
+/// root CNode, which C must own (see `substrate_cnode_delete`) and keep
+/// empty (a capability sent while it is occupied is not transferred). 0
+/// receives none (a null receive path: the kernel transfers no capability,
+/// and the message says so in `extra_caps`). Every thread starts with none.
+/// `SUBSTRATE_EPERM` for a slot C does not own.
 #[no_mangle]
 pub extern "C" fn substrate_ipc_set_receive_slot(slot: u64) -> i32 {
+    let (cnode, depth) = if slot == 0 {
+        (cap::CNode::from_cptr(0), 0)
+    } else {
+        if let Err(e) = check_owned(&C_SLOTS.lock(), slot, 1) {
+            return e;
+        }
+        (init_thread::CNODE, sel4::WORD_BITS)
+    };
     // SAFETY: the runtime set this thread's IPC buffer.
     let mut ipc = unsafe { IpcBuffer::current() };
-    ipc.set_receive_path(init_thread::CNODE, slot as sys::seL4_Word, sel4::WORD_BITS);
+    ipc.set_receive_path(cnode, slot as sys::seL4_Word, depth);
     SUBSTRATE_OK
 }
 
@@ -403,8 +429,10 @@ pub unsafe extern "C" fn substrate_ntfn_poll(ntfn: u64, badge: *mut u64) -> i32 
 /// Creates `count` objects of type `object_type` (a `SUBSTRATE_OBJ_*`; `size_bits`
 /// for untyped and CNodes) from untyped `untyped` into the empty root-CNode
 /// slots `dest_slot .. dest_slot + count` (`seL4_Untyped_Retype`).
-/// `SUBSTRATE_EINVAL` for an unknown type, `count` 0 or a slot range that
-/// overflows; `SUBSTRATE_EBADCAP` if `untyped` is not untyped memory;
+/// The slots must be C's own (`substrate_slot_alloc_range` gives a run of
+/// them). `SUBSTRATE_EINVAL` for an unknown type, `count` 0 or a slot range
+/// that overflows; `SUBSTRATE_EBADCAP` if `untyped` is not untyped memory;
+/// `SUBSTRATE_EPERM` if C does not own every destination slot;
 /// `SUBSTRATE_ENOMEM` when the untyped is full; other kernel errors as
 /// `SUBSTRATE_ESEL4_BASE - error` (e.g. occupied slots: `seL4_DeleteFirst`).
 #[no_mangle]
@@ -421,6 +449,7 @@ pub extern "C" fn substrate_untyped_retype(
             return Err(SUBSTRATE_EINVAL);
         }
         let untyped = check_cap(untyped, Kind::Untyped)?;
+        check_owned(&C_SLOTS.lock(), dest_slot, count)?;
         let dir = sel4::AbsoluteCPtr {
             depth: 0,
             ..init_thread::slot(0)
@@ -436,13 +465,15 @@ pub extern "C" fn substrate_untyped_retype(
 
 /// Copies the capability in slot `src` to the empty slot `dest` with
 /// `rights` (`SUBSTRATE_RIGHT_*` bits) (`seL4_CNode_Copy`).
-/// `SUBSTRATE_EINVAL` for unknown rights bits; `SUBSTRATE_EBADCAP` for an
-/// empty source; kernel errors otherwise (an occupied `dest`:
-/// `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`).
+/// `dest` must be a slot C owns (see `substrate_cnode_delete`).
+/// `SUBSTRATE_EINVAL` for unknown rights bits; `SUBSTRATE_EPERM` for a
+/// `dest` C does not own; `SUBSTRATE_EBADCAP` for an empty source; kernel
+/// errors otherwise (an occupied `dest`: `SUBSTRATE_ESEL4_DELETE_FIRST`).
 #[no_mangle]
 pub extern "C" fn substrate_cnode_copy(dest: u64, src: u64, rights_mask: u32) -> i32 {
     code((|| {
         let r = rights(rights_mask)?;
+        check_owned(&C_SLOTS.lock(), dest, 1)?;
         check_present(src)?;
         slot_path(dest)?
             .copy(&slot_path(src)?, r)
@@ -453,11 +484,16 @@ pub extern "C" fn substrate_cnode_copy(dest: u64, src: u64, rights_mask: u32) ->
 
 /// Copies the capability in slot `src` to the empty slot `dest` with
 /// `rights` and `badge` (`seL4_CNode_Mint`). Errors as for
-/// `substrate_cnode_copy`.
+/// `substrate_cnode_copy`, and `SUBSTRATE_EINVAL` for a badge above
+/// `substrate_max_badge()` (which the kernel would truncate).
 #[no_mangle]
 pub extern "C" fn substrate_cnode_mint(dest: u64, src: u64, rights_mask: u32, badge: u64) -> i32 {
     code((|| {
         let r = rights(rights_mask)?;
+        if badge > substrate_max_badge() {
+            return Err(SUBSTRATE_EINVAL);
+        }
+        check_owned(&C_SLOTS.lock(), dest, 1)?;
         check_present(src)?;
         slot_path(dest)?
             .mint(&slot_path(src)?, r, badge as sys::seL4_Word)
@@ -466,11 +502,15 @@ pub extern "C" fn substrate_cnode_mint(dest: u64, src: u64, rights_mask: u32, ba
     })())
 }
 
-/// Deletes the capability in slot `slot` (`seL4_CNode_Delete`); deleting an
-/// empty slot succeeds, as in the kernel.
+/// Deletes the capability in slot `slot` (`seL4_CNode_Delete`), a slot C
+/// owns (from `substrate_slot_alloc`, `_alloc_range` or
+/// `substrate_object_alloc`), which stays C's; deleting an empty slot
+/// succeeds, as in the kernel. `SUBSTRATE_EPERM` for any other slot (the
+/// runtime's own capabilities); kernel errors otherwise.
 #[no_mangle]
 pub extern "C" fn substrate_cnode_delete(slot: u64) -> i32 {
     code((|| {
+        check_owned(&C_SLOTS.lock(), slot, 1)?;
         slot_path(slot)?.delete().map_err(from_sel4)?;
         // Deleting a mapped frame's capability unmaps it.
         forget_mapping(slot);
@@ -491,6 +531,21 @@ fn forget_mapping(slot: u64) {
     C_MAPPINGS.lock().retain(|(s, _)| *s != slot);
 }
 
+/// The first address of the range `substrate_frame_map` maps frames in
+/// (1 TiB). Below it lie the image, the runtime's thread stacks and IPC
+/// buffers and the `sbrk` region, which C may not map over.
+pub const SUBSTRATE_MAP_BASE: u64 = 0x100_0000_0000;
+/// The end (exclusive) of the range `substrate_frame_map` maps frames in
+/// (127 TiB, below the top of user space).
+pub const SUBSTRATE_MAP_END: u64 = 0x7f00_0000_0000;
+
+// The runtime's own regions lie below C's range.
+const _: () = {
+    assert!(substrate_thread::THREAD_REGION.end <= crate::sbrk::SUBSTRATE_SBRK_BASE);
+    let sbrk_end = crate::sbrk::SUBSTRATE_SBRK_BASE + crate::sbrk::SUBSTRATE_SBRK_SIZE;
+    assert!(sbrk_end as u64 <= SUBSTRATE_MAP_BASE);
+};
+
 /// Maps frame `frame` at `vaddr` in the root task's address space with
 /// `rights` (`SUBSTRATE_RIGHT_READ`/`_WRITE`) (`seL4_X86_Page_Map`),
 /// creating the missing paging structures the frame's size needs from
@@ -500,15 +555,19 @@ fn forget_mapping(slot: u64) {
 /// directory entry (no page table is created). Any other frame is mapped as a
 /// 4 KiB frame; a 2 MiB frame the runtime does not know (e.g. a copy made
 /// with `substrate_cnode_copy`) then fails where a page table would have to be
-/// created for it (`- seL4_DeleteFirst`, with nothing left behind).
+/// created for it (`SUBSTRATE_ESEL4_DELETE_FIRST`, with nothing left behind).
 /// `SUBSTRATE_EINVAL` for a null `vaddr`, one not aligned to the frame's size,
 /// a frame reaching past user space or other rights bits;
-/// `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors otherwise (an
-/// address already mapped: `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`, on
-/// every kernel for frames mapped through this function, which keeps track
-/// of them; a 4 KiB
-/// frame inside a 2 MiB mapping: `- seL4_FailedLookup`; a frame mapped
-/// elsewhere: `- seL4_InvalidCapability`, as `SUBSTRATE_EBADCAP`).
+/// `SUBSTRATE_EPERM` for a frame not wholly inside `SUBSTRATE_MAP_BASE ..
+/// SUBSTRATE_MAP_END`;
+/// `SUBSTRATE_EBADCAP` if `frame` is not a frame; kernel errors otherwise:
+/// `SUBSTRATE_ESEL4_DELETE_FIRST` for an address range that overlaps a frame
+/// mapped through this function (on every kernel: the C ABI keeps track of
+/// them, a 4 KiB frame inside a 2 MiB mapping included);
+/// `SUBSTRATE_ESEL4_FAILED_LOOKUP` where the paging structures cannot take
+/// the frame; `SUBSTRATE_EBADCAP` for a frame mapped elsewhere already (the
+/// kernel's `seL4_InvalidCapability`, or on current kernels
+/// `SUBSTRATE_ESEL4_INVALID_ARGUMENT`).
 ///
 /// # Safety
 /// Mapping over memory the program uses changes what it reads there.
@@ -531,13 +590,16 @@ pub unsafe extern "C" fn substrate_frame_map(
         let cptr = check_cap(frame, Kind::Frame)?;
         // Locked before the object allocator, as everywhere.
         let slots = C_SLOTS.lock();
-        let size = match slots.iter().find(|s| s.slot == frame) {
-            Some(s) if s.large_frame => FrameSize::Large,
+        let size = match c_slot_index(&slots, frame) {
+            Ok(i) if slots[i].large_frame => FrameSize::Large,
             _ => FrameSize::Small,
         };
         let bytes = 1usize << size.bits();
         if !vaddr.is_multiple_of(bytes) || vaddr.checked_add(bytes).is_none_or(|e| e > 1 << 47) {
             return Err(SUBSTRATE_EINVAL);
+        }
+        if (vaddr as u64) < SUBSTRATE_MAP_BASE || (vaddr + bytes) as u64 > SUBSTRATE_MAP_END {
+            return Err(SUBSTRATE_EPERM);
         }
         let range = vaddr..vaddr + bytes;
         let mut mappings = C_MAPPINGS.lock();
@@ -591,6 +653,14 @@ pub extern "C" fn substrate_frame_unmap(frame: u64) -> i32 {
 /// would then give one slot to two owners. A `Vec` with `try_reserve`, so
 /// that running out of heap is an error, not an abort. Locked before the
 /// object allocator.
+///
+/// These are C's slots: every call that writes a capability into a slot
+/// (`substrate_untyped_retype`, `substrate_cnode_copy`, `_mint`, the
+/// receive slot of `substrate_ipc_set_receive_slot`) or empties one
+/// (`substrate_cnode_delete`) takes only slots C owns and returns
+/// `SUBSTRATE_EPERM` for any other, so that C cannot fill a slot the
+/// allocator believes free or delete one of the runtime's capabilities.
+/// Sorted by slot.
 static C_SLOTS: spin::Mutex<Vec<CSlot>> = spin::Mutex::new(Vec::new());
 
 /// A slot handed to C.
@@ -599,6 +669,40 @@ struct CSlot {
     /// It received a 2 MiB frame from `substrate_object_alloc`: the kernel
     /// does not tell a frame's size, and `substrate_frame_map` needs it.
     large_frame: bool,
+}
+
+/// Where `slot` is (or would go) in the sorted list of C's slots.
+fn c_slot_index(slots: &[CSlot], slot: u64) -> Result<usize, usize> {
+    slots.binary_search_by_key(&slot, |s| s.slot)
+}
+
+/// Checks that C owns every slot of `first .. first + count`:
+/// `SUBSTRATE_EPERM` for a slot it does not own (the runtime's own slots,
+/// slots it never got, a range past the last slot number).
+fn check_owned(slots: &[CSlot], first: u64, count: u64) -> Result<(), i32> {
+    // Slots past the end of the slot numbers are nobody's.
+    let end = first.checked_add(count).ok_or(SUBSTRATE_EPERM)?;
+    let start = c_slot_index(slots, first).map_err(|_| SUBSTRATE_EPERM)?;
+    // The list is sorted without duplicates: the range is owned exactly when
+    // the `count` entries from `first` on are `first, first + 1, ...`.
+    let run = slots.get(start..).unwrap_or(&[]);
+    let contiguous = run
+        .iter()
+        .zip(first..end)
+        .take_while(|(s, want)| s.slot == *want)
+        .count() as u64;
+    if contiguous == count {
+        Ok(())
+    } else {
+        Err(SUBSTRATE_EPERM)
+    }
+}
+
+/// Adds `slot` to C's slots (room reserved by the caller).
+fn add_c_slot(slots: &mut Vec<CSlot>, slot: u64, large_frame: bool) {
+    if let Err(i) = c_slot_index(slots, slot) {
+        slots.insert(i, CSlot { slot, large_frame });
+    }
 }
 
 /// Creates one object of type `object_type` (`SUBSTRATE_OBJ_*`; `size_bits` for
@@ -637,10 +741,11 @@ pub unsafe extern "C" fn substrate_object_alloc(
             let _ = with_objects(|o| o.delete(c.cptr()).map_err(from_alloc));
             return Err(e);
         }
-        slots.push(CSlot {
-            slot: c.cptr() as u64,
-            large_frame: object == ObjectType::Frame(FrameSize::Large),
-        });
+        add_c_slot(
+            &mut slots,
+            c.cptr() as u64,
+            object == ObjectType::Frame(FrameSize::Large),
+        );
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { out.write(c.cptr() as u64) };
         Ok(())
@@ -662,12 +767,42 @@ pub unsafe extern "C" fn substrate_slot_alloc(out: *mut u64) -> i32 {
         let mut slots = C_SLOTS.lock();
         slots.try_reserve(1).map_err(|_| SUBSTRATE_ENOMEM)?;
         let slot = with_objects(|o| o.alloc_slot().map_err(from_alloc))?;
-        slots.push(CSlot {
-            slot: slot as u64,
-            large_frame: false,
-        });
+        add_c_slot(&mut slots, slot as u64, false);
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { out.write(slot as u64) };
+        Ok(())
+    })())
+}
+
+/// Most slots one `substrate_slot_alloc_range` hands out.
+pub const SUBSTRATE_SLOT_RANGE_MAX: u64 = 256;
+
+/// Takes `count` consecutive free slots of the root CNode from the
+/// runtime's allocator (for `substrate_untyped_retype` of several objects)
+/// and stores the first one's index in `*first`; C owns `*first ..
+/// *first + count` and gives each back with `substrate_slot_free`.
+/// `SUBSTRATE_EINVAL` for a null `first`, `count` 0 or above
+/// `SUBSTRATE_SLOT_RANGE_MAX`; `SUBSTRATE_ENOMEM` when no such run of
+/// slots is left (or the runtime's heap is full).
+///
+/// # Safety
+/// `first` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_slot_alloc_range(count: u64, first: *mut u64) -> i32 {
+    if first.is_null() || count == 0 || count > SUBSTRATE_SLOT_RANGE_MAX {
+        return SUBSTRATE_EINVAL;
+    }
+    code((|| {
+        let mut slots = C_SLOTS.lock();
+        slots
+            .try_reserve(count as usize)
+            .map_err(|_| SUBSTRATE_ENOMEM)?;
+        let range = with_objects(|o| o.alloc_slot_range(count as usize).map_err(from_alloc))?;
+        for slot in range.clone() {
+            add_c_slot(&mut slots, slot as u64, false);
+        }
+        // SAFETY: checked non-null; the caller guarantees it is writable.
+        unsafe { first.write(range.start as u64) };
         Ok(())
     })())
 }
@@ -681,14 +816,11 @@ pub unsafe extern "C" fn substrate_slot_alloc(out: *mut u64) -> i32 {
 pub extern "C" fn substrate_slot_free(slot: u64) -> i32 {
     code((|| {
         let mut slots = C_SLOTS.lock();
-        let i = slots
-            .iter()
-            .position(|s| s.slot == slot)
-            .ok_or(SUBSTRATE_EINVAL)?;
+        let i = c_slot_index(&slots, slot).map_err(|_| SUBSTRATE_EINVAL)?;
         slot_path(slot)?.delete().map_err(from_sel4)?;
         forget_mapping(slot);
         record(slot, None)?;
-        slots.swap_remove(i);
+        slots.remove(i);
         with_objects(|o| {
             o.free_slot(slot as sys::seL4_CPtr);
             Ok(())

@@ -1,26 +1,80 @@
 //! Status codes returned by the C ABI.
 //!
-//! The values are negative Linux errno numbers (`errno = -status`), so a C
-//! library's system-call glue maps them without a table. Kernel errors that
-//! have no errno of their own are `SUBSTRATE_ESEL4_BASE - seL4_Error`.
+//! The values are negative errno numbers **of newlib**, the C library the
+//! guests link (`errno = -status`; newlib's numbers are not Linux's: its
+//! `ENOSYS` is 88, its `EDEADLK` 45), so a C library's system-call glue
+//! maps them without a table; `c-newlib/syscalls.c` checks every one of
+//! them against newlib's `<errno.h>` when it is compiled. Kernel errors
+//! that have no errno of their own are `SUBSTRATE_ESEL4_BASE - seL4_Error`,
+//! each exported by name (`SUBSTRATE_ESEL4_DELETE_FIRST`, ...).
 
 use sel4::sys;
 
 /// Success.
 pub const SUBSTRATE_OK: i32 = 0;
-/// A bad argument: null pointer, bad length or alignment, unknown flag (`EINVAL`).
+/// A bad argument: null pointer, bad length or alignment, unknown flag, a
+/// value too wide for its kernel field (`EINVAL`, 22).
 pub const SUBSTRATE_EINVAL: i32 = -22;
-/// Out of memory: heap, untyped memory or capability slots (`ENOMEM`).
+/// Out of memory: heap, untyped memory or capability slots (`ENOMEM`, 12).
 pub const SUBSTRATE_ENOMEM: i32 = -12;
-/// Not implemented on this kernel or configuration (`ENOSYS`).
-pub const SUBSTRATE_ENOSYS: i32 = -38;
-/// A capability of the wrong type, or an empty slot (`EBADF`'s number).
+/// Not implemented on this kernel or configuration, or the runtime has
+/// not started (`ENOSYS`, 88 in newlib).
+pub const SUBSTRATE_ENOSYS: i32 = -88;
+/// A capability of the wrong type, or an empty slot (`EBADF`'s number, 9).
 pub const SUBSTRATE_EBADCAP: i32 = -9;
-/// Try again: the resource is busy (`EAGAIN`), e.g. a mutex already held.
+/// Try again: the resource is busy (`EAGAIN`, 11), e.g. a mutex already held.
 pub const SUBSTRATE_EAGAIN: i32 = -11;
+/// A bad address (`EFAULT`, 14): a pointer that does not point into
+/// memory the program can use as the call needs (unmapped, in the kernel's
+/// half), or, from `substrate_thread_join`, a thread that faulted.
+pub const SUBSTRATE_EFAULT: i32 = -14;
+/// The object is in use (`EBUSY`, 16): e.g. initialising a mutex that is
+/// initialised already, destroying one that is held.
+pub const SUBSTRATE_EBUSY: i32 = -16;
+/// The calling thread would wait for itself (`EDEADLK`, 45 in newlib): it
+/// holds the mutex already, or joins its own handle.
+pub const SUBSTRATE_EDEADLK: i32 = -45;
+/// A slot or address that C may not use: outside the ranges the runtime
+/// gives C (`EPERM`, 1), e.g. the runtime's own capability slots.
+pub const SUBSTRATE_EPERM: i32 = -1;
 /// Base of kernel errors without an errno: the code is
 /// `SUBSTRATE_ESEL4_BASE - seL4_Error` (e.g. `seL4_RangeError` = 4 gives -1004).
 pub const SUBSTRATE_ESEL4_BASE: i32 = -1000;
+/// `SUBSTRATE_ESEL4_BASE - seL4_InvalidArgument`.
+pub const SUBSTRATE_ESEL4_INVALID_ARGUMENT: i32 = -1001;
+/// `SUBSTRATE_ESEL4_BASE - seL4_InvalidCapability` (reported as
+/// `SUBSTRATE_EBADCAP` where the capability is the caller's argument).
+pub const SUBSTRATE_ESEL4_INVALID_CAPABILITY: i32 = -1002;
+/// `SUBSTRATE_ESEL4_BASE - seL4_IllegalOperation`.
+pub const SUBSTRATE_ESEL4_ILLEGAL_OPERATION: i32 = -1003;
+/// `SUBSTRATE_ESEL4_BASE - seL4_RangeError`.
+pub const SUBSTRATE_ESEL4_RANGE_ERROR: i32 = -1004;
+/// `SUBSTRATE_ESEL4_BASE - seL4_AlignmentError`.
+pub const SUBSTRATE_ESEL4_ALIGNMENT_ERROR: i32 = -1005;
+/// `SUBSTRATE_ESEL4_BASE - seL4_FailedLookup` (reported as
+/// `SUBSTRATE_EBADCAP` where the lookup is of the caller's argument).
+pub const SUBSTRATE_ESEL4_FAILED_LOOKUP: i32 = -1006;
+/// `SUBSTRATE_ESEL4_BASE - seL4_TruncatedMessage`.
+pub const SUBSTRATE_ESEL4_TRUNCATED_MESSAGE: i32 = -1007;
+/// `SUBSTRATE_ESEL4_BASE - seL4_DeleteFirst`: the destination slot or
+/// address is occupied.
+pub const SUBSTRATE_ESEL4_DELETE_FIRST: i32 = -1008;
+/// `SUBSTRATE_ESEL4_BASE - seL4_RevokeFirst`.
+pub const SUBSTRATE_ESEL4_REVOKE_FIRST: i32 = -1009;
+
+// The names above are the kernel's numbers (stable since seL4's first
+// release, but checked against the kernel being built for).
+const _: () = {
+    assert!(SUBSTRATE_ESEL4_INVALID_ARGUMENT == -1000 - sys::seL4_InvalidArgument as i32);
+    assert!(SUBSTRATE_ESEL4_INVALID_CAPABILITY == -1000 - sys::seL4_InvalidCapability as i32);
+    assert!(SUBSTRATE_ESEL4_ILLEGAL_OPERATION == -1000 - sys::seL4_IllegalOperation as i32);
+    assert!(SUBSTRATE_ESEL4_RANGE_ERROR == -1000 - sys::seL4_RangeError as i32);
+    assert!(SUBSTRATE_ESEL4_ALIGNMENT_ERROR == -1000 - sys::seL4_AlignmentError as i32);
+    assert!(SUBSTRATE_ESEL4_FAILED_LOOKUP == -1000 - sys::seL4_FailedLookup as i32);
+    assert!(SUBSTRATE_ESEL4_TRUNCATED_MESSAGE == -1000 - sys::seL4_TruncatedMessage as i32);
+    assert!(SUBSTRATE_ESEL4_DELETE_FIRST == -1000 - sys::seL4_DeleteFirst as i32);
+    assert!(SUBSTRATE_ESEL4_REVOKE_FIRST == -1000 - sys::seL4_RevokeFirst as i32);
+};
 
 /// The kernel's number for `e` (`seL4_Error`).
 fn sel4_code(e: sel4::Error) -> u32 {

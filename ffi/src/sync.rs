@@ -21,8 +21,6 @@ use substrate_sync::{Mutex, MutexGuard};
 pub const SUBSTRATE_MUTEX_SIZE: usize = 48;
 /// Size in bytes of `substrate_cond_t`.
 pub const SUBSTRATE_COND_SIZE: usize = 48;
-/// The calling thread already holds the mutex (`EDEADLK`).
-pub const SUBSTRATE_EDEADLK: i32 = -35;
 
 /// A mutex (opaque; initialise with `substrate_mutex_init`).
 #[repr(C)]

@@ -12,9 +12,6 @@ use alloc::vec::Vec;
 use core::ffi::c_void;
 use substrate_thread::{Builder, JoinError, JoinHandle};
 
-/// A thread faulted (`EFAULT`): reported by `substrate_thread_join`.
-pub const SUBSTRATE_EFAULT: i32 = -14;
-
 /// A thread handle: the thread's number (never 0).
 pub type substrate_thread_t = u64;
 
@@ -119,7 +116,7 @@ pub unsafe extern "C" fn substrate_thread_join(
 ) -> i32 {
     // A thread waiting for its own end would wait forever.
     if thread == current_id() {
-        return crate::sync::SUBSTRATE_EDEADLK;
+        return crate::SUBSTRATE_EDEADLK;
     }
     let handle = {
         let mut threads = THREADS.lock();

@@ -75,11 +75,14 @@ fn header_compiles_as_cxx17() {
 #[test]
 fn header_declares_the_contract() {
     for name in [
-        "#define SUBSTRATE_ABI_VERSION 1",
+        "#define SUBSTRATE_ABI_VERSION 2",
         "#define SUBSTRATE_OK 0",
         "#define SUBSTRATE_EINVAL -22",
         "#define SUBSTRATE_ENOMEM -12",
-        "#define SUBSTRATE_ENOSYS -38",
+        "#define SUBSTRATE_ENOSYS -88",
+        "#define SUBSTRATE_EDEADLK -45",
+        "#define SUBSTRATE_EFAULT -14",
+        "#define SUBSTRATE_ESEL4_DELETE_FIRST -1008",
         "#define SUBSTRATE_EBADCAP -9",
         "#define SUBSTRATE_EAGAIN -11",
         "uint32_t substrate_abi_version(void);",

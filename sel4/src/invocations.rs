@@ -130,7 +130,12 @@ impl AbsoluteCPtr {
 
     /// Copies the capability at `src` into this slot with `rights` and a
     /// `badge` (endpoints, notifications) (`seL4_CNode_Mint`).
+    /// [`Error::InvalidArgument`], without invoking the kernel, for a badge
+    /// above [`crate::MAX_BADGE`] (which the kernel would truncate).
     pub fn mint(&self, src: &AbsoluteCPtr, rights: CapRights, badge: Word) -> Result<()> {
+        if badge > crate::MAX_BADGE {
+            return Err(Error::InvalidArgument);
+        }
         // SAFETY: as for copy.
         check(unsafe {
             dest_src_invocation!(

@@ -11,8 +11,19 @@ use crate::{sys, Word};
 pub struct MessageInfo(pub sys::seL4_MessageInfo);
 
 impl MessageInfo {
+    /// Width of the label field in bits, from the kernel's bitfield file
+    /// (`seL4_MessageInfo.label`: 20 bits on seL4 5.0, 52 on current 64-bit
+    /// kernels).
+    pub const LABEL_BITS: u32 = sys::seL4_MessageInfo::label_BITS;
+
+    /// The largest label a message can carry.
+    pub const MAX_LABEL: Word = low_bits(Self::LABEL_BITS);
+
     /// A message with `label` and `length` message registers and
-    /// `extra_caps` capabilities (`seL4_MessageInfo_new`).
+    /// `extra_caps` capabilities (`seL4_MessageInfo_new`). The values must
+    /// fit their fields ([`Self::MAX_LABEL`], `seL4_MsgMaxLength`,
+    /// `seL4_MsgMaxExtraCaps`): a debug build panics otherwise, a release
+    /// build masks them. [`Self::try_new`] checks instead.
     pub fn new(label: Word, extra_caps: usize, length: usize) -> Self {
         Self(sys::seL4_MessageInfo::new(
             label as _,
@@ -20,6 +31,16 @@ impl MessageInfo {
             extra_caps as _,
             length as _,
         ))
+    }
+
+    /// A message as for [`Self::new`], or `None` if the label exceeds
+    /// [`Self::MAX_LABEL`], `length` exceeds `seL4_MsgMaxLength` or
+    /// `extra_caps` exceeds `seL4_MsgMaxExtraCaps`.
+    pub fn try_new(label: Word, extra_caps: usize, length: usize) -> Option<Self> {
+        let fits = label <= Self::MAX_LABEL
+            && length <= sys::seL4_MsgMaxLength as usize
+            && extra_caps < (1usize << sys::seL4_MsgExtraCapBits);
+        fits.then(|| Self::new(label, extra_caps, length))
     }
 
     /// The label (`seL4_MessageInfo_get_label`).
@@ -46,6 +67,27 @@ impl MessageInfo {
 
 /// A badge delivered with a message or signal (`seL4_Word`).
 pub type Badge = Word;
+
+/// Width of a badge in bits: what `seL4_CNode_Mint` can store (seL4 5.0's
+/// `seL4_CapData.Badge` field has 28 bits; current kernels take a word).
+#[cfg(sel4_has = "seL4_CapData")]
+pub const BADGE_BITS: u32 = sys::seL4_CapData::Badge_Badge_BITS;
+/// Width of a badge in bits: what `seL4_CNode_Mint` can store (seL4 5.0's
+/// `seL4_CapData.Badge` field has 28 bits; current kernels take a word).
+#[cfg(not(sel4_has = "seL4_CapData"))]
+pub const BADGE_BITS: u32 = Word::BITS;
+
+/// The largest badge `seL4_CNode_Mint` can store.
+pub const MAX_BADGE: Badge = low_bits(BADGE_BITS);
+
+/// A word with the low `bits` bits set (all of them for `bits >= Word::BITS`).
+const fn low_bits(bits: u32) -> Word {
+    if bits >= Word::BITS {
+        Word::MAX
+    } else {
+        (1 << bits) - 1
+    }
+}
 
 /// The current thread's IPC buffer (`seL4_IPCBuffer`), found through the
 /// thread pointer (see `sel4_sys::seL4_GetIPCBuffer`).

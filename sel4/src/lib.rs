@@ -39,7 +39,7 @@ pub use fault::Fault;
 pub use invocations::{
     issue_io_ports, AbsoluteCPtr, BadgeArg, GuardArg, UserContext, VmAttributes, VM_DEFAULT,
 };
-pub use ipc::{yield_now, Badge, IpcBuffer, MessageInfo, Reply};
+pub use ipc::{yield_now, Badge, IpcBuffer, MessageInfo, Reply, BADGE_BITS, MAX_BADGE};
 pub use object::{CapRights, FrameSize, ObjectType};
 #[cfg(sel4_mcs)]
 pub use sched::SchedParams;

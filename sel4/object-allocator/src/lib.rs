@@ -60,6 +60,10 @@ impl fmt::Display for AllocError {
     }
 }
 
+/// How many occupied slots [`ObjectAllocator::allocate`] skips before it
+/// gives up with `DeleteFirst`.
+const OCCUPIED_RETRIES: usize = 64;
+
 /// One untyped region the allocator draws from.
 #[derive(Debug, Clone, Copy)]
 struct Untyped {
@@ -167,10 +171,29 @@ impl ObjectAllocator {
         Ok((self.next_slot - 1) as CPtr)
     }
 
+    /// `count` consecutive empty slots (for a retype of several objects, or
+    /// to hand a range to someone else), taken from the slots never used
+    /// yet; [`AllocError::OutOfSlots`] if fewer than `count` are left there.
+    /// Give them back one by one with [`ObjectAllocator::free_slot`].
+    pub fn alloc_slot_range(&mut self, count: usize) -> Result<core::ops::Range<CPtr>, AllocError> {
+        let end = self
+            .next_slot
+            .checked_add(count)
+            .filter(|&end| end <= self.end_slot && count > 0)
+            .ok_or(AllocError::OutOfSlots)?;
+        let start = self.next_slot;
+        self.next_slot = end;
+        Ok(start as CPtr..end as CPtr)
+    }
+
     /// Returns a slot to the allocator. The caller must have emptied it
-    /// (deleted the capability it held).
+    /// (deleted the capability it held). If the free list cannot grow (the
+    /// heap is full) the slot is dropped instead of aborting: it is lost,
+    /// never handed out twice.
     pub fn free_slot(&mut self, slot: CPtr) {
-        self.free_slots.push(slot as usize);
+        if self.free_slots.try_reserve(1).is_ok() {
+            self.free_slots.push(slot as usize);
+        }
     }
 
     /// Free slots left.
@@ -223,14 +246,21 @@ impl ObjectAllocator {
         object: ObjectType,
         size_bits: usize,
     ) -> Result<Cap<T>, AllocError> {
-        let slot = self.alloc_slot()?;
-        match self.retype_into(object, size_bits, slot) {
-            Ok(()) => Ok(Cap::from_cptr(slot)),
-            Err(e) => {
-                self.free_slot(slot);
-                Err(e)
+        // A slot that turns out to be occupied (someone with access to the
+        // CNode wrote into a slot this allocator believed free) is dropped,
+        // not handed out again, and the next one is tried.
+        for _ in 0..OCCUPIED_RETRIES {
+            let slot = self.alloc_slot()?;
+            match self.retype_into(object, size_bits, slot) {
+                Ok(()) => return Ok(Cap::from_cptr(slot)),
+                Err(AllocError::Kernel(sel4::Error::DeleteFirst)) => continue,
+                Err(e) => {
+                    self.free_slot(slot);
+                    return Err(e);
+                }
             }
         }
+        Err(AllocError::Kernel(sel4::Error::DeleteFirst))
     }
 
     fn retype_into(

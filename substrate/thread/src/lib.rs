@@ -709,6 +709,12 @@ impl Builder {
         };
         res.data.thread = thread;
         let ipc = res.ipc_buffer() as *mut sys::seL4_IPCBuffer;
+        // A pooled thread's IPC buffer still holds its last messages and its
+        // capability receive path: the new thread starts with neither
+        // (a zero receive path receives no capabilities).
+        // SAFETY: the IPC buffer is mapped read-write and nothing runs on it
+        // (a new or joined, suspended thread).
+        unsafe { core::ptr::write_bytes(ipc, 0, 1) };
         // SAFETY: the block was allocated with the image's block layout, and
         // nothing runs on it (a new or joined, suspended thread).
         let tp = unsafe { TlsImage::current().init_block(res.tls_block.0.as_ptr(), ipc) };

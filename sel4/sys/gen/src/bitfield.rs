@@ -44,6 +44,7 @@
 //! | `B_new(a, b, ...)`                  | `B::new(a, b, ...)` (`const fn`)      |
 //! | `B_get_f(x)`                        | `x.get_f()` (`const fn`)              |
 //! | `B_set_f(x, v)` / `B_ptr_set_f`     | `x.set_f(v)` (`&mut self`)            |
+//! | (none: the width of `f`)            | `B::f_BITS: u32`                      |
 //!
 //! For a tagged union `U` with tag field `t` and member block `M` with tag value `v`
 //! (e.g. `seL4_Fault`, `seL4_FaultType`, `VMFault`, `5`):
@@ -56,6 +57,7 @@
 //! | `U_M_new(a, ...)`                   | `U::M_new(a, ...)` (`const fn`; the tag is not an argument) |
 //! | `U_M_get_f(x)`                      | `x.M_get_f()` (`const fn`)            |
 //! | `U_M_set_f(x, v)`                   | `x.M_set_f(v)` (`&mut self`)          |
+//! | (none: the width of `f` in `M`)     | `U::M_f_BITS: u32`                    |
 //!
 //! Like the C generator, member blocks of a union get no type of their own (in the seL4 files
 //! they carry unprefixed names such as `VMFault`), and the tag field has no per-member accessors.
@@ -1064,6 +1066,7 @@ impl BitfieldFile {
                 let read = load(&quote!(self.words), f, u.base);
                 let what = format!("{}::{}_set_{}", u.name, b.name, f.name);
                 let write = store(&quote!(self.words), f, &quote!(v), u.base, &what, true);
+                methods.extend(width_const(&format!("{}_{}_BITS", b.name, f.name), f));
                 let msg = format!("{} does not hold a {}", u.name, b.name);
                 let gdoc = format!(
                     "Reads field `{}` of the `{}` member (C: `{}_{}_get_{}`).",
@@ -1307,6 +1310,23 @@ fn common_struct(
     }
 }
 
+/// The associated constant `name: u32` holding the width of field `f`: the
+/// number of value bits it stores (for a `field_high`, the top bits of a
+/// pointer), so that callers can check a value fits before it is masked.
+fn width_const(name: &str, f: &Placed) -> TokenStream {
+    let c = format_ident!("{}", name);
+    let size = Literal::u32_unsuffixed(f.size);
+    let doc = format!(
+        "Width in bits of field `{}`: a value must fit in it (the constructor and setter mask it).",
+        f.name
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(non_upper_case_globals)]
+        pub const #c: u32 = #size;
+    }
+}
+
 fn gen_block(b: &Block) -> TokenStream {
     let name = format_ident!("{}", b.name);
     let alias = format_ident!("{}_t", b.name);
@@ -1333,6 +1353,7 @@ fn gen_block(b: &Block) -> TokenStream {
         let read = load(&quote!(self.words), &f, b.base);
         let what = format!("{}::set_{}", b.name, f.name);
         let write = store(&quote!(self.words), &f, &quote!(v), b.base, &what, true);
+        methods.extend(width_const(&format!("{}_BITS", f.name), &f));
         let gdoc = format!("Reads field `{}` (C: `{}_get_{}`).", f.name, b.name, f.name);
         let sdoc = format!(
             "Writes field `{}` (C: `{}_set_{}`).",
@@ -1396,29 +1417,30 @@ mod tests {
     fn interfaces_dir() -> PathBuf {
         std::env::var_os("SEL4_INTERFACES_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/work/shared/sel4-interfaces"))
+            .unwrap_or_else(|| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../../shared/sel4-interfaces")
+            })
     }
 
     fn read(p: &Path) -> String {
         std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
-    fn current_set(variant: &str) -> Option<DataSet> {
+    fn current_set(variant: &str) -> DataSet {
         let dir = interfaces_dir().join(variant).join("sel4");
-        if !dir.exists() {
-            eprintln!(
-                "note: {} is absent, skipping data set {variant}",
-                dir.display()
-            );
-            return None;
-        }
-        Some(DataSet {
+        // A test that cannot run must not pass: the data set is its input.
+        assert!(
+            dir.exists(),
+            "{} is absent: data set {variant} is this test's input (set SEL4_INTERFACES_DIR)",
+            dir.display()
+        );
+        DataSet {
             name: variant.into(),
             files: ["shared_types.pbf", "sel4_arch/types.pbf"]
                 .iter()
                 .map(|f| (f.to_string(), read(&dir.join(f))))
                 .collect(),
-        })
+        }
     }
 
     fn registry_libsel4() -> Option<PathBuf> {
@@ -1437,11 +1459,11 @@ mod tests {
 
     /// The seL4 5.0 files from the `sel4-sys` 0.0.28 registry copy, preprocessed with `cpp -P`
     /// like the kernel build does (or, without `cpp`, with the `#include` done by hand).
-    fn legacy_set(debug_api: bool) -> Option<DataSet> {
-        let Some(l) = registry_libsel4() else {
-            eprintln!("note: sel4-sys-0.0.28 registry copy is absent, skipping the 5.0 data set");
-            return None;
-        };
+    fn legacy_set(debug_api: bool) -> DataSet {
+        let l = registry_libsel4().expect(
+            "the sel4-sys 0.0.28 registry copy (the 5.0 data set) is absent: \
+             `python3 tools/kernel/provision.py` fetches it",
+        );
         let tmp = scratch_dir(&format!("cpp-{debug_api}"));
         std::fs::write(tmp.join("autoconf.h"), "").unwrap();
         let files = [
@@ -1474,10 +1496,10 @@ mod tests {
         }
         let _ = std::fs::remove_dir_all(&tmp);
         let name = if debug_api { "5.0-debug-api" } else { "5.0" };
-        Some(DataSet {
+        DataSet {
             name: name.into(),
             files: out,
-        })
+        }
     }
 
     /// Exercises what the seL4 files do not: field_high with and without sign extension,
@@ -1533,10 +1555,10 @@ mod tests {
             name: "synthetic".into(),
             files: vec![("synthetic.pbf".into(), SYNTHETIC.into())],
         }];
-        v.extend(current_set("16.0.0-dev-x86_64"));
-        v.extend(current_set("16.0.0-dev-x86_64-mcs"));
-        v.extend(legacy_set(false));
-        v.extend(legacy_set(true));
+        v.push(current_set("16.0.0-dev-x86_64"));
+        v.push(current_set("16.0.0-dev-x86_64-mcs"));
+        v.push(legacy_set(false));
+        v.push(legacy_set(true));
         v
     }
 
@@ -1999,29 +2021,30 @@ mod tests {
         "#;
         run_program("trunc-synthetic", &files, trunc, false);
 
-        if let Some(set) = current_set("16.0.0-dev-x86_64") {
-            let files = parse_set(&set);
-            let body = r#"
-                let m = seL4_MessageInfo::new(0x123, 0b101, 2, 7);
-                assert_eq!(m.words[0], (0x123 << 12) | (0b101 << 9) | (2 << 7) | 7);
-                assert_eq!((m.get_label(), m.get_capsUnwrapped(), m.get_extraCaps(), m.get_length()),
-                           (0x123, 0b101, 2, 7));
-                let r = seL4_CapRights::new(1, 0, 1, 0);
-                assert_eq!(r.words, [0b1010]);
-                let d = seL4_CNode_CapData::new(0x1234, 6);
-                assert_eq!(d.words, [(0x1234 << 6) | 6]);
-                let f = seL4_Fault::VMFault_new(0x1000, 0xdead_b000, 1, 7);
-                assert_eq!(f.get_seL4_FaultType(), seL4_Fault_VMFault);
-                assert_eq!(seL4_Fault_VMFault, 5);
-                assert_eq!(f.words[0], 5);
-                assert_eq!(f.words[4], 0x1000);
-                assert_eq!(f.VMFault_get_Addr(), 0xdead_b000);
-                assert_eq!(f.words.len(), 20);
-                let _: seL4_Fault_t = seL4_Fault::NullFault_new();
-                let _: seL4_MessageInfo_t = m;
-            "#;
-            run_program("known-16", &files, body, true);
-        }
+        let set = current_set("16.0.0-dev-x86_64");
+        let files = parse_set(&set);
+        let body = r#"
+            let m = seL4_MessageInfo::new(0x123, 0b101, 2, 7);
+            assert_eq!(m.words[0], (0x123 << 12) | (0b101 << 9) | (2 << 7) | 7);
+            assert_eq!((m.get_label(), m.get_capsUnwrapped(), m.get_extraCaps(), m.get_length()),
+                       (0x123, 0b101, 2, 7));
+            let r = seL4_CapRights::new(1, 0, 1, 0);
+            assert_eq!(r.words, [0b1010]);
+            let d = seL4_CNode_CapData::new(0x1234, 6);
+            assert_eq!(d.words, [(0x1234 << 6) | 6]);
+            let f = seL4_Fault::VMFault_new(0x1000, 0xdead_b000, 1, 7);
+            assert_eq!(f.get_seL4_FaultType(), seL4_Fault_VMFault);
+            assert_eq!(seL4_Fault_VMFault, 5);
+            assert_eq!(f.words[0], 5);
+            assert_eq!(f.words[4], 0x1000);
+            assert_eq!(f.VMFault_get_Addr(), 0xdead_b000);
+            assert_eq!(f.words.len(), 20);
+            let _: seL4_Fault_t = seL4_Fault::NullFault_new();
+            let _: seL4_MessageInfo_t = m;
+            assert_eq!(seL4_MessageInfo::label_BITS, 52);
+            assert_eq!(seL4_CNode_CapData::guard_BITS + seL4_CNode_CapData::guardSize_BITS, 64);
+        "#;
+        run_program("known-16", &files, body, true);
     }
 
     #[test]
@@ -2077,9 +2100,7 @@ mod tests {
 
     #[test]
     fn names() {
-        let Some(set) = current_set("16.0.0-dev-x86_64-mcs") else {
-            return;
-        };
+        let set = current_set("16.0.0-dev-x86_64-mcs");
         let files = parse_set(&set);
         assert_eq!(
             files[0].block_names(),
@@ -2096,6 +2117,8 @@ mod tests {
             "pub fn set_capsUnwrapped(&mut self, v: u64)",
             "pub const fn Timeout_get_consumed(&self) -> u64",
             "pub type seL4_Fault_t = seL4_Fault;",
+            "pub const label_BITS: u32 = 52;",
+            "pub const Timeout_consumed_BITS: u32 = 64;",
         ] {
             assert!(src.contains(needle), "missing {needle}");
         }

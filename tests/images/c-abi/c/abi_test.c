@@ -282,12 +282,28 @@ static void test_sel4(void)
     CHECK_EQ(badge, 0);
     CHECK_EQ(substrate_slot_free(s1), SUBSTRATE_OK);
 
+    /* Badges: the widest one the kernel stores arrives whole; one bit more
+       is refused instead of being truncated into another client's badge. */
+    uint64_t max_badge = substrate_max_badge();
+    CHECK(max_badge >= 0xfffffffull && (max_badge & (max_badge + 1)) == 0);
+    CHECK_EQ(substrate_slot_alloc(&s1), SUBSTRATE_OK);
+    if (max_badge != UINT64_MAX)
+        CHECK_EQ(substrate_cnode_mint(s1, ntfn, SUBSTRATE_RIGHTS_ALL, max_badge + 1),
+                 SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_cnode_mint(s1, ntfn, SUBSTRATE_RIGHTS_ALL, max_badge), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ntfn_signal(s1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ntfn_poll(ntfn, &badge), SUBSTRATE_OK);
+    CHECK_EQ(badge, max_badge);
+    CHECK_EQ(substrate_slot_free(s1), SUBSTRATE_OK);
+
     /* endpoints: argument checks (messages between threads: test_threads) */
     CHECK_EQ(substrate_ep_send(ep, 0, NULL, 1, NULL, 0), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_ep_send(ep, 0, msg, SUBSTRATE_MSG_MAX_LENGTH + 1, NULL, 0),
              SUBSTRATE_EINVAL);
-    CHECK_EQ(substrate_ep_send(ep, SUBSTRATE_MSG_MAX_LABEL + 1, msg, 1, NULL, 0),
-             SUBSTRATE_EINVAL);
+    uint64_t max_label = substrate_msg_max_label();
+    CHECK(max_label >= 0xfffffull && (max_label & (max_label + 1)) == 0);
+    CHECK_EQ(substrate_ep_send(ep, max_label + 1, msg, 1, NULL, 0), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_ep_send(ep, UINT64_MAX, msg, 1, NULL, 0), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_ep_send(ep, 0, msg, 1, NULL, 1), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_ep_send(ep, 0, msg, 1, msg, SUBSTRATE_MSG_MAX_CAPS + 1),
              SUBSTRATE_EINVAL);
@@ -307,6 +323,11 @@ static void test_sel4(void)
     /* No caller: the kernel drops the reply. */
     CHECK_EQ(substrate_ep_reply(0, NULL, 0), SUBSTRATE_OK);
     CHECK_EQ(substrate_ipc_set_receive_slot(0), SUBSTRATE_OK);
+    /* Only a slot of C's own can receive. */
+    CHECK_EQ(substrate_ipc_set_receive_slot(1), SUBSTRATE_EPERM);
+    CHECK_EQ(substrate_ipc_set_receive_slot(UINT64_MAX), SUBSTRATE_EPERM);
+    CHECK_EQ(substrate_ipc_set_receive_slot(empty), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ipc_set_receive_slot(0), SUBSTRATE_OK);
 
     /* untyped retype */
     CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_UNTYPED, 12, &ut), SUBSTRATE_OK);
@@ -318,6 +339,9 @@ static void test_sel4(void)
     CHECK_EQ(substrate_untyped_retype(ut, SUBSTRATE_OBJ_FRAME, 0, s1, 0), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_untyped_retype(ut, SUBSTRATE_OBJ_FRAME, 0, UINT64_MAX, 2),
              SUBSTRATE_EINVAL);
+    /* Only into C's own slots: not the runtime's (slot 1 is the initial
+       thread's TCB), not slots the allocator still holds. */
+    CHECK_EQ(substrate_untyped_retype(ut, SUBSTRATE_OBJ_FRAME, 0, 1, 1), SUBSTRATE_EPERM);
     CHECK_EQ(substrate_untyped_retype(ut, SUBSTRATE_OBJ_FRAME, 0, s1, 1), SUBSTRATE_OK);
     /* The 4 KiB untyped is used up. */
     CHECK_EQ(substrate_untyped_retype(ut, SUBSTRATE_OBJ_FRAME, 0, s2, 1), SUBSTRATE_ENOMEM);
@@ -325,7 +349,13 @@ static void test_sel4(void)
 
     /* cnode copy / mint / delete */
     CHECK_EQ(substrate_cnode_copy(s2, ep, SUBSTRATE_RIGHTS_ALL), SUBSTRATE_OK);
-    CHECK(substrate_cnode_copy(s2, ep, SUBSTRATE_RIGHTS_ALL) <= SUBSTRATE_ESEL4_BASE);
+    CHECK_EQ(substrate_cnode_copy(s2, ep, SUBSTRATE_RIGHTS_ALL), SUBSTRATE_ESEL4_DELETE_FIRST);
+    /* The runtime's slots are not C's to fill or empty. */
+    CHECK_EQ(substrate_cnode_copy(1, ep, SUBSTRATE_RIGHTS_ALL), SUBSTRATE_EPERM);
+    CHECK_EQ(substrate_cnode_mint(2, ep, SUBSTRATE_RIGHTS_ALL, 1), SUBSTRATE_EPERM);
+    CHECK_EQ(substrate_cnode_delete(1), SUBSTRATE_EPERM);
+    CHECK_EQ(substrate_cnode_delete(2), SUBSTRATE_EPERM);
+    CHECK_EQ(substrate_cnode_delete(UINT64_MAX), SUBSTRATE_EPERM);
     CHECK_EQ(substrate_cnode_copy(s2, ep, 0x100), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_cnode_mint(s2, ep, 0x100, 1), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_cnode_copy(empty, s2, SUBSTRATE_RIGHT_READ), SUBSTRATE_OK);
@@ -336,8 +366,17 @@ static void test_sel4(void)
     CHECK_EQ(substrate_cnode_mint(s2, empty, SUBSTRATE_RIGHTS_ALL, 7), SUBSTRATE_EBADCAP);
 
     /* frames */
-    /* Below the thread layer's stack region (1 GiB up). */
-    uint8_t *va = (uint8_t *)(uintptr_t)0x20000000;
+    /* Only inside C's own address range: not over the thread stacks (1 GiB
+       up), the sbrk region or the image. */
+    uint8_t *va = (uint8_t *)(uintptr_t)SUBSTRATE_MAP_BASE;
+    CHECK_EQ(substrate_frame_map(frame, (void *)(uintptr_t)0x40000000, SUBSTRATE_RIGHT_READ),
+             SUBSTRATE_EPERM);
+    CHECK_EQ(substrate_frame_map(frame, (void *)(uintptr_t)0x1000000000ull, SUBSTRATE_RIGHT_READ),
+             SUBSTRATE_EPERM);
+    CHECK_EQ(substrate_frame_map(frame, (void *)(uintptr_t)(SUBSTRATE_MAP_END - 4096),
+                                 SUBSTRATE_RIGHT_READ),
+             SUBSTRATE_OK);
+    CHECK_EQ(substrate_frame_unmap(frame), SUBSTRATE_OK);
     CHECK_EQ(substrate_frame_map(frame, NULL, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
              SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_frame_map(frame, va + 1, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
@@ -352,7 +391,7 @@ static void test_sel4(void)
     va[4095] = 43;
     CHECK(va[0] == 42 && va[4095] == 43);
     CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_FRAME, 0, &frame2), SUBSTRATE_OK);
-    CHECK(substrate_frame_map(frame2, va, SUBSTRATE_RIGHT_READ) <= SUBSTRATE_ESEL4_BASE);
+    CHECK_EQ(substrate_frame_map(frame2, va, SUBSTRATE_RIGHT_READ), SUBSTRATE_ESEL4_DELETE_FIRST);
     CHECK_EQ(substrate_frame_unmap(ep), SUBSTRATE_EBADCAP);
     CHECK_EQ(substrate_frame_unmap(frame), SUBSTRATE_OK);
     CHECK_EQ(substrate_frame_map(frame2, va, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
@@ -377,15 +416,16 @@ static void test_sel4(void)
        table would be needed, and leaves nothing behind. */
     CHECK_EQ(substrate_slot_alloc(&large_copy), SUBSTRATE_OK);
     CHECK_EQ(substrate_cnode_copy(large_copy, large, SUBSTRATE_RIGHTS_ALL), SUBSTRATE_OK);
-    CHECK(substrate_frame_map(large_copy, lva, SUBSTRATE_RIGHT_READ) <= SUBSTRATE_ESEL4_BASE);
+    CHECK_EQ(substrate_frame_map(large_copy, lva, SUBSTRATE_RIGHT_READ),
+             SUBSTRATE_ESEL4_DELETE_FIRST);
     CHECK_EQ(substrate_frame_map(large, lva, SUBSTRATE_RIGHT_READ | SUBSTRATE_RIGHT_WRITE),
              SUBSTRATE_OK);
     lva[0] = 1;
     lva[(2u << 20) - 1] = 2;
     CHECK(lva[0] == 1 && lva[(2u << 20) - 1] == 2 && lva[1u << 20] == 0);
     CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_FRAME, 0, &small3), SUBSTRATE_OK);
-    CHECK(substrate_frame_map(small3, lva + (1u << 20), SUBSTRATE_RIGHT_READ) <=
-          SUBSTRATE_ESEL4_BASE);
+    CHECK_EQ(substrate_frame_map(small3, lva + (1u << 20), SUBSTRATE_RIGHT_READ),
+             SUBSTRATE_ESEL4_DELETE_FIRST);
     CHECK_EQ(substrate_frame_unmap(large), SUBSTRATE_OK);
     CHECK_EQ(substrate_frame_map(large, lva, SUBSTRATE_RIGHT_READ), SUBSTRATE_OK);
     CHECK(lva[0] == 1 && lva[(2u << 20) - 1] == 2);
@@ -399,6 +439,22 @@ static void test_sel4(void)
     CHECK_EQ(substrate_slot_free(s2), SUBSTRATE_OK);
     CHECK_EQ(substrate_slot_free(ut), SUBSTRATE_OK);
     CHECK_EQ(substrate_slot_free(empty), SUBSTRATE_OK);
+
+    /* Several objects at once, into a run of C's own slots. */
+    uint64_t run = 0, ut2 = 0;
+    CHECK_EQ(substrate_slot_alloc_range(0, &run), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_slot_alloc_range(SUBSTRATE_SLOT_RANGE_MAX + 1, &run), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_slot_alloc_range(4, NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_slot_alloc_range(4, &run), SUBSTRATE_OK);
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_UNTYPED, 16, &ut2), SUBSTRATE_OK);
+    CHECK_EQ(substrate_untyped_retype(ut2, SUBSTRATE_OBJ_NOTIFICATION, 0, run, 5),
+             SUBSTRATE_EPERM);
+    CHECK_EQ(substrate_untyped_retype(ut2, SUBSTRATE_OBJ_NOTIFICATION, 0, run, 4), SUBSTRATE_OK);
+    for (uint64_t i = 0; i < 4; i++) {
+        CHECK_EQ(substrate_ntfn_signal(run + i), SUBSTRATE_OK);
+        CHECK_EQ(substrate_slot_free(run + i), SUBSTRATE_OK);
+    }
+    CHECK_EQ(substrate_slot_free(ut2), SUBSTRATE_OK);
 
     /* A slot freed twice, or never handed out, is refused: a second copy on
        the allocator's free list would give one slot to two objects. */
@@ -474,6 +530,28 @@ static void *server(void *arg)
     if (r != SUBSTRATE_OK)
         return (void *)(intptr_t)r;
     return (void *)(uintptr_t)(info.length * 100 + words[0] + words[1]);
+}
+
+static uint64_t recv_slot;
+
+/* Receives one message on server_ep: with a receive slot (arg non-null) it
+   must bring a capability, which it signals; without one (a new thread on
+   a pooled thread's resources) nothing may arrive: 1000 + caps received. */
+static void *cap_receiver(void *arg)
+{
+    uint64_t word;
+    substrate_msginfo_t info;
+    int r;
+    if (arg != NULL && (r = substrate_ipc_set_receive_slot(recv_slot)) != SUBSTRATE_OK)
+        return (void *)(intptr_t)r;
+    r = substrate_ep_recv(server_ep, &word, 1, &info);
+    if (r != SUBSTRATE_OK)
+        return (void *)(intptr_t)r;
+    if (arg == NULL)
+        return (void *)(uintptr_t)(1000 + info.extra_caps);
+    if (info.extra_caps != 1 || info.caps_unwrapped != 0 || word != 7)
+        return (void *)2000;
+    return (void *)(intptr_t)substrate_ntfn_signal(recv_slot);
 }
 
 static void *join_self(void *arg)
@@ -568,9 +646,12 @@ static void test_threads(void)
     CHECK_EQ(substrate_thread_create(&t, server, NULL), SUBSTRATE_OK);
     uint64_t words[3] = {1, 2, 3}, reply[8] = {0};
     substrate_msginfo_t info;
-    CHECK_EQ(substrate_ep_call(server_ep, 10, words, 3, NULL, 0, reply, 8, &info),
+    /* The widest label the kernel carries gets through whole (the server
+       answers label + 1). */
+    CHECK_EQ(substrate_ep_call(server_ep, substrate_msg_max_label() - 1, words, 3, NULL, 0,
+                               reply, 8, &info),
              SUBSTRATE_OK);
-    CHECK(info.label == 11 && info.length == 3);
+    CHECK(info.label == substrate_msg_max_label() && info.length == 3);
     CHECK(reply[0] == 2 && reply[1] == 4 && reply[2] == 6);
     uint64_t many[SUBSTRATE_MSG_MAX_LENGTH];
     for (int i = 0; i < SUBSTRATE_MSG_MAX_LENGTH; i++)
@@ -579,6 +660,29 @@ static void test_threads(void)
              SUBSTRATE_OK);
     CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
     CHECK(res == (void *)(uintptr_t)(SUBSTRATE_MSG_MAX_LENGTH * 100 + 5 + 6));
+
+    /* A capability really moves: a badged notification sent over the
+       endpoint lands in the receiver's slot, and its signal carries the
+       badge. A thread that set no receive slot (even one reusing a pooled
+       thread's IPC buffer) receives none. */
+    uint64_t sent_ntfn = 0, badged = 0, polled = 0, one = 7;
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_NOTIFICATION, 0, &sent_ntfn), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_alloc(&badged), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cnode_mint(badged, sent_ntfn, SUBSTRATE_RIGHTS_ALL, 0x42), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_alloc(&recv_slot), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_create(&t, cap_receiver, (void *)1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ep_send(server_ep, 0, &one, 1, &badged, 1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
+    CHECK_EQ((intptr_t)res, SUBSTRATE_OK);
+    CHECK_EQ(substrate_ntfn_poll(sent_ntfn, &polled), SUBSTRATE_OK);
+    CHECK_EQ(polled, 0x42);
+    CHECK_EQ(substrate_slot_free(recv_slot), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_create(&t, cap_receiver, NULL), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ep_send(server_ep, 0, &one, 1, &badged, 1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
+    CHECK_EQ((uintptr_t)res, 1000);
+    CHECK_EQ(substrate_slot_free(badged), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_free(sent_ntfn), SUBSTRATE_OK);
     CHECK_EQ(substrate_slot_free(server_ep), SUBSTRATE_OK);
 
     /* A faulting thread is reported by join. */

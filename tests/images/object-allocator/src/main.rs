@@ -37,6 +37,26 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), AllocError> {
     }
     sel4::debug_println!("created every object type");
 
+    // A slot the allocator believes free but someone filled (here: a copy
+    // made behind its back) is skipped, not a `DeleteFirst` forever.
+    let ep: cap::Endpoint = objects.allocate(ObjectType::Endpoint, 0)?;
+    let taken = objects.alloc_slot()?;
+    objects.free_slot(taken);
+    objects
+        .slot(taken)
+        .copy(&objects.slot(ep.cptr()), CapRights::all())?;
+    let ntfn: cap::Notification = objects.allocate(ObjectType::Notification, 0)?;
+    check(ntfn.cptr() != taken, "an occupied slot is skipped")?;
+    ntfn.signal();
+    let range = objects.alloc_slot_range(3)?;
+    check(range.end - range.start == 3, "a run of three slots")?;
+    let in_run: cap::Notification = objects.allocate(ObjectType::Notification, 0)?;
+    check(
+        !range.contains(&in_run.cptr()),
+        "a run is not handed out again",
+    )?;
+    sel4::debug_println!("occupied slots are skipped");
+
     // A frame far from the image: the PDPT, directory and table get created.
     let vaddr = 0x7f00_0000_0000;
     let frame: cap::Frame = objects.allocate(ObjectType::Frame(FrameSize::Small), 0)?;
