@@ -273,6 +273,21 @@ typedef struct {
 } substrate_msginfo_t;
 
 /*
+ What is left of the runtime's resources, from `substrate_stats`.
+ */
+typedef struct {
+    /*
+     Free slots of the root CNode the runtime's allocator can still hand
+     out.
+     */
+    uint64_t free_slots;
+    /*
+     Bytes of untyped memory the allocator has not retyped yet.
+     */
+    uint64_t free_untyped_bytes;
+} substrate_stats_t;
+
+/*
  A mutex (opaque; initialise with `substrate_mutex_init`).
  */
 typedef struct {
@@ -666,9 +681,22 @@ int32_t substrate_slot_alloc_range(uint64_t count, uint64_t *first);
 int32_t substrate_slot_free(uint64_t slot);
 
 /*
+ Fills `*out` with the runtime's free slots and untyped memory (the object
+ allocator's own count; no system call). `SUBSTRATE_EINVAL` for a null
+ `out`; `SUBSTRATE_ENOSYS` before the runtime has started.
+
+ # Safety
+ `out` must be writable.
+ */
+int32_t substrate_stats(substrate_stats_t *out);
+
+/*
  Initialises the mutex at `m`, unlocked, with a notification for
- contended waiters (`seL4_Untyped_Retype`). `SUBSTRATE_EINVAL` for a null
- or misaligned `m`; `SUBSTRATE_ENOMEM` when no notification can be made.
+ contended waiters: one a destroyed mutex or condition variable gave back,
+ or a new one (`seL4_Untyped_Retype`), so that initialising and destroying
+ without end uses no memory. `SUBSTRATE_EINVAL` for a null or misaligned
+ `m`; `SUBSTRATE_EBUSY` for a mutex that is initialised already (destroy
+ it first); `SUBSTRATE_ENOMEM` when no notification can be made.
 
  # Safety
  `m` must point to writable memory for a `substrate_mutex_t` that no
@@ -706,8 +734,9 @@ int32_t substrate_mutex_trylock(substrate_mutex_t *m);
 int32_t substrate_mutex_unlock(substrate_mutex_t *m);
 
 /*
- Destroys an unlocked mutex, deleting its notification. `SUBSTRATE_EAGAIN`
- if it is locked, `SUBSTRATE_EINVAL` if it is not initialised.
+ Destroys an unlocked mutex, giving its notification back for the next
+ init. `SUBSTRATE_EBUSY` if it is locked, `SUBSTRATE_EINVAL` if it is not
+ initialised.
 
  # Safety
  `m` must be null or point to a `substrate_mutex_t` no thread waits on.
@@ -756,9 +785,9 @@ int32_t substrate_cond_signal(substrate_cond_t *c);
 int32_t substrate_cond_broadcast(substrate_cond_t *c);
 
 /*
- Destroys a condition variable nobody waits on, deleting its
- notification. `SUBSTRATE_EAGAIN` while threads wait, `SUBSTRATE_EINVAL`
- if it is not initialised.
+ Destroys a condition variable nobody waits on, giving its notification
+ back for the next init. `SUBSTRATE_EBUSY` while threads wait,
+ `SUBSTRATE_EINVAL` if it is not initialised.
 
  # Safety
  `c` must be null or point to a `substrate_cond_t`.

@@ -185,7 +185,15 @@ pub unsafe extern "C" fn substrate_realloc(p: *mut c_void, size: usize) -> *mut 
 
 /// Live page allocations: (address, pages). A `Vec` with `try_reserve`
 /// rather than a map so that running out of heap is an error, not an abort.
-static PAGES: spin::Mutex<Vec<(usize, usize)>> = spin::Mutex::new(Vec::new());
+static PAGES: substrate_sync::Mutex<Vec<(usize, usize)>> = substrate_sync::Mutex::new(Vec::new());
+
+/// Gives the page allocations' lock (a notification mutex: held across
+/// maps) its notification (see `runtime`).
+pub(crate) fn set_lock_notification(
+    n: sel4::cap::Notification,
+) -> Result<(), sel4::cap::Notification> {
+    PAGES.set_notification(n)
+}
 
 /// Allocates `npages` zeroed pages of `SUBSTRATE_PAGE_SIZE` bytes, aligned to
 /// a page, from the heap. NULL when `npages` is 0 or too large, or memory

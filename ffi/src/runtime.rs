@@ -75,7 +75,9 @@ pub const SUBSTRATE_STACK_SIZE: usize = config(option_env!("SUBSTRATE_FFI_STACK_
 pub const SUBSTRATE_HEAP_SIZE: usize = config(option_env!("SUBSTRATE_FFI_HEAP_SIZE"), 2 << 20);
 
 /// Objects and slots for the C ABI; `None` until start-up has run.
-static OBJECTS: spin::Mutex<Option<ObjectAllocator>> = spin::Mutex::new(None);
+/// A notification mutex (held across retypes and maps): a thread that
+/// finds it held sleeps instead of spinning.
+static OBJECTS: substrate_sync::Mutex<Option<ObjectAllocator>> = substrate_sync::Mutex::new(None);
 
 /// Runs `f` with the object allocator, or gives `SUBSTRATE_ENOSYS` before
 /// the runtime has started.
@@ -360,11 +362,38 @@ pub fn run_c_main() -> ! {
 /// Sets up the shared state from BootInfo (object allocator, capability
 /// type numbers).
 fn init(bootinfo: &sel4::BootInfo) -> Result<(), i32> {
-    #[cfg_attr(not(sel4_syscall = "DebugCapIdentify"), allow(unused_mut))]
     let mut objects = ObjectAllocator::new(bootinfo);
     #[cfg(sel4_syscall = "DebugCapIdentify")]
     learn_tags(bootinfo, &mut objects)?;
+    attach_notifications(&mut objects)?;
     *OBJECTS.lock() = Some(objects);
+    Ok(())
+}
+
+/// Gives every lock of the C ABI that is held across system calls (the
+/// object allocator, the program break, C's slots and mappings, the
+/// thread table, the page allocations) a notification to sleep on, so that
+/// a thread that finds one held blocks instead of spinning: spinning at a
+/// higher priority than the holder would never end.
+fn attach_notifications(objects: &mut ObjectAllocator) -> Result<(), i32> {
+    type Attach = fn(cap::Notification) -> Result<(), cap::Notification>;
+    let locks: [Attach; 6] = [
+        |n| OBJECTS.set_notification(n),
+        crate::sbrk::set_lock_notification,
+        crate::sel4ops::set_slots_notification,
+        crate::sel4ops::set_mappings_notification,
+        crate::thread::set_lock_notification,
+        crate::heap::set_lock_notification,
+    ];
+    for attach in locks {
+        let n: cap::Notification = objects
+            .allocate(sel4::ObjectType::Notification, 0)
+            .map_err(crate::status::from_alloc)?;
+        // A lock that has one already keeps it.
+        if let Err(n) = attach(n) {
+            let _ = objects.delete(n.cptr());
+        }
+    }
     Ok(())
 }
 

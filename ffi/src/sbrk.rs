@@ -31,7 +31,14 @@ struct Break {
     mapped: usize,
 }
 
-static BREAK: spin::Mutex<Break> = spin::Mutex::new(Break { brk: 0, mapped: 0 });
+/// Held across the maps of a growth: a notification mutex.
+static BREAK: substrate_sync::Mutex<Break> =
+    substrate_sync::Mutex::new(Break { brk: 0, mapped: 0 });
+
+/// Gives the break's lock its notification (see `runtime`).
+pub(crate) fn set_lock_notification(n: cap::Notification) -> Result<(), cap::Notification> {
+    BREAK.set_notification(n)
+}
 
 /// Maps a new 2 MiB frame at `vaddr` (`seL4_X86_Page_Map`), creating the
 /// paging structures it needs (`ObjectAllocator::map_frame_sized`); on

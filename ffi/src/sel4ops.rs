@@ -524,7 +524,14 @@ pub extern "C" fn substrate_cnode_delete(slot: u64) -> i32 {
 /// silently replaces it on others (current kernels, although their
 /// interface documents `DeleteFirst`), so the C ABI refuses it itself. A
 /// record goes when its frame is unmapped or its capability deleted.
-static C_MAPPINGS: spin::Mutex<Vec<(u64, core::ops::Range<usize>)>> = spin::Mutex::new(Vec::new());
+/// A notification mutex: held across the map.
+static C_MAPPINGS: substrate_sync::Mutex<Vec<(u64, core::ops::Range<usize>)>> =
+    substrate_sync::Mutex::new(Vec::new());
+
+/// Gives the mappings' lock its notification (see `runtime`).
+pub(crate) fn set_mappings_notification(n: cap::Notification) -> Result<(), cap::Notification> {
+    C_MAPPINGS.set_notification(n)
+}
 
 /// Drops the mapping record of the frame capability in `slot`, if any.
 fn forget_mapping(slot: u64) {
@@ -661,7 +668,13 @@ pub extern "C" fn substrate_frame_unmap(frame: u64) -> i32 {
 /// `SUBSTRATE_EPERM` for any other, so that C cannot fill a slot the
 /// allocator believes free or delete one of the runtime's capabilities.
 /// Sorted by slot.
-static C_SLOTS: spin::Mutex<Vec<CSlot>> = spin::Mutex::new(Vec::new());
+static C_SLOTS: substrate_sync::Mutex<Vec<CSlot>> = substrate_sync::Mutex::new(Vec::new());
+
+/// Gives the slots' lock (a notification mutex: held across retypes) its
+/// notification (see `runtime`).
+pub(crate) fn set_slots_notification(n: cap::Notification) -> Result<(), cap::Notification> {
+    C_SLOTS.set_notification(n)
+}
 
 /// A slot handed to C.
 struct CSlot {
@@ -826,6 +839,39 @@ pub extern "C" fn substrate_slot_free(slot: u64) -> i32 {
             Ok(())
         })
     })())
+}
+
+/// What is left of the runtime's resources, from `substrate_stats`.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct substrate_stats_t {
+    /// Free slots of the root CNode the runtime's allocator can still hand
+    /// out.
+    pub free_slots: u64,
+    /// Bytes of untyped memory the allocator has not retyped yet.
+    pub free_untyped_bytes: u64,
+}
+
+/// Fills `*out` with the runtime's free slots and untyped memory (the object
+/// allocator's own count; no system call). `SUBSTRATE_EINVAL` for a null
+/// `out`; `SUBSTRATE_ENOSYS` before the runtime has started.
+///
+/// # Safety
+/// `out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_stats(out: *mut substrate_stats_t) -> i32 {
+    if out.is_null() {
+        return SUBSTRATE_EINVAL;
+    }
+    code(with_objects(|o| {
+        let stats = substrate_stats_t {
+            free_slots: o.free_slot_count() as u64,
+            free_untyped_bytes: o.free_memory() as u64,
+        };
+        // SAFETY: checked non-null; the caller guarantees it is writable.
+        unsafe { out.write(stats) };
+        Ok(())
+    }))
 }
 
 /// The calling thread's reply object (see `substrate_thread::reply`); on

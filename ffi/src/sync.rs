@@ -104,9 +104,16 @@ unsafe fn live<'a, T>(p: *mut u8, magic: u64) -> Result<&'a T, i32> {
 /// # Safety
 /// `p` must be null or point to writable memory for a `T` that no thread
 /// uses during the call.
-unsafe fn init<T>(p: *mut T, make: impl FnOnce(cap::Notification) -> T) -> i32 {
+unsafe fn init<T>(p: *mut T, magic: u64, make: impl FnOnce(cap::Notification) -> T) -> i32 {
     if !aligned(p) {
         return SUBSTRATE_EINVAL;
+    }
+    // SAFETY: the caller guarantees the memory; its first word is read as
+    // an atomic, as `live` does.
+    if unsafe { &*(p as *const AtomicU64) }.load(Ordering::Acquire) == magic {
+        // Live already: a second init would lose the first one's state
+        // (and its notification) while threads may use it.
+        return SUBSTRATE_EBUSY;
     }
     code(new_notification().map(|ntfn| {
         // SAFETY: the caller guarantees the memory is ours to write.
@@ -139,17 +146,48 @@ impl CMutex {
     }
 }
 
+/// Notifications of destroyed mutexes and condition variables, for the next
+/// `*_init`: a retyped object's memory is never reclaimed (only a revoke of
+/// its whole untyped would), so a program that creates and destroys locks
+/// without end (newlib makes one for every `fopen`, even a failing one)
+/// would otherwise use up untyped memory. Held for a push or a pop only.
+static FREE_NOTIFICATIONS: spin::Mutex<alloc::vec::Vec<sel4::CPtr>> =
+    spin::Mutex::new(alloc::vec::Vec::new());
+
+/// A notification for a new mutex or condition variable: a pooled one, its
+/// pending signal (if any) taken (`seL4_Poll`), or a new one
+/// (`seL4_Untyped_Retype`).
 fn new_notification() -> Result<cap::Notification, i32> {
-    with_objects(|o| o.allocate(ObjectType::Notification, 0).map_err(from_alloc))
+    let pooled = FREE_NOTIFICATIONS.lock().pop();
+    match pooled {
+        Some(cptr) => {
+            let n = cap::Notification::from_cptr(cptr);
+            let _ = n.poll();
+            Ok(n)
+        }
+        None => with_objects(|o| o.allocate(ObjectType::Notification, 0).map_err(from_alloc)),
+    }
 }
 
+/// Gives a destroyed object's notification to the pool (or deletes it if
+/// the pool cannot grow).
 fn free_notification(cptr: sel4::CPtr) {
+    {
+        let mut pool = FREE_NOTIFICATIONS.lock();
+        if pool.try_reserve(1).is_ok() {
+            pool.push(cptr);
+            return;
+        }
+    }
     let _ = with_objects(|o| o.delete(cptr).map_err(from_alloc));
 }
 
 /// Initialises the mutex at `m`, unlocked, with a notification for
-/// contended waiters (`seL4_Untyped_Retype`). `SUBSTRATE_EINVAL` for a null
-/// or misaligned `m`; `SUBSTRATE_ENOMEM` when no notification can be made.
+/// contended waiters: one a destroyed mutex or condition variable gave back,
+/// or a new one (`seL4_Untyped_Retype`), so that initialising and destroying
+/// without end uses no memory. `SUBSTRATE_EINVAL` for a null or misaligned
+/// `m`; `SUBSTRATE_EBUSY` for a mutex that is initialised already (destroy
+/// it first); `SUBSTRATE_ENOMEM` when no notification can be made.
 ///
 /// # Safety
 /// `m` must point to writable memory for a `substrate_mutex_t` that no
@@ -158,7 +196,7 @@ fn free_notification(cptr: sel4::CPtr) {
 pub unsafe extern "C" fn substrate_mutex_init(m: *mut substrate_mutex_t) -> i32 {
     // SAFETY: the caller's guarantee, passed on (a CMutex fits the C type).
     unsafe {
-        init(m.cast::<CMutex>(), |ntfn| CMutex {
+        init(m.cast::<CMutex>(), MUTEX_MAGIC, |ntfn| CMutex {
             magic: AtomicU64::new(MUTEX_MAGIC),
             owner: AtomicU64::new(0),
             guard: UnsafeCell::new(None),
@@ -220,8 +258,9 @@ pub unsafe extern "C" fn substrate_mutex_unlock(m: *mut substrate_mutex_t) -> i3
     }))
 }
 
-/// Destroys an unlocked mutex, deleting its notification. `SUBSTRATE_EAGAIN`
-/// if it is locked, `SUBSTRATE_EINVAL` if it is not initialised.
+/// Destroys an unlocked mutex, giving its notification back for the next
+/// init. `SUBSTRATE_EBUSY` if it is locked, `SUBSTRATE_EINVAL` if it is not
+/// initialised.
 ///
 /// # Safety
 /// `m` must be null or point to a `substrate_mutex_t` no thread waits on.
@@ -230,7 +269,7 @@ pub unsafe extern "C" fn substrate_mutex_destroy(m: *mut substrate_mutex_t) -> i
     // SAFETY: the caller's guarantee, passed on.
     code(unsafe { mutex(m) }.and_then(|cm| {
         if cm.inner.is_locked() {
-            return Err(SUBSTRATE_EAGAIN);
+            return Err(SUBSTRATE_EBUSY);
         }
         cm.magic.store(0, Ordering::Release);
         if let Some(n) = cm.inner.notification() {
@@ -308,7 +347,7 @@ impl CCond {
 pub unsafe extern "C" fn substrate_cond_init(c: *mut substrate_cond_t) -> i32 {
     // SAFETY: the caller's guarantee, passed on (a CCond fits the C type).
     unsafe {
-        init(c.cast::<CCond>(), |ntfn| CCond {
+        init(c.cast::<CCond>(), COND_MAGIC, |ntfn| CCond {
             magic: AtomicU64::new(COND_MAGIC),
             ntfn: AtomicUsize::new(ntfn.cptr() as usize),
             seq: AtomicU64::new(0),
@@ -400,9 +439,9 @@ pub unsafe extern "C" fn substrate_cond_broadcast(c: *mut substrate_cond_t) -> i
     }))
 }
 
-/// Destroys a condition variable nobody waits on, deleting its
-/// notification. `SUBSTRATE_EAGAIN` while threads wait, `SUBSTRATE_EINVAL`
-/// if it is not initialised.
+/// Destroys a condition variable nobody waits on, giving its notification
+/// back for the next init. `SUBSTRATE_EBUSY` while threads wait,
+/// `SUBSTRATE_EINVAL` if it is not initialised.
 ///
 /// # Safety
 /// `c` must be null or point to a `substrate_cond_t`.
@@ -411,7 +450,7 @@ pub unsafe extern "C" fn substrate_cond_destroy(c: *mut substrate_cond_t) -> i32
     // SAFETY: the caller's guarantee, passed on.
     code(unsafe { cond(c) }.and_then(|cc| {
         if cc.waiters.load(Ordering::Relaxed) > 0 {
-            return Err(SUBSTRATE_EAGAIN);
+            return Err(SUBSTRATE_EBUSY);
         }
         cc.magic.store(0, Ordering::Release);
         free_notification(cc.ntfn.load(Ordering::Relaxed) as sel4::CPtr);

@@ -25,7 +25,16 @@ struct SendPtr(*mut c_void);
 unsafe impl Send for SendPtr {}
 
 /// Threads created and not yet joined.
-static THREADS: spin::Mutex<Vec<(u64, JoinHandle<SendPtr>)>> = spin::Mutex::new(Vec::new());
+/// A notification mutex: held across the spawn's system calls.
+static THREADS: substrate_sync::Mutex<Vec<(u64, JoinHandle<SendPtr>)>> =
+    substrate_sync::Mutex::new(Vec::new());
+
+/// Gives the thread table's lock its notification (see `runtime`).
+pub(crate) fn set_lock_notification(
+    n: sel4::cap::Notification,
+) -> Result<(), sel4::cap::Notification> {
+    THREADS.set_notification(n)
+}
 
 /// Per-thread data of C threads, by thread number (0: the initial `main`).
 static DATA: spin::Mutex<Vec<(u64, usize)>> = spin::Mutex::new(Vec::new());

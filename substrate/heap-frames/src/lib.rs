@@ -33,9 +33,12 @@
 //! [`FrameSource::keep_memory`], or fewer free slots than the frames, their
 //! paging structures and [`FrameSource::keep_slots`] need) maps nothing, so
 //! one oversized request does not use up the component's resources;
-//! `Vec::try_reserve` and friends then return an error. The heap cannot
-//! grow while the component itself holds the allocator's lock (the
-//! allocation fails instead of deadlocking), so keep `objects.lock()` short.
+//! `Vec::try_reserve` and friends then return an error. The allocator's
+//! lock is a notification mutex ([`substrate_sync::Mutex`], as is the heap's
+//! growth lock): an allocation that needs a growth while another thread
+//! holds it sleeps until it is free, and fails only when the allocating
+//! thread holds it itself (the allocation cannot wait for itself), so keep
+//! `objects.lock()` short and allocate outside it.
 #![no_std]
 
 extern crate alloc;
@@ -45,7 +48,7 @@ use alloc::vec::Vec;
 use core::ops::Range;
 use sel4::{cap, CapRights, FrameSize, ObjectType};
 use sel4_object_allocator::ObjectAllocator;
-use spin::Mutex;
+use substrate_sync::Mutex;
 
 pub use substrate_heap::{FrameHeap, PageSource, SourceError, PAGE_SIZE};
 
@@ -248,8 +251,10 @@ unsafe impl PageSource for FrameSource {
     /// structures' maps where missing): 2 MiB frames for the 2 MiB-aligned
     /// blocks while untypeds have room for them, 4 KiB frames elsewhere.
     fn map_pages(&mut self, vaddr: usize, pages: usize) -> usize {
-        // Held by the component (or by us further up the stack): do not wait.
-        let Some(mut objects) = self.objects.try_lock() else {
+        // Held by another thread: wait for it. Held by this thread (the
+        // component allocates inside `objects.lock()`, or we are further up
+        // the stack): waiting would never end.
+        let Some(mut objects) = self.objects.lock_unless_held() else {
             return 0;
         };
         let Some(end) = pages
@@ -288,7 +293,20 @@ pub fn install<const N: usize>(
         .end
         .checked_sub(region.start)
         .ok_or(SourceError::BadRegion)?;
+    let mut objects = objects;
+    // Contended lockers of the allocator and of the heap's growth sleep on
+    // these (without them they would spin).
+    let ntfn = |o: &mut ObjectAllocator| -> Result<cap::Notification, _> {
+        o.allocate(ObjectType::Notification, 0)
+    };
+    let (lock_ntfn, growth_ntfn) = (ntfn(&mut objects), ntfn(&mut objects));
     let objects: &'static Mutex<ObjectAllocator> = Box::leak(Box::new(Mutex::new(objects)));
+    if let Ok(n) = lock_ntfn {
+        let _ = objects.set_notification(n);
+    }
+    if let Ok(n) = growth_ntfn {
+        let _ = heap.set_notification(n);
+    }
     let source = Box::leak(Box::new(FrameSource::new(
         objects,
         sel4::init_thread::VSPACE,

@@ -93,7 +93,9 @@ struct Growth {
 /// ```
 pub struct FrameHeap<const N: usize> {
     heap: ArenaHeap<N>,
-    growth: spin::Mutex<Option<Growth>>,
+    /// Held across the page source's system calls: a notification mutex
+    /// (give it a notification with [`FrameHeap::set_notification`]).
+    growth: substrate_sync::Mutex<Option<Growth>>,
     region_start: AtomicUsize,
     mapped_end: AtomicUsize,
 }
@@ -103,7 +105,7 @@ impl<const N: usize> FrameHeap<N> {
     pub const fn new() -> Self {
         Self {
             heap: ArenaHeap::new(),
-            growth: spin::Mutex::new(None),
+            growth: substrate_sync::Mutex::new(None),
             region_start: AtomicUsize::new(0),
             mapped_end: AtomicUsize::new(0),
         }
@@ -136,6 +138,17 @@ impl<const N: usize> FrameHeap<N> {
             limit,
         });
         Ok(())
+    }
+
+    /// Gives the lock around growth a notification, so that a thread
+    /// waiting for another's growth sleeps (`seL4_Wait`) instead of spinning
+    /// (which at a higher priority than the growing thread never ends).
+    /// Fails, giving the capability back, if it has one already.
+    pub fn set_notification(
+        &self,
+        notification: sel4::cap::Notification,
+    ) -> Result<(), sel4::cap::Notification> {
+        self.growth.set_notification(notification)
     }
 
     /// The size of the static arena in bytes.
@@ -171,11 +184,19 @@ impl<const N: usize> FrameHeap<N> {
     /// Maps enough pages for `layout` (plus dlmalloc's bookkeeping) at the
     /// end of the region. False when nothing could be mapped.
     fn grow(&self, layout: Layout) -> bool {
-        // Busy: a growth is under way, perhaps the one this allocation is
-        // part of. Failing is the only answer that cannot deadlock.
-        let Some(mut guard) = self.growth.try_lock() else {
+        // A growth under way in another thread: wait for it (this
+        // allocation may fit afterwards, and failing it would be spurious).
+        // One under way in this thread (the page source allocates): the
+        // nested allocation makes do with what is mapped, as waiting would
+        // never end.
+        let seen = self.mapped_end.load(Ordering::Acquire);
+        let Some(mut guard) = self.growth.lock_unless_held() else {
             return false;
         };
+        // Another thread grew the heap while this one waited: try that first.
+        if self.mapped_end.load(Ordering::Acquire) != seen {
+            return true;
+        }
         let Some(growth) = guard.as_mut() else {
             return false;
         };

@@ -39,7 +39,24 @@ pub fn set_exit_caps(exit_port: seL4_CPtr, own_tcb: seL4_CPtr) {
     OWN_TCB.store(own_tcb as usize, Ordering::Relaxed);
 }
 
-/// Ends the system with `status`. Never returns.
+/// The function that stops the image's other threads (see
+/// [`set_stop_threads`]); 0 for none.
+static STOP_THREADS: AtomicUsize = AtomicUsize::new(0);
+
+/// Registers `stop`, which [`exit`] calls to stop every thread of the image
+/// but the caller when the exit device does not end the machine: it
+/// suspends them and returns the caller's own TCB, or `None` when the caller
+/// is the initial thread (the one [`set_exit_caps`] named). The thread
+/// layer registers it when it starts its first thread.
+pub fn set_stop_threads(stop: fn() -> Option<seL4_CPtr>) {
+    STOP_THREADS.store(stop as usize, Ordering::Release);
+}
+
+/// Ends the system with `status`, from any thread: reports the status to the
+/// exit device, then (where there is none, and the machine goes on) stops
+/// every thread of the image (`seL4_TCB_Suspend`): the others first, through
+/// the function [`set_stop_threads`] registered, then the initial thread,
+/// then the caller. Never returns.
 pub fn exit(status: ExitStatus) -> ! {
     let port = EXIT_PORT_CAP.load(Ordering::Relaxed) as seL4_CPtr;
     if port != 0 {
@@ -52,11 +69,25 @@ pub fn exit(status: ExitStatus) -> ! {
             );
         }
     }
-    let tcb = OWN_TCB.load(Ordering::Relaxed) as seL4_CPtr;
+    let initial = OWN_TCB.load(Ordering::Relaxed) as seL4_CPtr;
+    let stop = STOP_THREADS.load(Ordering::Acquire);
+    let own = if stop == 0 {
+        None
+    } else {
+        // SAFETY: only `set_stop_threads` stores here, and it stores a
+        // `fn() -> Option<seL4_CPtr>`.
+        let stop: fn() -> Option<seL4_CPtr> = unsafe { core::mem::transmute(stop) };
+        stop()
+    };
+    if own.is_some() && initial != 0 {
+        // SAFETY: suspending a thread has no memory effects on this one.
+        unsafe { sel4_sys::seL4_TCB_Suspend(initial) };
+    }
+    let me = own.unwrap_or(initial);
     loop {
-        if tcb != 0 {
+        if me != 0 {
             // SAFETY: suspending our own thread has no memory effects.
-            unsafe { sel4_sys::seL4_TCB_Suspend(tcb) };
+            unsafe { sel4_sys::seL4_TCB_Suspend(me) };
         }
         core::hint::spin_loop();
     }

@@ -55,6 +55,9 @@ pub struct Mutex<T: ?Sized> {
     count: AtomicUsize,
     /// The notification's capability pointer; 0 (`seL4_CapNull`) for none yet.
     notification: AtomicUsize,
+    /// The holder's thread pointer (`substrate_tls::thread_pointer`), 0
+    /// while nobody holds the mutex: what [`Mutex::lock_unless_held`] asks.
+    owner: AtomicUsize,
     data: UnsafeCell<T>,
 }
 
@@ -91,6 +94,7 @@ impl<T> Mutex<T> {
         Self {
             count: AtomicUsize::new(0),
             notification: AtomicUsize::new(0),
+            owner: AtomicUsize::new(0),
             data: UnsafeCell::new(value),
         }
     }
@@ -103,6 +107,7 @@ impl<T> Mutex<T> {
         Self {
             count: AtomicUsize::new(0),
             notification: AtomicUsize::new(notification.cptr() as usize),
+            owner: AtomicUsize::new(0),
             data: UnsafeCell::new(value),
         }
     }
@@ -150,7 +155,7 @@ impl<T: ?Sized> Mutex<T> {
         {
             self.lock_contended();
         }
-        MutexGuard { mutex: self }
+        self.acquired()
     }
 
     /// Locks the mutex if no thread holds it; never blocks and makes no
@@ -159,7 +164,31 @@ impl<T: ?Sized> Mutex<T> {
         self.count
             .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
             .ok()
-            .map(|_| MutexGuard { mutex: self })
+            .map(|_| self.acquired())
+    }
+
+    /// Locks the mutex as [`Mutex::lock`] does, waiting for another thread
+    /// to release it, but gives `None` at once if the calling thread holds
+    /// it already (where `lock` would wait forever): for code that can be
+    /// reached again from inside its own critical section, such as a heap
+    /// that grows through an allocator that allocates.
+    pub fn lock_unless_held(&self) -> Option<MutexGuard<'_, T>> {
+        if self.held_by_current_thread() {
+            return None;
+        }
+        Some(self.lock())
+    }
+
+    /// Whether the calling thread holds the mutex.
+    pub fn held_by_current_thread(&self) -> bool {
+        self.owner.load(Ordering::Relaxed) == substrate_tls::thread_pointer() && self.is_locked()
+    }
+
+    /// The guard for a mutex just acquired: records the holder.
+    fn acquired(&self) -> MutexGuard<'_, T> {
+        self.owner
+            .store(substrate_tls::thread_pointer(), Ordering::Relaxed);
+        MutexGuard { mutex: self }
     }
 
     /// Whether some thread holds the mutex (a snapshot, for diagnostics).
@@ -209,6 +238,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     fn unlock(&self) {
+        self.owner.store(0, Ordering::Relaxed);
         // Contended: some thread may sleep on the notification; wake one.
         // Only lockers that saw a notification mark the mutex contended, so
         // there is one.

@@ -104,8 +104,8 @@
 extern crate alloc;
 
 use alloc::alloc::{alloc, dealloc, Layout};
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::UnsafeCell;
 use core::fmt;
@@ -553,7 +553,7 @@ pub struct Builder {
     priority: u8,
     budget_us: u64,
     period_us: u64,
-    name: Option<String>,
+    name: Option<Cow<'static, str>>,
     authority: Option<cap::Tcb>,
     vspace: cap::VSpace,
 }
@@ -604,8 +604,9 @@ impl Builder {
     }
 
     /// A name for kernel debug output (`seL4_DebugNameThread`, on kernels
-    /// that have it; ignored otherwise).
-    pub fn name(mut self, name: impl Into<String>) -> Self {
+    /// that have it; ignored otherwise). A `&'static str` is kept as it is (no allocation, so naming cannot
+    /// fail when the heap is full); a `String` is taken over.
+    pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.name = Some(name.into());
         self
     }
@@ -735,7 +736,15 @@ impl Builder {
             start as usize,
             thread_start::<F, T>,
         );
+        // Registered before it runs, so that an exit from the new thread
+        // itself finds it.
+        if live_insert(tcb.cptr()).is_err() {
+            // SAFETY: the thread did not start, so the box is still ours.
+            drop(unsafe { Box::from_raw(start) });
+            return Err((res, SpawnError::OutOfHeap));
+        }
         if let Err(e) = tcb.write_registers(true, &regs) {
+            live_remove(tcb.cptr());
             // SAFETY: the thread did not start, so the box is still ours.
             drop(unsafe { Box::from_raw(start) });
             return Err((res, e.into()));
@@ -746,6 +755,47 @@ impl Builder {
             thread,
         })
     }
+}
+
+/// The TCBs of threads that were started and not joined: what an exit
+/// stops ([`stop_other_threads`]). Held only for a push or a removal,
+/// never across a system call.
+static LIVE: Mutex<Vec<CPtr>> = Mutex::new(Vec::new());
+
+/// Records a started thread's TCB, registering [`stop_other_threads`] with
+/// the runtime's exit on first use; an error if the record cannot grow.
+fn live_insert(tcb: CPtr) -> Result<(), ()> {
+    substrate_rt::exit::set_stop_threads(stop_other_threads);
+    let mut live = LIVE.lock();
+    live.try_reserve(1).map_err(|_| ())?;
+    live.push(tcb);
+    Ok(())
+}
+
+fn live_remove(tcb: CPtr) {
+    LIVE.lock().retain(|&t| t != tcb);
+}
+
+/// Suspends every thread this crate started and that was not joined except
+/// the caller (`seL4_TCB_Suspend`), and returns the caller's own TCB if it
+/// is one of them (`None` for the initial thread). The runtime's exit calls
+/// it, so that exit from any thread stops them all. If the record is held
+/// by a thread that cannot finish with it (it was suspended while holding
+/// it, which takes an exit elsewhere), the threads are left running and
+/// only the caller stops.
+pub fn stop_other_threads() -> Option<CPtr> {
+    let own = current().map(|t| t.tcb.cptr());
+    // Bounded: the holder only pushes or removes one entry.
+    let live = (0..1000).find_map(|_| {
+        LIVE.try_lock().or_else(|| {
+            sel4::yield_now();
+            None
+        })
+    })?;
+    for &tcb in live.iter().filter(|&&t| Some(t) != own) {
+        let _ = cap::Tcb::from_cptr(tcb).suspend();
+    }
+    own
 }
 
 /// Spawns a thread running `f` with the [`Builder`]'s defaults.
@@ -913,6 +963,7 @@ impl<T> JoinHandle<T> {
             Err(JoinError::Faulted(fault))
         };
         // Make sure the thread runs no more before its stack is reused.
+        live_remove(res.objs.tcb.cptr());
         if res.objs.tcb.suspend().is_ok() {
             POOL.lock().put(res);
         } else {

@@ -476,7 +476,7 @@ static void test_sel4(void)
 
 static substrate_mutex_t lock;
 static substrate_cond_t cond;
-static volatile int stage;
+static volatile int stage, arrived, returned;
 static uint64_t server_ep;
 
 static void *add_one(void *arg)
@@ -488,9 +488,11 @@ static void *waiter(void *arg)
 {
     (void)arg;
     int r = substrate_mutex_lock(&lock);
+    arrived++;
     while (r == SUBSTRATE_OK && stage == 0)
         r = substrate_cond_wait(&cond, &lock);
     stage++;
+    returned++;
     substrate_mutex_unlock(&lock);
     return (void *)(intptr_t)r;
 }
@@ -606,7 +608,9 @@ static void test_threads(void)
     CHECK_EQ(substrate_mutex_lock(&lock), SUBSTRATE_OK);
     CHECK_EQ(substrate_mutex_lock(&lock), SUBSTRATE_EDEADLK);
     CHECK_EQ(substrate_mutex_trylock(&lock), SUBSTRATE_EAGAIN);
-    CHECK_EQ(substrate_mutex_destroy(&lock), SUBSTRATE_EAGAIN);
+    CHECK_EQ(substrate_mutex_destroy(&lock), SUBSTRATE_EBUSY);
+    /* A live mutex cannot be initialised again (its state would be lost). */
+    CHECK_EQ(substrate_mutex_init(&lock), SUBSTRATE_EBUSY);
     CHECK_EQ(substrate_thread_create(&t, other_unlock, NULL), SUBSTRATE_OK);
     CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
     CHECK(res == (void *)(intptr_t)SUBSTRATE_EINVAL);
@@ -620,14 +624,31 @@ static void test_threads(void)
     CHECK_EQ(substrate_cond_signal(&badc), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_cond_broadcast(NULL), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_cond_init(&cond), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cond_init(&cond), SUBSTRATE_EBUSY);
     CHECK_EQ(substrate_cond_wait(&cond, &lock), SUBSTRATE_EINVAL); /* not held */
     CHECK_EQ(substrate_cond_wait(&badc, &lock), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_cond_signal(&cond), SUBSTRATE_OK); /* nobody waits */
     CHECK_EQ(substrate_thread_create(&t, waiter, NULL), SUBSTRATE_OK);
     CHECK_EQ(substrate_thread_create(&t2, waiter, NULL), SUBSTRATE_OK);
-    for (int i = 0; i < 20; i++)
+    /* Both waiters are inside cond_wait: they counted themselves under the
+       lock, and the lock is free again, which only cond_wait does while they
+       hold it. 50 ms later neither has come out: they are blocked, not
+       spinning past the condition. */
+    bool both_in = false;
+    for (int i = 0; i < 100000 && !both_in; i++) {
+        CHECK_EQ(substrate_mutex_lock(&lock), SUBSTRATE_OK);
+        both_in = arrived == 2;
+        CHECK_EQ(substrate_mutex_unlock(&lock), SUBSTRATE_OK);
         substrate_thread_yield();
+    }
+    CHECK(both_in);
+    uint64_t t_wait = substrate_time_ns();
+    while (substrate_time_ns() - t_wait < 50000000)
+        substrate_thread_yield();
+    CHECK_EQ(returned, 0);
     CHECK_EQ(substrate_mutex_lock(&lock), SUBSTRATE_OK);
+    /* Waited on: not destroyable. */
+    CHECK_EQ(substrate_cond_destroy(&cond), SUBSTRATE_EBUSY);
     stage = 1;
     CHECK_EQ(substrate_cond_broadcast(&cond), SUBSTRATE_OK);
     CHECK_EQ(substrate_mutex_unlock(&lock), SUBSTRATE_OK);
@@ -635,11 +656,34 @@ static void test_threads(void)
     CHECK(res == (void *)SUBSTRATE_OK);
     CHECK_EQ(substrate_thread_join(t2, &res), SUBSTRATE_OK);
     CHECK(res == (void *)SUBSTRATE_OK);
+    /* Both were woken by the one broadcast. */
     CHECK_EQ(stage, 3);
+    CHECK_EQ(returned, 2);
     CHECK_EQ(substrate_cond_destroy(&cond), SUBSTRATE_OK);
     CHECK_EQ(substrate_cond_signal(&cond), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_mutex_destroy(&lock), SUBSTRATE_OK);
     CHECK_EQ(substrate_mutex_lock(&lock), SUBSTRATE_EINVAL);
+
+    /* Creating and destroying locks without end costs nothing: destroyed
+       ones' notifications are reused. */
+    substrate_stats_t before, after;
+    CHECK_EQ(substrate_stats(NULL), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_mutex_init(&lock), SUBSTRATE_OK);
+    CHECK_EQ(substrate_mutex_destroy(&lock), SUBSTRATE_OK);
+    CHECK_EQ(substrate_stats(&before), SUBSTRATE_OK);
+    CHECK(before.free_slots > 0 && before.free_untyped_bytes > 0);
+    for (int i = 0; i < 5000; i++) {
+        if (substrate_mutex_init(&lock) != SUBSTRATE_OK
+            || substrate_cond_init(&cond) != SUBSTRATE_OK
+            || substrate_cond_destroy(&cond) != SUBSTRATE_OK
+            || substrate_mutex_destroy(&lock) != SUBSTRATE_OK) {
+            CHECK(!"mutex/cond init and destroy");
+            break;
+        }
+    }
+    CHECK_EQ(substrate_stats(&after), SUBSTRATE_OK);
+    CHECK_EQ(after.free_slots, before.free_slots);
+    CHECK_EQ(after.free_untyped_bytes, before.free_untyped_bytes);
 
     /* IPC between threads: call/reply, then send with a short receive buffer */
     CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_ENDPOINT, 0, &server_ep), SUBSTRATE_OK);

@@ -13,6 +13,7 @@ extern crate alloc;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use sel4::{cap, ObjectType};
 use sel4_object_allocator::{AllocError, ObjectAllocator};
 use substrate_heap_frames::{FrameHeap, DEFAULT_REGION};
@@ -53,6 +54,42 @@ fn intact(v: &[u64], tag: u64) -> bool {
 
 fn in_region(v: &[u64]) -> bool {
     DEFAULT_REGION.contains(&(v.as_ptr() as usize))
+}
+
+/// Two threads need the heap to grow while the main thread holds the
+/// object allocator the heap grows with: the first waits for the
+/// allocator inside its growth, the second for the first's growth. Both
+/// allocations must succeed once the allocator is free again; neither may
+/// fail because the lock it needed was busy.
+fn contended_growth(
+    objects: &'static substrate_sync::Mutex<ObjectAllocator>,
+) -> Result<(), String> {
+    static STARTED: AtomicUsize = AtomicUsize::new(0);
+    let grow = || {
+        STARTED.fetch_add(1, Ordering::SeqCst);
+        let mut v: Vec<u8> = Vec::new();
+        v.try_reserve_exact(4 * MIB).is_ok()
+    };
+    let guard = objects.lock();
+    let mut guard = guard;
+    let a = substrate_thread::spawn(&mut guard, grow).map_err(|e| format!("spawn: {e}"))?;
+    let b = substrate_thread::spawn(&mut guard, grow).map_err(|e| format!("spawn: {e}"))?;
+    // Both are on their way into the heap; give them time to get stuck
+    // behind the held allocator, then let go of it.
+    while STARTED.load(Ordering::SeqCst) < 2 {
+        sel4::yield_now();
+    }
+    for _ in 0..200 {
+        sel4::yield_now();
+    }
+    drop(guard);
+    let (a, b) = (a.join(), b.join());
+    check(
+        a == Ok(true) && b == Ok(true),
+        "growths behind a busy lock succeed",
+    )?;
+    sel4::debug_println!("two growths waited for a busy allocator and succeeded");
+    Ok(())
 }
 
 #[root_task(global_allocator = false)]
@@ -99,6 +136,9 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
         mapped / 1024,
         ARENA / 1024
     );
+
+    contended_growth(objects)?;
+    let mapped = HEAP.mapped_bytes();
 
     // More than the machine has: refused without taking anything.
     let mut huge: Vec<u8> = Vec::new();
