@@ -327,7 +327,9 @@ uint32_t substrate_abi_version(void);
  per byte, or on a kernel built without printing to COM1 through the
  runtime's I/O-port capability. Returns the number
  of bytes written (`len`), or `SUBSTRATE_EINVAL` if `buf` is null while
- `len` is not 0, or `len` exceeds `INTPTR_MAX`.
+ `len` is not 0, or `len` exceeds `INTPTR_MAX`; `SUBSTRATE_EFAULT` if
+ `buf .. buf + len` is not readable memory of the program (nothing is
+ written then).
 
  # Safety
  `buf` must be readable for `len` bytes.
@@ -342,7 +344,8 @@ ptrdiff_t substrate_console_write(const uint8_t *buf, size_t len);
  full. Returns the number of bytes read; 0 when there is no input source
  (the runtime holds no I/O-port capability for COM1) or `len` is 0;
  `SUBSTRATE_EINVAL` for a null `buf` with a non-zero `len` or a `len`
- above `INTPTR_MAX`; the kernel's error status (as from the seL4 calls)
+ above `INTPTR_MAX`; `SUBSTRATE_EFAULT` if `buf .. buf + len` is not
+ writable memory of the program; the kernel's error status (as from the seL4 calls)
  if reading the port fails before any byte arrived.
 
  # Safety
@@ -389,11 +392,13 @@ void *substrate_aligned_alloc(size_t align, size_t size);
 /*
  C `free`: releases a block from `substrate_malloc`, `_calloc`, `_realloc`
  or `_aligned_alloc`. `free(NULL)` does nothing. A pointer that is not a
- live block (misaligned, freed before) is reported on the console and
- ignored.
+ live block (from elsewhere, inside a block, freed before, the old
+ address of a block `realloc` moved) is reported on the console and
+ ignored; the heap is untouched.
 
  # Safety
- `p` must be NULL or a pointer returned by one of those functions.
+ `p` must be NULL or a pointer returned by one of those functions (any
+ other pointer is detected, see the module documentation).
  */
 void substrate_free(void *p);
 
@@ -401,7 +406,8 @@ void substrate_free(void *p);
  C `realloc`: resizes a block, keeping its contents up to the smaller
  size. `realloc(NULL, n)` is `malloc(n)`; `realloc(p, 0)` returns a
  minimal block (like `malloc(0)`) and releases `p`. On failure returns
- NULL and leaves `p` untouched.
+ NULL and leaves `p` untouched. A `p` that is not a live block is
+ reported and gives NULL, as for `substrate_free`.
 
  # Safety
  `p` must be NULL or a live block from this allocator.
@@ -455,6 +461,8 @@ uint64_t substrate_max_badge(void);
  SUBSTRATE_MSG_MAX_CAPS`, a label above `substrate_msg_max_label()`, or a null array with a
  non-zero count; `SUBSTRATE_EBADCAP` if `ep` is not an endpoint or a
  capability to send is an empty slot.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `msg` and `caps` must be readable for `len` and `ncaps` words.
@@ -476,6 +484,8 @@ int32_t substrate_ep_send(uint64_t ep,
  `SUBSTRATE_EBADCAP` if `ep` is not an endpoint; `SUBSTRATE_ENOMEM` if
  the thread's reply object (MCS kernels, made on its first receive) cannot
  be allocated.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `msg` must be writable for `max_len` words; `info` writable.
@@ -487,6 +497,8 @@ int32_t substrate_ep_recv(uint64_t ep, uint64_t *msg, size_t max_len, substrate_
  the message as for `substrate_ep_send`, the reply as for
  `substrate_ep_recv` (into `reply`/`reply_max`, described in `*info`,
  whose badge is 0). Same errors as those two.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  As for `substrate_ep_send` and `substrate_ep_recv`.
@@ -508,6 +520,8 @@ int32_t substrate_ep_call(uint64_t ep,
  On MCS kernels the reply goes through the thread's reply object, which
  its receive filled. `SUBSTRATE_EINVAL` as for `substrate_ep_send`;
  `SUBSTRATE_ENOMEM` as for `substrate_ep_recv`.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `msg` must be readable for `len` words.
@@ -537,6 +551,8 @@ int32_t substrate_ntfn_signal(uint64_t ntfn);
  Waits on notification `ntfn` (`seL4_Wait`) and stores the received badge
  bits in `*badge` (if `badge` is not null). `SUBSTRATE_EBADCAP` if `ntfn`
  is not a notification.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `badge` must be null or writable.
@@ -550,6 +566,8 @@ int32_t substrate_ntfn_wait(uint64_t ntfn, uint64_t *badge);
  signallers badged capabilities with `substrate_cnode_mint` to tell).
  `SUBSTRATE_EINVAL` for a null `badge`, `SUBSTRATE_EBADCAP` if `ntfn` is
  not a notification.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `badge` must be writable.
@@ -641,6 +659,8 @@ int32_t substrate_frame_unmap(uint64_t frame);
  stored in `*out` (`seL4_Untyped_Retype`). `SUBSTRATE_EINVAL` for a null
  `out`, an unknown type or a size the kernel refuses;
  `SUBSTRATE_ENOMEM` when memory or slots run out.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `out` must be writable.
@@ -651,6 +671,8 @@ int32_t substrate_object_alloc(uint32_t object_type, uint32_t size_bits, uint64_
  Takes a free slot of the root CNode from the runtime's allocator and
  stores its index in `*out`. `SUBSTRATE_EINVAL` for a null `out`,
  `SUBSTRATE_ENOMEM` when none is left.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `out` must be writable.
@@ -665,6 +687,8 @@ int32_t substrate_slot_alloc(uint64_t *out);
  `SUBSTRATE_EINVAL` for a null `first`, `count` 0 or above
  `SUBSTRATE_SLOT_RANGE_MAX`; `SUBSTRATE_ENOMEM` when no such run of
  slots is left (or the runtime's heap is full).
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `first` must be writable.
@@ -684,6 +708,8 @@ int32_t substrate_slot_free(uint64_t slot);
  Fills `*out` with the runtime's free slots and untyped memory (the object
  allocator's own count; no system call). `SUBSTRATE_EINVAL` for a null
  `out`; `SUBSTRATE_ENOSYS` before the runtime has started.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `out` must be writable.
@@ -697,6 +723,8 @@ int32_t substrate_stats(substrate_stats_t *out);
  without end uses no memory. `SUBSTRATE_EINVAL` for a null or misaligned
  `m`; `SUBSTRATE_EBUSY` for a mutex that is initialised already (destroy
  it first); `SUBSTRATE_ENOMEM` when no notification can be made.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `m` must point to writable memory for a `substrate_mutex_t` that no
@@ -708,6 +736,8 @@ int32_t substrate_mutex_init(substrate_mutex_t *m);
  Locks the mutex, sleeping on its notification (`seL4_Wait`) while
  another thread holds it. `SUBSTRATE_EINVAL` for a mutex that is not
  initialised; `SUBSTRATE_EDEADLK` if the calling thread holds it already.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `m` must be null or point to a `substrate_mutex_t`.
@@ -717,6 +747,8 @@ int32_t substrate_mutex_lock(substrate_mutex_t *m);
 /*
  Locks the mutex if it is free; `SUBSTRATE_EAGAIN` if it is held (by any
  thread), `SUBSTRATE_EINVAL` for a mutex that is not initialised.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `m` must be null or point to a `substrate_mutex_t`.
@@ -727,6 +759,8 @@ int32_t substrate_mutex_trylock(substrate_mutex_t *m);
  Unlocks the mutex, handing it to a waiting thread (`seL4_Signal`) if
  there is one. `SUBSTRATE_EINVAL` for a mutex that is not initialised or
  not held by the calling thread.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `m` must be null or point to a `substrate_mutex_t`.
@@ -737,6 +771,8 @@ int32_t substrate_mutex_unlock(substrate_mutex_t *m);
  Destroys an unlocked mutex, giving its notification back for the next
  init. `SUBSTRATE_EBUSY` if it is locked, `SUBSTRATE_EINVAL` if it is not
  initialised.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `m` must be null or point to a `substrate_mutex_t` no thread waits on.
@@ -747,6 +783,8 @@ int32_t substrate_mutex_destroy(substrate_mutex_t *m);
  Initialises the condition variable at `c` with a notification of its
  own. `SUBSTRATE_EINVAL` for a null or misaligned `c`;
  `SUBSTRATE_ENOMEM` when no notification can be made.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `c` must point to writable memory for a `substrate_cond_t` that no
@@ -760,6 +798,8 @@ int32_t substrate_cond_init(substrate_cond_t *c);
  again. As with any condition variable, re-check the predicate in a loop.
  `SUBSTRATE_EINVAL` if either object is not initialised or the calling
  thread does not hold `m`.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `c` and `m` must be null or point to their types.
@@ -769,6 +809,8 @@ int32_t substrate_cond_wait(substrate_cond_t *c, substrate_mutex_t *m);
 /*
  Wakes one thread waiting on `c` (`seL4_Signal`), if any.
  `SUBSTRATE_EINVAL` if `c` is not initialised.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `c` must be null or point to a `substrate_cond_t`.
@@ -778,6 +820,8 @@ int32_t substrate_cond_signal(substrate_cond_t *c);
 /*
  Wakes every thread waiting on `c`. `SUBSTRATE_EINVAL` if `c` is not
  initialised.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `c` must be null or point to a `substrate_cond_t`.
@@ -788,6 +832,8 @@ int32_t substrate_cond_broadcast(substrate_cond_t *c);
  Destroys a condition variable nobody waits on, giving its notification
  back for the next init. `SUBSTRATE_EBUSY` while threads wait,
  `SUBSTRATE_EINVAL` if it is not initialised.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `c` must be null or point to a `substrate_cond_t`.
@@ -802,6 +848,8 @@ int32_t substrate_cond_destroy(substrate_cond_t *c);
  memory, slots or address space run out; `SUBSTRATE_ENOSYS` on kernels
  the thread layer does not support (MCS). A fault stops only the new
  thread and is reported by `substrate_thread_join`.
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `out` must be writable; `entry` must be safe to call with `arg` on
@@ -816,6 +864,8 @@ int32_t substrate_thread_create(substrate_thread_t *out, substrate_thread_entry_
  joined already; `SUBSTRATE_EDEADLK` for the calling thread's own handle
  (which stays joinable by others); `SUBSTRATE_EFAULT` if the thread
  faulted (the fault is printed; the thread is suspended).
+ `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+ to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
  # Safety
  `result` must be null or writable.

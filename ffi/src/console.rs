@@ -8,7 +8,9 @@ use crate::status::*;
 /// per byte, or on a kernel built without printing to COM1 through the
 /// runtime's I/O-port capability. Returns the number
 /// of bytes written (`len`), or `SUBSTRATE_EINVAL` if `buf` is null while
-/// `len` is not 0, or `len` exceeds `INTPTR_MAX`.
+/// `len` is not 0, or `len` exceeds `INTPTR_MAX`; `SUBSTRATE_EFAULT` if
+/// `buf .. buf + len` is not readable memory of the program (nothing is
+/// written then).
 ///
 /// # Safety
 /// `buf` must be readable for `len` bytes.
@@ -23,7 +25,11 @@ pub unsafe extern "C" fn substrate_console_write(buf: *const u8, len: usize) -> 
     if buf.is_null() {
         return SUBSTRATE_EINVAL as isize;
     }
-    // SAFETY: the caller guarantees `len` readable bytes at `buf`.
+    if let Err(e) = crate::user_mem::check(buf, len, crate::user_mem::Access::Read) {
+        return e as isize;
+    }
+    // SAFETY: checked to be the program's memory (and the caller
+    // guarantees `len` readable bytes at `buf`).
     let bytes = unsafe { core::slice::from_raw_parts(buf, len) };
     bytes.iter().copied().for_each(sel4::debug_put_char);
     n
@@ -36,7 +42,8 @@ pub unsafe extern "C" fn substrate_console_write(buf: *const u8, len: usize) -> 
 /// full. Returns the number of bytes read; 0 when there is no input source
 /// (the runtime holds no I/O-port capability for COM1) or `len` is 0;
 /// `SUBSTRATE_EINVAL` for a null `buf` with a non-zero `len` or a `len`
-/// above `INTPTR_MAX`; the kernel's error status (as from the seL4 calls)
+/// above `INTPTR_MAX`; `SUBSTRATE_EFAULT` if `buf .. buf + len` is not
+/// writable memory of the program; the kernel's error status (as from the seL4 calls)
 /// if reading the port fails before any byte arrived.
 ///
 /// # Safety
@@ -51,6 +58,9 @@ pub unsafe extern "C" fn substrate_console_read(buf: *mut u8, len: usize) -> isi
     }
     if buf.is_null() {
         return SUBSTRATE_EINVAL as isize;
+    }
+    if let Err(e) = crate::user_mem::check(buf, len, crate::user_mem::Access::Write) {
+        return e as isize;
     }
     let Some(port) = sel4::serial_console() else {
         return 0;

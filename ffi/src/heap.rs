@@ -2,11 +2,16 @@
 //!
 //! Rust's allocator needs the layout of a block to free it; C's `free`
 //! passes only the pointer. Each block therefore carries a 16-byte header
-//! right before the pointer handed to C, holding the requested size, the
-//! alignment and a magic number. `free` reads it back; a pointer whose
-//! header lacks the magic number (not from this allocator, or freed twice:
-//! the allocator reuses the freed header's bytes for its own lists) is
-//! reported on the console and ignored rather than corrupting the heap.
+//! right before the pointer handed to C, holding the requested size and the
+//! alignment. The header is only believed for a pointer that is a live
+//! block: the allocator keeps the addresses of the blocks it handed to C
+//! and not yet got back (`LIVE`), and `free` or `realloc` of any other
+//! pointer (not from this allocator, inside a block, freed already, a
+//! block's old address after `realloc` moved it) is reported on the console
+//! and ignored, so that the heap is never corrupted by it. What no
+//! allocator can tell: a block freed and then handed out again has the same
+//! address as before, so freeing the old pointer a second time frees the
+//! new block.
 
 use crate::status::*;
 use alloc::alloc::{alloc, alloc_zeroed, dealloc, realloc, Layout};
@@ -38,8 +43,35 @@ fn block_layout(size: usize, align: usize) -> Option<(Layout, usize)> {
     Some((Layout::from_size_align(total, offset).ok()?, offset))
 }
 
+/// The addresses of the live C blocks, sorted: what `free` and `realloc`
+/// check a pointer against. Held for a search and an insertion or removal
+/// only (no system call; its own growth comes from the global allocator,
+/// which does not take this lock). A `Vec` with `try_reserve`, so that a
+/// full heap is a failed allocation, not an abort.
+static LIVE: spin::Mutex<Vec<usize>> = spin::Mutex::new(Vec::new());
+
+/// Whether `p` is a live block (its index in [`LIVE`] if so).
+fn live_index(live: &[usize], p: usize) -> Result<usize, usize> {
+    live.binary_search(&p)
+}
+
 /// Allocates a block of `size` bytes aligned to `align` (power of two).
 fn allocate(size: usize, align: usize, zeroed: bool) -> *mut c_void {
+    let mut live = LIVE.lock();
+    if live.try_reserve(1).is_err() {
+        return null_mut();
+    }
+    let user = allocate_unrecorded(size, align, zeroed);
+    if !user.is_null() {
+        if let Err(i) = live_index(&live, user as usize) {
+            live.insert(i, user as usize);
+        }
+    }
+    user
+}
+
+/// [`allocate`] without recording the block.
+fn allocate_unrecorded(size: usize, align: usize, zeroed: bool) -> *mut c_void {
     let align = align.max(HEADER);
     let Ok(align32) = u32::try_from(align) else {
         return null_mut();
@@ -71,17 +103,15 @@ fn allocate(size: usize, align: usize, zeroed: bool) -> *mut c_void {
     }
 }
 
-/// Reads and checks the header of a C block; `None` (after printing a
-/// report) for a pointer that is not a live block from this allocator.
-///
-/// # Safety
-/// `p` must be non-null and point at least 16 bytes into readable memory.
-unsafe fn header(p: *mut c_void, what: &str) -> Option<(usize, usize)> {
-    if !(p as usize).is_multiple_of(HEADER) {
-        sel4::debug_println!("{what}: invalid pointer {p:p} ignored");
+/// Reads the header of the live C block `p` (checked against [`LIVE`]
+/// first, so that nothing is read through another pointer); `None` (after
+/// printing a report) for a pointer that is not a live block.
+fn header(live: &[usize], p: *mut c_void, what: &str) -> Option<(usize, usize)> {
+    if live_index(live, p as usize).is_err() {
+        sel4::debug_println!("{what}: invalid pointer or double free {p:p} ignored");
         return None;
     }
-    // SAFETY: the caller guarantees the header bytes are readable.
+    // SAFETY: `p` is a live block, which `allocate` gave a header.
     let h = unsafe { ptr::read((p as *mut u8).sub(HEADER) as *const Header) };
     if h.magic != MAGIC || !(h.align as usize).is_power_of_two() {
         sel4::debug_println!("{what}: invalid pointer or double free {p:p} ignored");
@@ -122,23 +152,28 @@ pub extern "C" fn substrate_aligned_alloc(align: usize, size: usize) -> *mut c_v
 
 /// C `free`: releases a block from `substrate_malloc`, `_calloc`, `_realloc`
 /// or `_aligned_alloc`. `free(NULL)` does nothing. A pointer that is not a
-/// live block (misaligned, freed before) is reported on the console and
-/// ignored.
+/// live block (from elsewhere, inside a block, freed before, the old
+/// address of a block `realloc` moved) is reported on the console and
+/// ignored; the heap is untouched.
 ///
 /// # Safety
-/// `p` must be NULL or a pointer returned by one of those functions.
+/// `p` must be NULL or a pointer returned by one of those functions (any
+/// other pointer is detected, see the module documentation).
 #[no_mangle]
 pub unsafe extern "C" fn substrate_free(p: *mut c_void) {
     if p.is_null() {
         return;
     }
-    // SAFETY: the caller passes a block pointer, whose header is readable.
-    let Some((size, align)) = (unsafe { header(p, "substrate_free") }) else {
+    let mut live = LIVE.lock();
+    let Some((size, align)) = header(&live, p, "substrate_free") else {
         return;
     };
     let Some((layout, offset)) = block_layout(size, align) else {
         return;
     };
+    if let Ok(i) = live_index(&live, p as usize) {
+        live.remove(i);
+    }
     // SAFETY: the header describes the block as it was allocated; the magic
     // is cleared so a second free is detected.
     unsafe {
@@ -151,7 +186,8 @@ pub unsafe extern "C" fn substrate_free(p: *mut c_void) {
 /// C `realloc`: resizes a block, keeping its contents up to the smaller
 /// size. `realloc(NULL, n)` is `malloc(n)`; `realloc(p, 0)` returns a
 /// minimal block (like `malloc(0)`) and releases `p`. On failure returns
-/// NULL and leaves `p` untouched.
+/// NULL and leaves `p` untouched. A `p` that is not a live block is
+/// reported and gives NULL, as for `substrate_free`.
 ///
 /// # Safety
 /// `p` must be NULL or a live block from this allocator.
@@ -160,8 +196,8 @@ pub unsafe extern "C" fn substrate_realloc(p: *mut c_void, size: usize) -> *mut 
     if p.is_null() {
         return substrate_malloc(size);
     }
-    // SAFETY: the caller passes a block pointer.
-    let Some((old_size, align)) = (unsafe { header(p, "substrate_realloc") }) else {
+    let mut live = LIVE.lock();
+    let Some((old_size, align)) = header(&live, p, "substrate_realloc") else {
         return null_mut();
     };
     let (Some((old_layout, offset)), Some((new_layout, _))) =
@@ -176,11 +212,20 @@ pub unsafe extern "C" fn substrate_realloc(p: *mut c_void, size: usize) -> *mut 
         return null_mut();
     }
     // SAFETY: the block now spans the new layout; the header keeps its place.
-    unsafe {
+    let user = unsafe {
         let user = base.add(offset);
         (*(user.sub(HEADER) as *mut Header)).size = size;
-        user as *mut c_void
+        user
+    };
+    // The old address goes, the new one comes: the list does not grow, so
+    // this cannot fail.
+    if let Ok(i) = live_index(&live, p as usize) {
+        live.remove(i);
     }
+    if let Err(i) = live_index(&live, user as usize) {
+        live.insert(i, user as usize);
+    }
+    user as *mut c_void
 }
 
 /// Live page allocations: (address, pages). A `Vec` with `try_reserve`

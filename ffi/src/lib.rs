@@ -51,6 +51,7 @@ pub mod status;
 pub mod sync;
 pub mod thread;
 pub mod time;
+pub mod user_mem;
 
 pub use status::*;
 

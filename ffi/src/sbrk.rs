@@ -31,6 +31,16 @@ struct Break {
     mapped: usize,
 }
 
+/// Bytes of the region mapped so far (also in [`Break::mapped`]), readable
+/// without the lock: for [`mapped_range`].
+static MAPPED: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// The part of the `sbrk` region mapped so far (read-write memory).
+pub fn mapped_range() -> core::ops::Range<usize> {
+    let mapped = MAPPED.load(core::sync::atomic::Ordering::Acquire);
+    SUBSTRATE_SBRK_BASE..SUBSTRATE_SBRK_BASE + mapped
+}
+
 /// Held across the maps of a growth: a notification mutex.
 static BREAK: substrate_sync::Mutex<Break> =
     substrate_sync::Mutex::new(Break { brk: 0, mapped: 0 });
@@ -74,6 +84,7 @@ pub extern "C" fn substrate_sbrk(increment: isize) -> *mut c_void {
             return FAIL;
         }
         b.mapped += LARGE;
+        MAPPED.store(b.mapped, core::sync::atomic::Ordering::Release);
     }
     b.brk = new;
     (SUBSTRATE_SBRK_BASE + old) as *mut c_void

@@ -17,6 +17,7 @@
 
 use crate::runtime::{check_cap, check_present, lookup, record, with_objects, Kind, Recorded};
 use crate::status::*;
+use crate::user_mem::{check_obj, check_slice, Access};
 use alloc::vec::Vec;
 use core::ptr;
 use sel4::{cap, init_thread, sys, CapRights, FrameSize, IpcBuffer, MessageInfo, ObjectType};
@@ -161,6 +162,8 @@ unsafe fn load_message(
     if caps.is_null() && ncaps > 0 {
         return Err(SUBSTRATE_EINVAL);
     }
+    check_slice(msg, len, Access::Read)?;
+    check_slice(caps, ncaps, Access::Read)?;
     // SAFETY: non-null (checked) and readable for `ncaps` words (caller).
     let caps = if ncaps > 0 {
         unsafe { core::slice::from_raw_parts(caps, ncaps) }
@@ -234,6 +237,11 @@ unsafe fn receive_into(
     if desc.is_null() || (out.is_null() && max > 0) {
         return SUBSTRATE_EINVAL;
     }
+    if let Err(e) =
+        check_obj(desc, Access::Write).and_then(|()| check_slice(out, max, Access::Write))
+    {
+        return e;
+    }
     code(
         check_cap(ep, Kind::Endpoint)
             .and_then(|ep| transfer(cap::Endpoint::from_cptr(ep)))
@@ -262,6 +270,8 @@ unsafe fn receive_into(
 /// SUBSTRATE_MSG_MAX_CAPS`, a label above `substrate_msg_max_label()`, or a null array with a
 /// non-zero count; `SUBSTRATE_EBADCAP` if `ep` is not an endpoint or a
 /// capability to send is an empty slot.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `msg` and `caps` must be readable for `len` and `ncaps` words.
@@ -292,6 +302,8 @@ pub unsafe extern "C" fn substrate_ep_send(
 /// `SUBSTRATE_EBADCAP` if `ep` is not an endpoint; `SUBSTRATE_ENOMEM` if
 /// the thread's reply object (MCS kernels, made on its first receive) cannot
 /// be allocated.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `msg` must be writable for `max_len` words; `info` writable.
@@ -315,6 +327,8 @@ pub unsafe extern "C" fn substrate_ep_recv(
 /// the message as for `substrate_ep_send`, the reply as for
 /// `substrate_ep_recv` (into `reply`/`reply_max`, described in `*info`,
 /// whose badge is 0). Same errors as those two.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// As for `substrate_ep_send` and `substrate_ep_recv`.
@@ -345,6 +359,8 @@ pub unsafe extern "C" fn substrate_ep_call(
 /// On MCS kernels the reply goes through the thread's reply object, which
 /// its receive filled. `SUBSTRATE_EINVAL` as for `substrate_ep_send`;
 /// `SUBSTRATE_ENOMEM` as for `substrate_ep_recv`.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `msg` must be readable for `len` words.
@@ -391,11 +407,18 @@ pub extern "C" fn substrate_ntfn_signal(ntfn: u64) -> i32 {
 /// Waits on notification `ntfn` (`seL4_Wait`) and stores the received badge
 /// bits in `*badge` (if `badge` is not null). `SUBSTRATE_EBADCAP` if `ntfn`
 /// is not a notification.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `badge` must be null or writable.
 #[no_mangle]
 pub unsafe extern "C" fn substrate_ntfn_wait(ntfn: u64, badge: *mut u64) -> i32 {
+    if !badge.is_null() {
+        if let Err(e) = check_obj(badge, Access::Write) {
+            return e;
+        }
+    }
     code(check_cap(ntfn, Kind::Notification).map(|n| {
         let b = cap::Notification::from_cptr(n).wait();
         if !badge.is_null() {
@@ -411,6 +434,8 @@ pub unsafe extern "C" fn substrate_ntfn_wait(ntfn: u64, badge: *mut u64) -> i32 
 /// signallers badged capabilities with `substrate_cnode_mint` to tell).
 /// `SUBSTRATE_EINVAL` for a null `badge`, `SUBSTRATE_EBADCAP` if `ntfn` is
 /// not a notification.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `badge` must be writable.
@@ -418,6 +443,9 @@ pub unsafe extern "C" fn substrate_ntfn_wait(ntfn: u64, badge: *mut u64) -> i32 
 pub unsafe extern "C" fn substrate_ntfn_poll(ntfn: u64, badge: *mut u64) -> i32 {
     if badge.is_null() {
         return SUBSTRATE_EINVAL;
+    }
+    if let Err(e) = check_obj(badge, Access::Write) {
+        return e;
     }
     code(check_cap(ntfn, Kind::Notification).map(|n| {
         let b = cap::Notification::from_cptr(n).poll();
@@ -525,17 +553,32 @@ pub extern "C" fn substrate_cnode_delete(slot: u64) -> i32 {
 /// interface documents `DeleteFirst`), so the C ABI refuses it itself. A
 /// record goes when its frame is unmapped or its capability deleted.
 /// A notification mutex: held across the map.
-static C_MAPPINGS: substrate_sync::Mutex<Vec<(u64, core::ops::Range<usize>)>> =
-    substrate_sync::Mutex::new(Vec::new());
+static C_MAPPINGS: substrate_sync::Mutex<Vec<CMapping>> = substrate_sync::Mutex::new(Vec::new());
 
 /// Gives the mappings' lock its notification (see `runtime`).
 pub(crate) fn set_mappings_notification(n: cap::Notification) -> Result<(), cap::Notification> {
     C_MAPPINGS.set_notification(n)
 }
 
+/// A frame C mapped: its slot, where, and whether writable.
+struct CMapping {
+    slot: u64,
+    range: core::ops::Range<usize>,
+    writable: bool,
+}
+
 /// Drops the mapping record of the frame capability in `slot`, if any.
 fn forget_mapping(slot: u64) {
-    C_MAPPINGS.lock().retain(|(s, _)| *s != slot);
+    C_MAPPINGS.lock().retain(|m| m.slot != slot);
+}
+
+/// Whether `range` lies inside one frame C mapped with
+/// `substrate_frame_map` (a writable one if `write`).
+pub(crate) fn is_c_mapped(range: &core::ops::Range<usize>, write: bool) -> bool {
+    C_MAPPINGS
+        .lock()
+        .iter()
+        .any(|m| (m.writable || !write) && m.range.start <= range.start && range.end <= m.range.end)
 }
 
 /// The first address of the range `substrate_frame_map` maps frames in
@@ -611,7 +654,10 @@ pub unsafe extern "C" fn substrate_frame_map(
         let range = vaddr..vaddr + bytes;
         let mut mappings = C_MAPPINGS.lock();
         let overlaps = |r: &core::ops::Range<usize>| r.start < range.end && range.start < r.end;
-        if mappings.iter().any(|(s, r)| *s != frame && overlaps(r)) {
+        if mappings
+            .iter()
+            .any(|m| m.slot != frame && overlaps(&m.range))
+        {
             return Err(kernel_error(sel4::Error::DeleteFirst));
         }
         mappings.try_reserve(1).map_err(|_| SUBSTRATE_ENOMEM)?;
@@ -634,8 +680,12 @@ pub unsafe extern "C" fn substrate_frame_map(
                     e => from_alloc(e),
                 })
         });
-        if mapped.is_ok() && !mappings.iter().any(|(s, r)| *s == frame && *r == range) {
-            mappings.push((frame, range));
+        if mapped.is_ok() && !mappings.iter().any(|m| m.slot == frame && m.range == range) {
+            mappings.push(CMapping {
+                slot: frame,
+                range,
+                writable: rights_mask & SUBSTRATE_RIGHT_WRITE != 0,
+            });
         }
         mapped
     })())
@@ -723,6 +773,8 @@ fn add_c_slot(slots: &mut Vec<CSlot>, slot: u64, large_frame: bool) {
 /// stored in `*out` (`seL4_Untyped_Retype`). `SUBSTRATE_EINVAL` for a null
 /// `out`, an unknown type or a size the kernel refuses;
 /// `SUBSTRATE_ENOMEM` when memory or slots run out.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `out` must be writable.
@@ -736,6 +788,7 @@ pub unsafe extern "C" fn substrate_object_alloc(
         return SUBSTRATE_EINVAL;
     }
     code((|| {
+        check_obj(out, Access::Write)?;
         let object = to_object_type(object_type)?;
         if size_bits >= 64 {
             return Err(SUBSTRATE_EINVAL);
@@ -768,6 +821,8 @@ pub unsafe extern "C" fn substrate_object_alloc(
 /// Takes a free slot of the root CNode from the runtime's allocator and
 /// stores its index in `*out`. `SUBSTRATE_EINVAL` for a null `out`,
 /// `SUBSTRATE_ENOMEM` when none is left.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `out` must be writable.
@@ -777,6 +832,7 @@ pub unsafe extern "C" fn substrate_slot_alloc(out: *mut u64) -> i32 {
         return SUBSTRATE_EINVAL;
     }
     code((|| {
+        check_obj(out, Access::Write)?;
         let mut slots = C_SLOTS.lock();
         slots.try_reserve(1).map_err(|_| SUBSTRATE_ENOMEM)?;
         let slot = with_objects(|o| o.alloc_slot().map_err(from_alloc))?;
@@ -797,6 +853,8 @@ pub const SUBSTRATE_SLOT_RANGE_MAX: u64 = 256;
 /// `SUBSTRATE_EINVAL` for a null `first`, `count` 0 or above
 /// `SUBSTRATE_SLOT_RANGE_MAX`; `SUBSTRATE_ENOMEM` when no such run of
 /// slots is left (or the runtime's heap is full).
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `first` must be writable.
@@ -806,6 +864,7 @@ pub unsafe extern "C" fn substrate_slot_alloc_range(count: u64, first: *mut u64)
         return SUBSTRATE_EINVAL;
     }
     code((|| {
+        check_obj(first, Access::Write)?;
         let mut slots = C_SLOTS.lock();
         slots
             .try_reserve(count as usize)
@@ -855,6 +914,8 @@ pub struct substrate_stats_t {
 /// Fills `*out` with the runtime's free slots and untyped memory (the object
 /// allocator's own count; no system call). `SUBSTRATE_EINVAL` for a null
 /// `out`; `SUBSTRATE_ENOSYS` before the runtime has started.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `out` must be writable.
@@ -862,6 +923,9 @@ pub struct substrate_stats_t {
 pub unsafe extern "C" fn substrate_stats(out: *mut substrate_stats_t) -> i32 {
     if out.is_null() {
         return SUBSTRATE_EINVAL;
+    }
+    if let Err(e) = check_obj(out, Access::Write) {
+        return e;
     }
     code(with_objects(|o| {
         let stats = substrate_stats_t {

@@ -88,6 +88,7 @@ unsafe fn live<'a, T>(p: *mut u8, magic: u64) -> Result<&'a T, i32> {
     if !aligned(p) {
         return Err(SUBSTRATE_EINVAL);
     }
+    crate::user_mem::check(p, core::mem::size_of::<T>(), crate::user_mem::Access::Write)?;
     // SAFETY: the caller guarantees the memory; the magic number tells
     // whether init filled it in (its first word is an atomic either way).
     let first = unsafe { &*(p as *const AtomicU64) };
@@ -107,6 +108,9 @@ unsafe fn live<'a, T>(p: *mut u8, magic: u64) -> Result<&'a T, i32> {
 unsafe fn init<T>(p: *mut T, magic: u64, make: impl FnOnce(cap::Notification) -> T) -> i32 {
     if !aligned(p) {
         return SUBSTRATE_EINVAL;
+    }
+    if let Err(e) = crate::user_mem::check_obj(p, crate::user_mem::Access::Write) {
+        return e;
     }
     // SAFETY: the caller guarantees the memory; its first word is read as
     // an atomic, as `live` does.
@@ -188,6 +192,8 @@ fn free_notification(cptr: sel4::CPtr) {
 /// without end uses no memory. `SUBSTRATE_EINVAL` for a null or misaligned
 /// `m`; `SUBSTRATE_EBUSY` for a mutex that is initialised already (destroy
 /// it first); `SUBSTRATE_ENOMEM` when no notification can be made.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `m` must point to writable memory for a `substrate_mutex_t` that no
@@ -208,6 +214,8 @@ pub unsafe extern "C" fn substrate_mutex_init(m: *mut substrate_mutex_t) -> i32 
 /// Locks the mutex, sleeping on its notification (`seL4_Wait`) while
 /// another thread holds it. `SUBSTRATE_EINVAL` for a mutex that is not
 /// initialised; `SUBSTRATE_EDEADLK` if the calling thread holds it already.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `m` must be null or point to a `substrate_mutex_t`.
@@ -225,6 +233,8 @@ pub unsafe extern "C" fn substrate_mutex_lock(m: *mut substrate_mutex_t) -> i32 
 
 /// Locks the mutex if it is free; `SUBSTRATE_EAGAIN` if it is held (by any
 /// thread), `SUBSTRATE_EINVAL` for a mutex that is not initialised.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `m` must be null or point to a `substrate_mutex_t`.
@@ -240,6 +250,8 @@ pub unsafe extern "C" fn substrate_mutex_trylock(m: *mut substrate_mutex_t) -> i
 /// Unlocks the mutex, handing it to a waiting thread (`seL4_Signal`) if
 /// there is one. `SUBSTRATE_EINVAL` for a mutex that is not initialised or
 /// not held by the calling thread.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `m` must be null or point to a `substrate_mutex_t`.
@@ -261,6 +273,8 @@ pub unsafe extern "C" fn substrate_mutex_unlock(m: *mut substrate_mutex_t) -> i3
 /// Destroys an unlocked mutex, giving its notification back for the next
 /// init. `SUBSTRATE_EBUSY` if it is locked, `SUBSTRATE_EINVAL` if it is not
 /// initialised.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `m` must be null or point to a `substrate_mutex_t` no thread waits on.
@@ -339,6 +353,8 @@ impl CCond {
 /// Initialises the condition variable at `c` with a notification of its
 /// own. `SUBSTRATE_EINVAL` for a null or misaligned `c`;
 /// `SUBSTRATE_ENOMEM` when no notification can be made.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `c` must point to writable memory for a `substrate_cond_t` that no
@@ -363,6 +379,8 @@ pub unsafe extern "C" fn substrate_cond_init(c: *mut substrate_cond_t) -> i32 {
 /// again. As with any condition variable, re-check the predicate in a loop.
 /// `SUBSTRATE_EINVAL` if either object is not initialised or the calling
 /// thread does not hold `m`.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `c` and `m` must be null or point to their types.
@@ -411,6 +429,8 @@ pub unsafe extern "C" fn substrate_cond_wait(
 
 /// Wakes one thread waiting on `c` (`seL4_Signal`), if any.
 /// `SUBSTRATE_EINVAL` if `c` is not initialised.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `c` must be null or point to a `substrate_cond_t`.
@@ -426,6 +446,8 @@ pub unsafe extern "C" fn substrate_cond_signal(c: *mut substrate_cond_t) -> i32 
 
 /// Wakes every thread waiting on `c`. `SUBSTRATE_EINVAL` if `c` is not
 /// initialised.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `c` must be null or point to a `substrate_cond_t`.
@@ -442,6 +464,8 @@ pub unsafe extern "C" fn substrate_cond_broadcast(c: *mut substrate_cond_t) -> i
 /// Destroys a condition variable nobody waits on, giving its notification
 /// back for the next init. `SUBSTRATE_EBUSY` while threads wait,
 /// `SUBSTRATE_EINVAL` if it is not initialised.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `c` must be null or point to a `substrate_cond_t`.

@@ -61,6 +61,8 @@ pub fn report_fault(fault: &sel4::Fault) {
 /// memory, slots or address space run out; `SUBSTRATE_ENOSYS` on kernels
 /// the thread layer does not support (MCS). A fault stops only the new
 /// thread and is reported by `substrate_thread_join`.
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `out` must be writable; `entry` must be safe to call with `arg` on
@@ -76,6 +78,9 @@ pub unsafe extern "C" fn substrate_thread_create(
     };
     if out.is_null() {
         return SUBSTRATE_EINVAL;
+    }
+    if let Err(e) = crate::user_mem::check_obj(out, crate::user_mem::Access::Write) {
+        return e;
     }
     let mut threads = THREADS.lock();
     if threads.try_reserve(1).is_err() {
@@ -115,6 +120,8 @@ pub unsafe extern "C" fn substrate_thread_create(
 /// joined already; `SUBSTRATE_EDEADLK` for the calling thread's own handle
 /// (which stays joinable by others); `SUBSTRATE_EFAULT` if the thread
 /// faulted (the fault is printed; the thread is suspended).
+/// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
+/// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
 /// # Safety
 /// `result` must be null or writable.
@@ -126,6 +133,11 @@ pub unsafe extern "C" fn substrate_thread_join(
     // A thread waiting for its own end would wait forever.
     if thread == current_id() {
         return crate::SUBSTRATE_EDEADLK;
+    }
+    if !result.is_null() {
+        if let Err(e) = crate::user_mem::check_obj(result, crate::user_mem::Access::Write) {
+            return e;
+        }
     }
     let handle = {
         let mut threads = THREADS.lock();

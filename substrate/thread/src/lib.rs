@@ -710,12 +710,6 @@ impl Builder {
         };
         res.data.thread = thread;
         let ipc = res.ipc_buffer() as *mut sys::seL4_IPCBuffer;
-        // A pooled thread's IPC buffer still holds its last messages and its
-        // capability receive path: the new thread starts with neither
-        // (a zero receive path receives no capabilities).
-        // SAFETY: the IPC buffer is mapped read-write and nothing runs on it
-        // (a new or joined, suspended thread).
-        unsafe { core::ptr::write_bytes(ipc, 0, 1) };
         // SAFETY: the block was allocated with the image's block layout, and
         // nothing runs on it (a new or joined, suspended thread).
         let tp = unsafe { TlsImage::current().init_block(res.tls_block.0.as_ptr(), ipc) };
@@ -738,7 +732,7 @@ impl Builder {
         );
         // Registered before it runs, so that an exit from the new thread
         // itself finds it.
-        if live_insert(tcb.cptr()).is_err() {
+        if live_insert(tcb.cptr(), &res).is_err() {
             // SAFETY: the thread did not start, so the box is still ours.
             drop(unsafe { Box::from_raw(start) });
             return Err((res, SpawnError::OutOfHeap));
@@ -757,23 +751,47 @@ impl Builder {
     }
 }
 
-/// The TCBs of threads that were started and not joined: what an exit
-/// stops ([`stop_other_threads`]). Held only for a push or a removal,
-/// never across a system call.
-static LIVE: Mutex<Vec<CPtr>> = Mutex::new(Vec::new());
+/// A thread that was started and not joined.
+struct Live {
+    tcb: CPtr,
+    /// Its IPC buffer page and its stack: the memory of its own it has
+    /// mapped in the thread region.
+    ipc_buffer: Range<usize>,
+    stack: Range<usize>,
+}
 
-/// Records a started thread's TCB, registering [`stop_other_threads`] with
-/// the runtime's exit on first use; an error if the record cannot grow.
-fn live_insert(tcb: CPtr) -> Result<(), ()> {
+/// The threads that were started and not joined: what an exit stops
+/// ([`stop_other_threads`]) and what [`is_thread_memory`] knows. Held only
+/// for a push, a removal or a search, never across a system call.
+static LIVE: Mutex<Vec<Live>> = Mutex::new(Vec::new());
+
+/// Records a started thread, registering [`stop_other_threads`] with the
+/// runtime's exit on first use; an error if the record cannot grow.
+fn live_insert(tcb: CPtr, res: &Resources) -> Result<(), ()> {
     substrate_rt::exit::set_stop_threads(stop_other_threads);
     let mut live = LIVE.lock();
     live.try_reserve(1).map_err(|_| ())?;
-    live.push(tcb);
+    live.push(Live {
+        tcb,
+        ipc_buffer: res.ipc_buffer()..res.ipc_buffer() + PAGE_SIZE,
+        stack: res.guard_page().end..res.stack_top(),
+    });
     Ok(())
 }
 
 fn live_remove(tcb: CPtr) {
-    LIVE.lock().retain(|&t| t != tcb);
+    LIVE.lock().retain(|t| t.tcb != tcb);
+}
+
+/// Whether `range` lies wholly inside the stack or the IPC buffer of one
+/// thread this crate started and that was not joined: memory that is
+/// mapped read-write (for checking pointers a caller hands over, such as a
+/// C program's stack buffers). An empty range is inside when its start is.
+pub fn is_thread_memory(range: Range<usize>) -> bool {
+    let inside = |r: &Range<usize>| r.start <= range.start && range.end <= r.end;
+    LIVE.lock()
+        .iter()
+        .any(|t| inside(&t.stack) || inside(&t.ipc_buffer))
 }
 
 /// Suspends every thread this crate started and that was not joined except
@@ -792,8 +810,8 @@ pub fn stop_other_threads() -> Option<CPtr> {
             None
         })
     })?;
-    for &tcb in live.iter().filter(|&&t| Some(t) != own) {
-        let _ = cap::Tcb::from_cptr(tcb).suspend();
+    for t in live.iter().filter(|t| Some(t.tcb) != own) {
+        let _ = cap::Tcb::from_cptr(t.tcb).suspend();
     }
     own
 }
@@ -877,6 +895,13 @@ struct Start<F, T> {
 
 /// The first function of every thread started here.
 extern "C" fn thread_start<F: FnOnce() -> T, T>(arg: usize) -> ! {
+    // A pooled thread's IPC buffer still holds its last messages and its
+    // capability receive path: the new thread starts with neither (a zero
+    // receive path receives no capabilities). Cleared here, in the thread's
+    // own address space, where the buffer is mapped.
+    // SAFETY: the runtime set this thread's IPC buffer, mapped read-write
+    // in its VSpace, and nothing else uses it yet.
+    unsafe { core::ptr::write_bytes(sys::seL4_GetIPCBuffer(), 0, 1) };
     // SAFETY: `arg` is the `Box<Start<F, T>>` the spawner leaked for this
     // thread.
     let start = unsafe { Box::from_raw(arg as *mut Start<F, T>) };

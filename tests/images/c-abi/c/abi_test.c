@@ -40,6 +40,20 @@ static void put_int(int64_t v)
     put(&buf[i]);
 }
 
+static void put_hex(uint64_t v)
+{
+    char buf[19];
+    int i = sizeof buf;
+    buf[--i] = 0;
+    do {
+        buf[--i] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    buf[--i] = 'x';
+    buf[--i] = '0';
+    put(&buf[i]);
+}
+
 static void check_at(bool ok, const char *what, int line)
 {
     if (ok) {
@@ -183,6 +197,43 @@ static void test_heap(void)
     CHECK(p != NULL);
     substrate_free(p);
 
+    /* So is a block's old address after realloc moved it, even where the
+       old header's bytes survive (a large alignment leaves them untouched),
+       and a pointer into a block: the heap stays sound (the blocks around
+       keep their contents). */
+    uint8_t *keep = substrate_malloc(256);
+    for (int i = 0; i < 256; i++)
+        keep[i] = (uint8_t)(i ^ 0x5a);
+    uint8_t *old = substrate_aligned_alloc(4096, 64);
+    uint8_t *moved = substrate_realloc(old, 1 << 20);
+    CHECK(old != NULL && moved != NULL && moved != old);
+    put("c-abi: stale pointer ");
+    put_hex((uintptr_t)old);
+    put("\n");
+    substrate_free(old);
+    CHECK(substrate_realloc(old, 32) == NULL);
+    put("c-abi: interior pointer ");
+    put_hex((uintptr_t)(keep + 16));
+    put("\n");
+    substrate_free(keep + 16);
+    uint8_t *fresh[8];
+    for (int i = 0; i < 8; i++) {
+        fresh[i] = substrate_malloc(4096);
+        CHECK(fresh[i] != NULL);
+        if (fresh[i])
+            fresh[i][0] = fresh[i][4095] = (uint8_t)i;
+    }
+    bool kept = true;
+    for (int i = 0; i < 256; i++)
+        kept = kept && keep[i] == (uint8_t)(i ^ 0x5a);
+    CHECK(kept);
+    for (int i = 0; i < 8; i++)
+        CHECK(fresh[i] == NULL || (fresh[i][0] == i && fresh[i][4095] == i));
+    for (int i = 0; i < 8; i++)
+        substrate_free(fresh[i]);
+    substrate_free(moved);
+    substrate_free(keep);
+
     /* pages */
     CHECK(substrate_pages_alloc(0) == NULL);
     CHECK(substrate_pages_alloc(SIZE_MAX) == NULL);
@@ -244,6 +295,8 @@ static void test_time(void)
     CHECK(t > t0);
 }
 
+static void *add_one_fn(void *arg) { return arg; }
+
 static void test_sel4(void)
 {
     uint64_t ep = 0, ntfn = 0, empty = 0, ut = 0, s1 = 0, s2 = 0, frame = 0, frame2 = 0;
@@ -260,6 +313,38 @@ static void test_sel4(void)
     CHECK_EQ(substrate_slot_alloc(NULL), SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_slot_alloc(&empty), SUBSTRATE_OK);
     CHECK(ep != 0 && ntfn != 0 && empty != 0);
+
+    /* Pointers into no memory of the program are refused before use: the
+       kernel's half, an unmapped address, the first page, a misaligned
+       object. The program's own memory (its stack: this thread's locals;
+       the heap; the sbrk region) is taken. */
+    void *kernel = (void *)(uintptr_t)0xffff800000001000ull;
+    void *unmapped = (void *)(uintptr_t)(SUBSTRATE_MAP_BASE + 0x100000000ull);
+    CHECK_EQ(substrate_console_write(kernel, 5), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_console_write(unmapped, 5), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_console_write((const uint8_t *)(uintptr_t)0x10, 5), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_console_write((const uint8_t *)msg, SIZE_MAX / 2), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_console_read(kernel, 5), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_ENDPOINT, 0, unmapped), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_slot_alloc((uint64_t *)((uint8_t *)msg + 1)), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_ntfn_poll(ntfn, kernel), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_ep_recv(ep, msg, 4, kernel), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_ep_send(ep, 0, unmapped, 2, NULL, 0), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_mutex_lock(unmapped), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_mutex_init(kernel), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_stats(unmapped), SUBSTRATE_EFAULT);
+    substrate_thread_t tk;
+    CHECK_EQ(substrate_thread_create(kernel, add_one_fn, NULL), SUBSTRATE_EFAULT);
+    (void)tk;
+    char *brk_mem = substrate_sbrk(64);
+    CHECK(brk_mem != (void *)-1);
+    if (brk_mem != (void *)-1) {
+        brk_mem[0] = 'o';
+        brk_mem[1] = 'k';
+        brk_mem[2] = '\n';
+        CHECK_EQ(substrate_console_write((const uint8_t *)brk_mem, 3), 3);
+        substrate_sbrk(-64);
+    }
 
     /* notifications */
     CHECK_EQ(substrate_ntfn_signal(ep), SUBSTRATE_EBADCAP);
@@ -308,6 +393,14 @@ static void test_sel4(void)
     CHECK_EQ(substrate_ep_send(ep, 0, msg, 1, msg, SUBSTRATE_MSG_MAX_CAPS + 1),
              SUBSTRATE_EINVAL);
     CHECK_EQ(substrate_ep_send(ntfn, 0, msg, 1, NULL, 0), SUBSTRATE_EBADCAP);
+    /* The runtime's own TCB and CNode (slots 1 and 2) are no endpoints, on
+       release kernels too (no seL4_DebugCapIdentify there): an IPC on them
+       would invoke their methods with the caller's label. */
+    CHECK_EQ(substrate_ep_send(1, 0, msg, 1, NULL, 0), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ep_send(2, 0, msg, 1, NULL, 0), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ep_call(1, 0, msg, 1, NULL, 0, msg, 4, &info), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ntfn_signal(2), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_untyped_retype(1, SUBSTRATE_OBJ_FRAME, 0, empty, 1), SUBSTRATE_EBADCAP);
     CHECK_EQ(substrate_ep_send(empty, 0, msg, 1, NULL, 0), SUBSTRATE_EBADCAP);
     msg[0] = empty;
     CHECK_EQ(substrate_ep_send(ep, 0, NULL, 0, msg, 1), SUBSTRATE_EBADCAP);
