@@ -147,7 +147,9 @@
 #define SUBSTRATE_ENOSYS -88
 
 /*
- A capability of the wrong type, or an empty slot (`EBADF`'s number, 9).
+ A capability argument C cannot use (`EBADF`'s number, 9): of the wrong
+ type, an empty slot, or a slot that is not one of C's own (the
+ runtime's capabilities; see `substrate_cnode_delete`).
  */
 #define SUBSTRATE_EBADCAP -9
 

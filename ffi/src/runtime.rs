@@ -191,8 +191,16 @@ fn recorded(slot: u64) -> Option<Recorded> {
 /// kernel has it; elsewhere what the runtime recorded of the slot
 /// ([`record`]): a capability it created or copied must be of `kind`, one
 /// of unknown type (received over IPC) is passed to the kernel, and a slot
-/// with nothing recorded is refused.
+/// with nothing recorded is refused. Before any of that, the slot must be
+/// one of C's own (see `substrate_cnode_delete`): the runtime's capabilities
+/// (its threads' endpoints and notifications, its frames and untyped
+/// memory) are refused with `SUBSTRATE_EBADCAP` whatever their type, as a
+/// wait on one of its notifications, say, would steal the wake-up of a
+/// runtime thread.
 pub fn check_cap(cptr: u64, kind: Kind) -> Result<CPtr, i32> {
+    if !crate::sel4ops::c_owns(cptr) {
+        return Err(crate::SUBSTRATE_EBADCAP);
+    }
     #[cfg(not(sel4_syscall = "DebugCapIdentify"))]
     match recorded(cptr) {
         Some(Recorded::Kind(k)) if k == kind => {}
@@ -219,9 +227,12 @@ pub fn check_cap(cptr: u64, kind: Kind) -> Result<CPtr, i32> {
 }
 
 /// Checks that `cptr` names a capability of any type: `SUBSTRATE_EBADCAP`
-/// for an empty slot. Uses `seL4_DebugCapIdentify` or the record, as
-/// [`check_cap`] does.
+/// for an empty slot or one that is not C's. Uses `seL4_DebugCapIdentify` or
+/// the record, as [`check_cap`] does.
 pub fn check_present(cptr: u64) -> Result<(), i32> {
+    if !crate::sel4ops::c_owns(cptr) {
+        return Err(crate::SUBSTRATE_EBADCAP);
+    }
     #[cfg(not(sel4_syscall = "DebugCapIdentify"))]
     if recorded(cptr).is_none() {
         return Err(crate::SUBSTRATE_EBADCAP);

@@ -11,6 +11,13 @@
 //! type. That check matters most for IPC: `seL4_Send` on a non-endpoint does
 //! not return an error, it faults the calling thread.
 //!
+//! Capability arguments must be C's own: slots C got from
+//! `substrate_slot_alloc`, `_alloc_range` or `substrate_object_alloc`
+//! (and what it put there: copies, retyped objects, received
+//! capabilities). Any other slot, the runtime's capabilities among them, is
+//! `SUBSTRATE_EBADCAP` as a capability argument and `SUBSTRATE_EPERM` as a
+//! destination, so that no call can take the runtime's objects from it.
+//!
 //! Object types are this ABI's own numbers (`SUBSTRATE_OBJ_*`), translated
 //! to the kernel's (which differ between kernel versions), and rights are
 //! `SUBSTRATE_RIGHT_*` bits.
@@ -743,22 +750,17 @@ fn c_slot_index(slots: &[CSlot], slot: u64) -> Result<usize, usize> {
 /// `SUBSTRATE_EPERM` for a slot it does not own (the runtime's own slots,
 /// slots it never got, a range past the last slot number).
 fn check_owned(slots: &[CSlot], first: u64, count: u64) -> Result<(), i32> {
-    // Slots past the end of the slot numbers are nobody's.
-    let end = first.checked_add(count).ok_or(SUBSTRATE_EPERM)?;
-    let start = c_slot_index(slots, first).map_err(|_| SUBSTRATE_EPERM)?;
-    // The list is sorted without duplicates: the range is owned exactly when
-    // the `count` entries from `first` on are `first, first + 1, ...`.
-    let run = slots.get(start..).unwrap_or(&[]);
-    let contiguous = run
-        .iter()
-        .zip(first..end)
-        .take_while(|(s, want)| s.slot == *want)
-        .count() as u64;
-    if contiguous == count {
+    if substrate_ffi_checks::owns_run(slots, |s| s.slot, first, count) {
         Ok(())
     } else {
         Err(SUBSTRATE_EPERM)
     }
+}
+
+/// Whether C owns `slot`: the capability arguments of the C ABI must be
+/// C's (see `runtime::check_cap`).
+pub(crate) fn c_owns(slot: u64) -> bool {
+    c_slot_index(&C_SLOTS.lock(), slot).is_ok()
 }
 
 /// Adds `slot` to C's slots (room reserved by the caller).

@@ -20,7 +20,9 @@ pub const SUBSTRATE_ENOMEM: i32 = -12;
 /// Not implemented on this kernel or configuration, or the runtime has
 /// not started (`ENOSYS`, 88 in newlib).
 pub const SUBSTRATE_ENOSYS: i32 = -88;
-/// A capability of the wrong type, or an empty slot (`EBADF`'s number, 9).
+/// A capability argument C cannot use (`EBADF`'s number, 9): of the wrong
+/// type, an empty slot, or a slot that is not one of C's own (the
+/// runtime's capabilities; see `substrate_cnode_delete`).
 pub const SUBSTRATE_EBADCAP: i32 = -9;
 /// Try again: the resource is busy (`EAGAIN`, 11), e.g. a mutex already held.
 pub const SUBSTRATE_EAGAIN: i32 = -11;

@@ -21,6 +21,7 @@
 
 use crate::status::SUBSTRATE_EFAULT;
 use core::ops::Range;
+use substrate_ffi_checks::{byte_range, within};
 
 /// What the C ABI does through a pointer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,21 +32,7 @@ pub enum Access {
     Write,
 }
 
-/// Whether `range` lies wholly inside one of `regions` (an empty range:
-/// whether its start does, or it is at an end).
-pub fn within(range: &Range<usize>, regions: &[Range<usize>]) -> bool {
-    regions
-        .iter()
-        .any(|r| r.start <= range.start && range.end <= r.end && range.start <= range.end)
-}
-
-/// The byte range `p .. p + len`, or `None` if it wraps around.
-pub fn byte_range(p: usize, len: usize) -> Option<Range<usize>> {
-    Some(p..p.checked_add(len)?)
-}
-
 /// The image's extent, from the linker script.
-#[cfg(not(test))]
 fn image() -> Range<usize> {
     extern "C" {
         static __image_start: u8;
@@ -54,12 +41,6 @@ fn image() -> Range<usize> {
     // Only the symbols' addresses are taken (no access); the linker script
     // defines both for every image.
     (&raw const __image_start) as usize..(&raw const __image_end) as usize
-}
-
-/// Host test builds have no such image: nothing is inside it.
-#[cfg(test)]
-fn image() -> Range<usize> {
-    0..0
 }
 
 /// Checks that C memory `p .. p + len` can be accessed as `access` by the
@@ -98,50 +79,4 @@ pub fn check_slice<T>(p: *const T, n: usize, access: Access) -> Result<(), i32> 
         .checked_mul(core::mem::size_of::<T>())
         .ok_or(SUBSTRATE_EFAULT)?;
     check(p.cast(), bytes, access)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_inside_regions_only() {
-        let regions = [0x1000..0x3000, 0x8000..0x9000];
-        assert!(within(&(0x1000..0x3000), &regions));
-        assert!(within(&(0x2fff..0x3000), &regions));
-        assert!(within(&(0x8000..0x8001), &regions));
-        // Straddling a region's end, or two regions: refused.
-        assert!(!within(&(0x2fff..0x3001), &regions));
-        assert!(!within(&(0x2000..0x8800), &regions));
-        assert!(!within(&(0x0fff..0x1001), &regions));
-        assert!(!within(&(0x4000..0x4001), &regions));
-    }
-
-    #[test]
-    fn wrapping_ranges_are_refused() {
-        assert_eq!(byte_range(usize::MAX, 1), None);
-        assert_eq!(
-            byte_range(usize::MAX - 1, 1),
-            Some(usize::MAX - 1..usize::MAX)
-        );
-        // A kernel-half address with a length that wraps to a small one.
-        assert_eq!(byte_range(0xffff_8000_0000_0000, usize::MAX), None);
-    }
-
-    /// Property: for any start and length, a range is inside a region
-    /// exactly when both its ends are (checked against a brute-force model
-    /// on a small address space).
-    #[test]
-    fn within_matches_a_model() {
-        let regions = [3..9, 12..13, 20..32];
-        for start in 0..40usize {
-            for len in 1..40usize {
-                let r = start..start + len;
-                let model = regions
-                    .iter()
-                    .any(|g| (r.start..r.end).all(|a| g.contains(&a)));
-                assert_eq!(within(&r, &regions), model, "{r:?}");
-            }
-        }
-    }
 }

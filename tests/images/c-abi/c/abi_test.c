@@ -346,6 +346,20 @@ static void test_sel4(void)
         substrate_sbrk(-64);
     }
 
+    /* None of the runtime's capabilities (every slot below C's first one:
+       its CNode, TCBs, frames, untyped memory, the notifications its locks
+       sleep on) can be used through the ABI: a poll or wait would steal a
+       runtime thread's wake-up, an unmap would pull its memory away. */
+    bool none_usable = true;
+    for (uint64_t s = 0; s < ep; s++) {
+        uint64_t b;
+        none_usable = none_usable && substrate_ntfn_poll(s, &b) == SUBSTRATE_EBADCAP
+                      && substrate_ntfn_signal(s) == SUBSTRATE_EBADCAP
+                      && substrate_frame_unmap(s) == SUBSTRATE_EBADCAP
+                      && substrate_cnode_delete(s) == SUBSTRATE_EPERM;
+    }
+    CHECK(none_usable);
+
     /* notifications */
     CHECK_EQ(substrate_ntfn_signal(ep), SUBSTRATE_EBADCAP);
     CHECK_EQ(substrate_ntfn_signal(empty), SUBSTRATE_EBADCAP);
