@@ -214,6 +214,65 @@ fn fetch_fault<T>(joined: &Result<T, JoinError>) -> bool {
 }
 
 /// Pooled resources stay in the VSpace they were made for, both ways.
+/// Runs `f` on `n` threads at once (all alive together, so that they take
+/// `n` different thread resources, all of the pool's when it has no more),
+/// and gives their results.
+fn at_once<T: Send + 'static>(
+    objects: &mut ObjectAllocator,
+    n: usize,
+    f: fn() -> T,
+) -> Result<Vec<T>, String> {
+    static GO: AtomicUsize = AtomicUsize::new(0);
+    let round = GO.load(Ordering::SeqCst) + 1;
+    let mut handles = Vec::new();
+    for _ in 0..n {
+        handles.push(
+            substrate_thread::spawn(objects, move || {
+                while GO.load(Ordering::SeqCst) < round {
+                    sel4::yield_now();
+                }
+                f()
+            })
+            .map_err(|e| err("spawn", e))?,
+        );
+    }
+    GO.store(round, Ordering::SeqCst);
+    handles
+        .into_iter()
+        .map(|h| h.join().map_err(|e| err("join", e)))
+        .collect()
+}
+
+/// A thread reusing a joined thread's resources starts with a clean IPC
+/// buffer: no message registers and no capability receive path of the
+/// thread before it (which would let capabilities land in a slot the new
+/// thread never chose).
+fn clean_ipc_buffers(objects: &mut ObjectAllocator) -> Result<(), String> {
+    const THREADS: usize = 32;
+    at_once(objects, THREADS, || {
+        // SAFETY: this thread's own IPC buffer; no other reference to it.
+        let mut ipc = unsafe { sel4::IpcBuffer::current() };
+        ipc.set_receive_path(sel4::init_thread::CNODE, 1234, sel4::WORD_BITS);
+        ipc.msg_regs()[..4].fill(0xdead);
+    })?;
+    let clean = at_once(objects, THREADS, || {
+        // SAFETY: as above.
+        let mut ipc = unsafe { sel4::IpcBuffer::current() };
+        let regs_clean = ipc.msg_regs()[..4].iter().all(|&w| w == 0);
+        // SAFETY: the runtime set this thread's IPC buffer.
+        let b = unsafe { &*sel4::sys::seL4_GetIPCBuffer() };
+        regs_clean && b.receiveCNode == 0 && b.receiveIndex == 0 && b.receiveDepth == 0
+    })?;
+    check(
+        clean.iter().all(|&c| c),
+        "reused threads start with a clean IPC buffer",
+    )?;
+    sel4::debug_println!(
+        "reuse: {THREADS} threads on pooled resources start with clean IPC buffers"
+    );
+    Ok(())
+}
+
 fn pool_per_vspace(objects: &mut ObjectAllocator) -> Result<(), String> {
     let other = empty_vspace(objects)?;
     // The pool holds joined threads with the default stack size, all in
@@ -467,6 +526,8 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
     }
     check(sum == 140, "reused threads' results")?;
     sel4::debug_println!("reuse: spawned 8 threads with no new objects");
+
+    clean_ipc_buffers(&mut objects)?;
 
     pool_per_vspace(&mut objects)?;
     region_returned(&mut objects)?;
