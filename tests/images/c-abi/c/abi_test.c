@@ -653,6 +653,12 @@ static void *cap_receiver(void *arg)
     int r;
     if (arg != NULL && (r = substrate_ipc_set_receive_slot(recv_slot)) != SUBSTRATE_OK)
         return (void *)(intptr_t)r;
+    /* arg 2: a receive slot set, then taken back with slot 0 ("none"). */
+    if (arg == (void *)2) {
+        if ((r = substrate_ipc_set_receive_slot(0)) != SUBSTRATE_OK)
+            return (void *)(intptr_t)r;
+        arg = NULL;
+    }
     r = substrate_ep_recv(server_ep, &word, 1, &info);
     if (r != SUBSTRATE_OK)
         return (void *)(intptr_t)r;
@@ -831,6 +837,10 @@ static void test_threads(void)
        (on the same pooled resources) must still receive none there. */
     CHECK_EQ(substrate_cnode_delete(recv_slot), SUBSTRATE_OK);
     CHECK_EQ(substrate_thread_create(&t, cap_receiver, NULL), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ep_send(server_ep, 0, &one, 1, &badged, 1), SUBSTRATE_OK);
+    CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
+    CHECK_EQ((uintptr_t)res, 1000);
+    CHECK_EQ(substrate_thread_create(&t, cap_receiver, (void *)2), SUBSTRATE_OK);
     CHECK_EQ(substrate_ep_send(server_ep, 0, &one, 1, &badged, 1), SUBSTRATE_OK);
     CHECK_EQ(substrate_thread_join(t, &res), SUBSTRATE_OK);
     CHECK_EQ((uintptr_t)res, 1000);
