@@ -699,7 +699,8 @@ pub unsafe extern "C" fn substrate_frame_map(
 }
 
 /// Unmaps frame `frame` (`seL4_X86_Page_Unmap`); unmapping an unmapped
-/// frame succeeds. `SUBSTRATE_EBADCAP` if it is not a frame.
+/// frame succeeds. `SUBSTRATE_EBADCAP` if it is not one of C's frames;
+/// other kernel errors as `SUBSTRATE_ESEL4_*`.
 #[no_mangle]
 pub extern "C" fn substrate_frame_unmap(frame: u64) -> i32 {
     code((|| {

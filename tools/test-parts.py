@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""`make test`: runs the suite's parts in order (`make lint`, `doc`,
+`host-test`, `boot-test`), stops at the first that fails, and prints the
+time each part took at the end, whatever happened.
+
+Usage: tools/test-parts.py [PART ...]   (default: all four)
+"""
+
+import subprocess
+import sys
+import time
+
+PARTS = ["lint", "doc", "host-test", "boot-test"]
+
+
+def main(parts):
+    times = []
+    failed = None
+    for part in parts:
+        start = time.monotonic()
+        rc = subprocess.run(["make", "--no-print-directory", part]).returncode
+        times.append((part, time.monotonic() - start))
+        if rc != 0:
+            failed = part
+            break
+    total = sum(t for _, t in times)
+    print("make test: time per part: "
+          + ", ".join(f"{p} {t:.0f} s" for p, t in times)
+          + f"; total {total / 60:.1f} min")
+    if failed:
+        print(f"make test: {failed} failed")
+        return 1
+    print("make test: all passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or PARTS))
