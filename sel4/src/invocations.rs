@@ -592,6 +592,63 @@ impl cap::IrqControl {
     }
 }
 
+/// The IOAPIC pin (global system interrupt) that ISA interrupt `isa_irq`
+/// arrives on in a PC: the same number, except ISA IRQ 0 (the PIT), which
+/// the interrupt source override of the ACPI tables of QEMU's machines and
+/// of nearly every PC routes to pin 2.
+pub const fn isa_ioapic_pin(isa_irq: u8) -> Word {
+    match isa_irq {
+        0 => 2,
+        irq => irq as Word,
+    }
+}
+
+impl cap::IrqControl {
+    /// Issues a handler for interrupt `irq` into `dest`
+    /// (`seL4_IRQControl_Get`). On x86 this is the legacy path: kernels
+    /// built for the 8259 PIC (`sel4_config = "IRQ_PIC"`) take ISA IRQs 0
+    /// to 15 here; IOAPIC kernels refuse it (`IllegalOperation`) and need
+    /// [`get_ioapic`](Self::get_ioapic) instead.
+    pub fn get(self, dest: &AbsoluteCPtr, irq: Word) -> Result<cap::IrqHandler> {
+        // SAFETY: no pointers.
+        check(unsafe {
+            sys::seL4_IRQControl_Get(
+                self.cptr(),
+                irq as _,
+                dest.root.cptr(),
+                dest.path,
+                dest.depth as _,
+            )
+        })?;
+        Ok(Cap::from_cptr(dest.path))
+    }
+
+    /// Issues a handler for ISA interrupt `isa_irq` of a PC (0 the PIT, 4
+    /// COM1, ...) into `dest`, through the interrupt controller the kernel
+    /// is built for: on IOAPIC kernels (`sel4_config = "IRQ_IOAPIC"`)
+    /// `seL4_IRQControl_GetIOAPIC` on IOAPIC 0, pin
+    /// [`isa_ioapic_pin`]`(isa_irq)`, edge-triggered and active high (how ISA
+    /// devices signal), delivered at `vector` (see
+    /// [`get_ioapic`](Self::get_ioapic) for which vectors to use); on PIC
+    /// kernels `seL4_IRQControl_Get(isa_irq)`, where `vector` is unused.
+    pub fn get_isa(
+        self,
+        dest: &AbsoluteCPtr,
+        isa_irq: u8,
+        vector: Word,
+    ) -> Result<cap::IrqHandler> {
+        #[cfg(sel4_config = "IRQ_PIC")]
+        {
+            let _ = vector;
+            self.get(dest, isa_irq as Word)
+        }
+        #[cfg(not(sel4_config = "IRQ_PIC"))]
+        {
+            self.get_ioapic(dest, 0, isa_ioapic_pin(isa_irq), false, false, vector)
+        }
+    }
+}
+
 impl cap::IrqHandler {
     /// Acknowledges the interrupt so it can be delivered again (`seL4_IRQHandler_Ack`).
     pub fn ack(self) -> Result<()> {

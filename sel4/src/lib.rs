@@ -37,7 +37,8 @@ pub use debug::{debug_put_char, serial_console, set_serial_console, DebugWriter}
 pub use error::{Error, Result};
 pub use fault::Fault;
 pub use invocations::{
-    issue_io_ports, AbsoluteCPtr, BadgeArg, GuardArg, UserContext, VmAttributes, VM_DEFAULT,
+    isa_ioapic_pin, issue_io_ports, AbsoluteCPtr, BadgeArg, GuardArg, UserContext, VmAttributes,
+    VM_DEFAULT,
 };
 pub use ipc::{yield_now, Badge, IpcBuffer, MessageInfo, Reply, BADGE_BITS, MAX_BADGE};
 pub use object::{CapRights, FrameSize, ObjectType};

@@ -18,6 +18,15 @@ const LCR: u16 = 3; // line control
 const MCR: u16 = 4; // modem control
 const LSR: u16 = 5; // line status
 
+/// Interrupt enable: interrupt while received data is available.
+const IER_RX_AVAILABLE: u8 = 1 << 0;
+/// Modem control: DTR, RTS and OUT2. On PCs OUT2 gates the UART's
+/// interrupt line to the interrupt controller; without it none arrives.
+const MCR_DTR_RTS_OUT2: u8 = 0b1011;
+
+/// The ISA interrupt of COM1 (COM2 is 3).
+pub const COM1_ISA_IRQ: u8 = 4;
+
 /// Line status: a received byte is waiting.
 const LSR_DATA_READY: u8 = 1 << 0;
 /// Line status: the transmit holding register is empty.
@@ -91,6 +100,26 @@ impl SerialPort {
             self.write_byte(b'\r')?;
         }
         self.write_byte(byte)
+    }
+
+    /// Makes the UART raise its interrupt while received data is waiting
+    /// (`seL4_X86_IOPort_Out8` on the interrupt enable register, and on the
+    /// modem control register for OUT2, which gates the interrupt line on
+    /// PCs). Only the receive interrupt: the console's output polls the
+    /// transmitter and needs none. The line rises when a byte arrives (or,
+    /// with the FIFOs on, when the FIFO reaches its trigger level or holds a
+    /// byte for four character times) and falls once the receiver is read
+    /// empty, so a reader must empty it ([`read_byte`](Self::read_byte)
+    /// until `None`) before it waits for the next edge.
+    pub fn enable_rx_interrupt(&self) -> Result<()> {
+        self.ports.out8(self.base + MCR, MCR_DTR_RTS_OUT2)?;
+        self.ports.out8(self.base + IER, IER_RX_AVAILABLE)
+    }
+
+    /// Turns the UART's interrupts off again (`seL4_X86_IOPort_Out8` on the
+    /// interrupt enable register).
+    pub fn disable_interrupts(&self) -> Result<()> {
+        self.ports.out8(self.base + IER, 0)
     }
 
     /// A received byte, if one is waiting (`seL4_X86_IOPort_In8`).
