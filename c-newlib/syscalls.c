@@ -21,8 +21,11 @@
  *                         open with O_CREAT gives ENOSYS (cannot create).
  *   unlink, link, rmdir   ENOENT (no such file); mkdir: ENOSYS.
  *   chdir, getcwd         the only directory is "/".
- *   nanosleep, usleep,    wait on the monotonic clock (a request beyond its
- *   sleep                 range, about 584 years, waits forever).
+ *   nanosleep, usleep,    block on the substrate's timer (substrate_sleep_ns:
+ *   sleep                 the PIT's interrupt wakes the thread; a request
+ *                         beyond the clock's range, about 584 years, waits
+ *                         forever); never interrupted, so `rem` is 0. Without
+ *                         a timer (the runtime says so at start-up): ENOSYS.
  *   fork, execve          ENOSYS: one program, no processes.
  *   wait                  ECHILD: there are never child processes.
  *   kill                  pid 1 is the program (getpid() == 1): signal 0
@@ -339,7 +342,8 @@ char *getcwd(char *buf, size_t size)
     return buf;
 }
 
-/* Sleeping waits on the monotonic clock (substrate_time_ns). */
+/* Sleeping blocks on the substrate's timer (substrate_sleep_ns): the thread
+   waits for the PIT's interrupt, other threads run. */
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     if (req == NULL)
@@ -347,14 +351,20 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
     if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L)
         return fail(EINVAL);
     /* Saturating: a request beyond the clock's range (about 584 years)
-       waits forever rather than wrapping around to a short wait. */
-    uint64_t end;
-    if (__builtin_mul_overflow((uint64_t)req->tv_sec, (uint64_t)1000000000u, &end)
-        || __builtin_add_overflow(end, (uint64_t)req->tv_nsec, &end)
-        || __builtin_add_overflow(end, substrate_time_ns(), &end))
-        end = UINT64_MAX;
-    while (substrate_time_ns() < end)
-        YIELD();
+       waits forever rather than wrapping around to a short wait
+       (substrate_sleep_ns sleeps forever when the deadline passes the end of
+       the clock). */
+    uint64_t ns;
+    if (__builtin_mul_overflow((uint64_t)req->tv_sec, (uint64_t)1000000000u, &ns)
+        || __builtin_add_overflow(ns, (uint64_t)req->tv_nsec, &ns))
+        ns = UINT64_MAX;
+    int status = substrate_sleep_ns(ns);
+    if (status != SUBSTRATE_OK) {
+        /* Nothing slept: the whole request remains. */
+        if (rem != NULL)
+            *rem = *req;
+        return fail(status_errno(status));
+    }
     if (rem != NULL) {
         rem->tv_sec = 0;
         rem->tv_nsec = 0;
@@ -371,8 +381,8 @@ int usleep(useconds_t usec)
 unsigned sleep(unsigned seconds)
 {
     struct timespec ts = { (time_t)seconds, 0 };
-    nanosleep(&ts, NULL);
-    return 0;
+    /* The seconds not slept: all of them if nanosleep failed. */
+    return nanosleep(&ts, NULL) == 0 ? 0 : seconds;
 }
 
 /* ---- processes --------------------------------------------------------- */

@@ -325,6 +325,28 @@ extern "C" {
 uint32_t substrate_abi_version(void);
 
 /*
+ Reads up to `len` bytes typed on the console (COM1, read with
+ `seL4_X86_IOPort_In8`). Blocks until at least one byte is there, then
+ returns what is available, stopping after a newline or when `buf` is
+ full. While nothing has arrived the thread waits (`seL4_Wait`) for
+ COM1's receive interrupt (ISA IRQ 4, taken on the first read and
+ acknowledged with `seL4_IRQHandler_Ack` after each one), or, if the
+ interrupt cannot be had, sleeps 10 ms between polls
+ (`substrate_sleep_ns`). One thread reads at a time; others wait for it.
+
+ Returns the number of bytes read; 0 when there is no input source (the
+ runtime holds no I/O-port capability for COM1) or `len` is 0;
+ `SUBSTRATE_EINVAL` for a null `buf` with a non-zero `len` or a `len`
+ above `INTPTR_MAX`; `SUBSTRATE_EFAULT` if `buf .. buf + len` is not
+ writable memory of the program; the kernel's error status (as from the
+ seL4 calls) if reading the port fails before any byte arrived.
+
+ # Safety
+ `buf` must be writable for `len` bytes.
+ */
+ptrdiff_t substrate_console_read(uint8_t *buf, size_t len);
+
+/*
  Writes `len` bytes from `buf` to the console, one `seL4_DebugPutChar`
  per byte, or on a kernel built without printing to COM1 through the
  runtime's I/O-port capability. Returns the number
@@ -337,23 +359,6 @@ uint32_t substrate_abi_version(void);
  `buf` must be readable for `len` bytes.
  */
 ptrdiff_t substrate_console_write(const uint8_t *buf, size_t len);
-
-/*
- Reads up to `len` bytes typed on the console (COM1, polled with
- `seL4_X86_IOPort_In8`; the processor is yielded with `seL4_Yield` while
- nothing has arrived). Blocks until at least one byte is there, then
- returns what is available, stopping after a newline or when `buf` is
- full. Returns the number of bytes read; 0 when there is no input source
- (the runtime holds no I/O-port capability for COM1) or `len` is 0;
- `SUBSTRATE_EINVAL` for a null `buf` with a non-zero `len` or a `len`
- above `INTPTR_MAX`; `SUBSTRATE_EFAULT` if `buf .. buf + len` is not
- writable memory of the program; the kernel's error status (as from the seL4 calls)
- if reading the port fails before any byte arrived.
-
- # Safety
- `buf` must be writable for `len` bytes.
- */
-ptrdiff_t substrate_console_read(uint8_t *buf, size_t len);
 
 /*
  Ends the system with `status`: 0 is success, anything else failure.
@@ -901,15 +906,40 @@ int32_t substrate_thread_set_data(void *data);
 
 /*
  Nanoseconds since the processor started, monotonic (never decreasing),
- from the TSC (`rdtsc`) scaled by its measured frequency. The first call
- measures the frequency (about 10 ms). Needs no capabilities afterwards.
+ from the TSC (`rdtsc`) scaled by its frequency as measured against the
+ PIT at start-up. Makes no system call.
  */
 uint64_t substrate_time_ns(void);
 
 /*
- The measured TSC frequency in Hz (measuring it on first use).
+ The TSC's frequency in Hz, as measured at start-up (1000000000, nominal,
+ if the timer could not be set up).
  */
 uint64_t substrate_tsc_hz(void);
+
+/*
+ Blocks the calling thread until `substrate_time_ns()` reaches `deadline`
+ (in its nanoseconds): `seL4_Wait` on a notification that the timer's
+ thread signals after the PIT's interrupt; no busy waiting, other threads
+ (of any priority) run meanwhile. Returns at once if the deadline has
+ passed; never returns for `UINT64_MAX`.
+
+ Returns `SUBSTRATE_OK` once the deadline has passed;
+ `SUBSTRATE_ENOSYS` if the runtime has no timer (it printed why at
+ start-up); `SUBSTRATE_ENOMEM` if more threads sleep at once than the
+ timer has notifications for and no more can be made (no untyped memory,
+ slots or heap); the kernel's error status (as from the seL4 calls) if
+ programming the PIT fails.
+ */
+int32_t substrate_sleep_until_ns(uint64_t deadline);
+
+/*
+ Blocks the calling thread for `ns` nanoseconds of `substrate_time_ns()`
+ (see `substrate_sleep_until_ns`, whose statuses it returns). A duration
+ that takes the deadline past the end of the 64-bit clock (about 584 years
+ after start-up) sleeps forever; 0 returns at once.
+ */
+int32_t substrate_sleep_ns(uint64_t ns);
 
 #ifdef __cplusplus
 }  // extern "C"

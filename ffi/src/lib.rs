@@ -27,7 +27,7 @@
 //! | console | `substrate_console_write`, `substrate_console_read` |
 //! | exit | `substrate_exit`, `substrate_abort` |
 //! | heap | `substrate_malloc`, `_calloc`, `_realloc`, `_aligned_alloc`, `_free`, `_pages_alloc`, `_pages_free`, `_sbrk` |
-//! | time | `substrate_time_ns`, `substrate_tsc_hz` |
+//! | time | `substrate_time_ns`, `substrate_tsc_hz`, `substrate_sleep_ns`, `substrate_sleep_until_ns` |
 //! | threads | `substrate_thread_create`, `_join`, `_self`, `_yield`, `_self_data`, `_set_data` |
 //! | mutex, condition | `substrate_mutex_init`, `_lock`, `_trylock`, `_unlock`, `_destroy`; `substrate_cond_init`, `_wait`, `_signal`, `_broadcast`, `_destroy` |
 //! | seL4 | `substrate_ep_*`, `substrate_ntfn_*`, `substrate_untyped_retype`, `substrate_cnode_*`, `substrate_frame_*`, `substrate_object_alloc`, `substrate_slot_*` |

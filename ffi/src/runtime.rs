@@ -13,7 +13,9 @@
 //!    the typed seL4 calls can reject capabilities of the wrong type (on
 //!    kernels without that call, release kernels, the C ABI records the
 //!    type of every capability it creates or copies instead: [`record`]);
-//! 3. starts a thread (`substrate-thread`, stack of `SUBSTRATE_FFI_STACK_SIZE`
+//! 3. sets up the timer (`substrate-timer`: the TSC calibrated against the
+//!    PIT, and the PIT's interrupt waking sleepers; [`crate::time`]);
+//! 4. starts a thread (`substrate-thread`, stack of `SUBSTRATE_FFI_STACK_SIZE`
 //!    with a guard page below it) that runs the C constructors (newlib's
 //!    `__libc_init_array`: the `.preinit_array` and `.init_array` entries, e.g.
 //!    `__attribute__((constructor))` functions, in priority order), then
@@ -24,7 +26,7 @@
 //!    `__libc_fini` is defined, as c-newlib/syscalls.c does), flushes stdio
 //!    and calls `_exit`, which ends in `substrate_exit`), or to
 //!    [`substrate_exit`](crate::exit::substrate_exit) when no `exit` is linked;
-//! 4. waits on that thread's fault endpoint: if the C program faults (a NULL
+//! 5. waits on that thread's fault endpoint: if the C program faults (a NULL
 //!    dereference, a stack overflow into the guard page, an invalid
 //!    instruction), it prints `fault: VM fault at address 0x0 (ip 0x...)`
 //!    (or the decoded fault) and ends the system with failure instead of
@@ -274,27 +276,6 @@ fn learn_tags(bootinfo: &sel4::BootInfo, objects: &mut ObjectAllocator) -> Resul
     Ok(())
 }
 
-/// I/O-port capabilities for the PIT (`0x40..=0x43`) and the port-0x61
-/// gate register, issued on first use.
-pub fn pit_ports() -> Option<(cap::IoPort, cap::IoPort)> {
-    static PORTS: spin::Once<Option<(cap::IoPort, cap::IoPort)>> = spin::Once::new();
-    *PORTS.call_once(|| Some((issue_ports(0x40, 0x43)?, issue_ports(0x61, 0x61)?)))
-}
-
-fn issue_ports(first: u16, last: u16) -> Option<cap::IoPort> {
-    with_objects(|objects| {
-        let slot = objects.alloc_slot().map_err(crate::status::from_alloc)?;
-        match sel4::issue_io_ports(first, last, &objects.slot(slot)) {
-            Ok(cap) => Ok(cap),
-            Err(e) => {
-                objects.free_slot(slot);
-                Err(crate::status::from_sel4(e))
-            }
-        }
-    })
-    .ok()
-}
-
 /// `argv` for the C program: `{"app", NULL}`.
 struct Argv([*const c_char; 2]);
 // SAFETY: the pointers refer to a string literal and are never written.
@@ -371,25 +352,32 @@ pub fn run_c_main() -> ! {
 }
 
 /// Sets up the shared state from BootInfo (object allocator, capability
-/// type numbers).
+/// type numbers, the timer).
 fn init(bootinfo: &sel4::BootInfo) -> Result<(), i32> {
     let mut objects = ObjectAllocator::new(bootinfo);
     #[cfg(sel4_syscall = "DebugCapIdentify")]
     learn_tags(bootinfo, &mut objects)?;
     attach_notifications(&mut objects)?;
+    // On this thread: it may give the timer's thread the highest priority.
+    if let Err(e) = substrate_timer::init(&mut objects) {
+        sel4::debug_println!(
+            "substrate-ffi: no timer ({e}): sleeps fail with ENOSYS, time assumes a 1 GHz TSC"
+        );
+    }
     *OBJECTS.lock() = Some(objects);
     Ok(())
 }
 
 /// Gives every lock of the C ABI that is held across system calls (the
-/// object allocator, the program break, C's slots and mappings, the
-/// thread table, the page allocations) a notification to sleep on, so that
-/// a thread that finds one held blocks instead of spinning: spinning at a
-/// higher priority than the holder would never end.
+/// object allocator, the console reader, the program break, C's slots and
+/// mappings, the thread table, the page allocations) a notification to
+/// sleep on, so that a thread that finds one held blocks instead of
+/// spinning: spinning at a higher priority than the holder would never end.
 fn attach_notifications(objects: &mut ObjectAllocator) -> Result<(), i32> {
     type Attach = fn(cap::Notification) -> Result<(), cap::Notification>;
-    let locks: [Attach; 6] = [
+    let locks: [Attach; 7] = [
         |n| OBJECTS.set_notification(n),
+        crate::console::set_lock_notification,
         crate::sbrk::set_lock_notification,
         crate::sel4ops::set_slots_notification,
         crate::sel4ops::set_mappings_notification,

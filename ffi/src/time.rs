@@ -1,78 +1,88 @@
-//! Monotonic time from the processor's time-stamp counter.
+//! Time and sleeping: the C face of `substrate-timer`.
 //!
-//! seL4 5.0 does not tell user space the TSC frequency, so it is measured
-//! once, on the first call, against the PC's programmable interval timer
-//! (PIT channel 2, 1.193182 MHz, gated and read through port 0x61; ports
-//! reached through I/O-port capabilities issued to the root task). The
-//! measurement window is 10 ms of PIT time; each port access is a system
-//! call of a few microseconds, so the frequency is accurate to well under
-//! 1% (under QEMU without `-icount` both clocks follow the host's time). If
-//! the ports cannot be issued, a nominal 1 GHz is assumed and a warning is
-//! printed: time then still increases monotonically, but its unit is wrong.
+//! The runtime sets the timer up at start-up ([`substrate_timer::init`]):
+//! the TSC calibrated against the PIT (10 ms), and PIT channel 0's
+//! interrupt delivered to the timer's thread, which wakes sleepers. If that
+//! fails (a warning is printed), time comes from the TSC at a nominal 1 GHz
+//! ([`substrate_timer::Clock::NOMINAL`]: monotonic, but its unit is wrong)
+//! and sleeping returns `SUBSTRATE_ENOSYS`.
 
-use crate::runtime;
+use crate::runtime::with_objects;
+use crate::status::*;
+use substrate_timer::{Clock, Error};
 
-/// The PIT's input clock in Hz.
-const PIT_HZ: u64 = 1_193_182;
-/// PIT counts in the calibration window (10 ms).
-const PIT_COUNTS: u16 = 11_932;
-/// Fallback frequency when the PIT cannot be used.
-const NOMINAL_HZ: u64 = 1_000_000_000;
-
-static TSC_HZ: spin::Once<u64> = spin::Once::new();
-
-fn rdtsc() -> u64 {
-    // SAFETY: `rdtsc` reads the time-stamp counter; user mode may execute it
-    // (the kernel leaves CR4.TSD clear).
-    unsafe { core::arch::x86_64::_rdtsc() }
-}
-
-/// Measures the TSC frequency against PIT channel 2 (mode 0, one-shot).
-fn calibrate() -> Option<u64> {
-    let (pit, gate) = runtime::pit_ports()?;
-    let ctl = gate.in8(0x61).ok()?;
-    // Gate off, speaker off; channel 2, low then high byte, mode 0, binary.
-    gate.out8(0x61, ctl & 0xfc).ok()?;
-    pit.out8(0x43, 0xb0).ok()?;
-    pit.out8(0x42, (PIT_COUNTS & 0xff) as u8).ok()?;
-    pit.out8(0x42, (PIT_COUNTS >> 8) as u8).ok()?;
-    // Gate on: the count starts; OUT2 (port 0x61 bit 5) rises at zero.
-    gate.out8(0x61, (ctl & 0xfc) | 1).ok()?;
-    let start = rdtsc();
-    let mut polls: u64 = 0;
-    while gate.in8(0x61).ok()? & 0x20 == 0 {
-        polls += 1;
-        if polls > 10_000_000 {
-            return None;
-        }
-    }
-    let ticks = rdtsc().wrapping_sub(start);
-    gate.out8(0x61, ctl).ok()?;
-    let hz = u128::from(ticks) * u128::from(PIT_HZ) / u128::from(PIT_COUNTS);
-    u64::try_from(hz).ok().filter(|&hz| hz > 0)
-}
-
-fn tsc_hz() -> u64 {
-    *TSC_HZ.call_once(|| {
-        calibrate().unwrap_or_else(|| {
-            sel4::debug_println!("substrate_time_ns: PIT unavailable; assuming a 1 GHz TSC");
-            NOMINAL_HZ
-        })
-    })
+/// The timer's clock, or the nominal one without a timer.
+fn clock() -> Clock {
+    substrate_timer::get().map_or(Clock::NOMINAL, |t| t.clock())
 }
 
 /// Nanoseconds since the processor started, monotonic (never decreasing),
-/// from the TSC (`rdtsc`) scaled by its measured frequency. The first call
-/// measures the frequency (about 10 ms). Needs no capabilities afterwards.
+/// from the TSC (`rdtsc`) scaled by its frequency as measured against the
+/// PIT at start-up. Makes no system call.
 #[no_mangle]
 pub extern "C" fn substrate_time_ns() -> u64 {
-    let hz = tsc_hz();
-    let ns = u128::from(rdtsc()) * 1_000_000_000 / u128::from(hz);
-    u64::try_from(ns).unwrap_or(u64::MAX)
+    clock().now_ns()
 }
 
-/// The measured TSC frequency in Hz (measuring it on first use).
+/// The TSC's frequency in Hz, as measured at start-up (1000000000, nominal,
+/// if the timer could not be set up).
 #[no_mangle]
 pub extern "C" fn substrate_tsc_hz() -> u64 {
-    tsc_hz()
+    clock().hz()
+}
+
+/// The status for a timer error.
+fn from_timer(e: Error) -> i32 {
+    match e {
+        Error::Alloc(e) => from_alloc(e),
+        Error::Kernel(e) => from_sel4(e),
+        Error::OutOfHeap | Error::NoNotification => SUBSTRATE_ENOMEM,
+        Error::AlreadyStarted | Error::Calibration | Error::Spawn(_) => SUBSTRATE_ENOSYS,
+    }
+}
+
+/// Blocks the calling thread until `substrate_time_ns()` reaches `deadline`
+/// (in its nanoseconds): `seL4_Wait` on a notification that the timer's
+/// thread signals after the PIT's interrupt; no busy waiting, other threads
+/// (of any priority) run meanwhile. Returns at once if the deadline has
+/// passed; never returns for `UINT64_MAX`.
+///
+/// Returns `SUBSTRATE_OK` once the deadline has passed;
+/// `SUBSTRATE_ENOSYS` if the runtime has no timer (it printed why at
+/// start-up); `SUBSTRATE_ENOMEM` if more threads sleep at once than the
+/// timer has notifications for and no more can be made (no untyped memory,
+/// slots or heap); the kernel's error status (as from the seL4 calls) if
+/// programming the PIT fails.
+#[no_mangle]
+pub extern "C" fn substrate_sleep_until_ns(deadline: u64) -> i32 {
+    let Some(timer) = substrate_timer::get() else {
+        return SUBSTRATE_ENOSYS;
+    };
+    loop {
+        match timer.sleep_until(deadline) {
+            Ok(()) => return SUBSTRATE_OK,
+            // More threads sleep at once than the pool has notifications
+            // for: make one more and try again.
+            Err(Error::NoNotification) => {
+                let grown =
+                    with_objects(|objects| timer.add_sleepers(objects, 1).map_err(from_timer));
+                if let Err(status) = grown {
+                    return status;
+                }
+            }
+            Err(e) => return from_timer(e),
+        }
+    }
+}
+
+/// Blocks the calling thread for `ns` nanoseconds of `substrate_time_ns()`
+/// (see `substrate_sleep_until_ns`, whose statuses it returns). A duration
+/// that takes the deadline past the end of the 64-bit clock (about 584 years
+/// after start-up) sleeps forever; 0 returns at once.
+#[no_mangle]
+pub extern "C" fn substrate_sleep_ns(ns: u64) -> i32 {
+    if ns == 0 {
+        return SUBSTRATE_OK;
+    }
+    substrate_sleep_until_ns(clock().now_ns().saturating_add(ns))
 }

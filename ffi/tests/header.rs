@@ -91,6 +91,8 @@ fn header_declares_the_contract() {
         "void *substrate_malloc(size_t size);",
         "void *substrate_sbrk(ptrdiff_t increment);",
         "uint64_t substrate_time_ns(void);",
+        "int32_t substrate_sleep_ns(uint64_t ns);",
+        "int32_t substrate_sleep_until_ns(uint64_t deadline);",
     ] {
         assert!(generated().contains(name), "substrate.h lacks `{name}`");
     }
