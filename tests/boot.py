@@ -18,6 +18,11 @@ table in their Cargo.toml:
                                # reported as skipped on others)
     exit_device = false        # boot without QEMU's exit device (optional; the run then
                                # ends at the timeout: status 124)
+    icount = true              # boot under QEMU's -icount with sleep=off (the runner's
+                               # --warp-idle): guest time counts instructions and jumps
+                               # over idle periods (optional)
+    max_host_seconds = 5       # the boot must take less host time than this (optional;
+                               # with icount, shows that the guest idled rather than spun)
 
 The script builds them all (`cargo build`; one more build for each distinct
 toolchain/profile/features combination), boots each through
@@ -97,6 +102,8 @@ def boot(path, bt):
         args += ["--input-after", bt["input_after"]]
     if not bt.get("exit_device", True):
         args += ["--no-exit-device"]
+    if bt.get("icount"):
+        args += ["--warp-idle"]
     start = time.monotonic()
     proc = subprocess.run([RUNNER, *args, path], capture_output=True, text=True, errors="replace")
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start
@@ -160,6 +167,8 @@ def main():
         status, output, secs = boot(path, bt)
         missing = [p for p in bt.get("expect", []) if not re.search(p, output)]
         missing += [f"not {p}" for p in bt.get("reject", []) if re.search(p, output)]
+        if "max_host_seconds" in bt and secs >= bt["max_host_seconds"]:
+            missing.append(f"host time {secs:.1f} s < {bt['max_host_seconds']} s")
         if status == want_status and not missing:
             print(f"ok   {name} (status {status}, {secs:.1f} s)")
             continue
