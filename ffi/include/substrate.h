@@ -656,7 +656,8 @@ int32_t substrate_frame_map(uint64_t frame, void *vaddr, uint32_t rights_mask);
 
 /*
  Unmaps frame `frame` (`seL4_X86_Page_Unmap`); unmapping an unmapped
- frame succeeds. `SUBSTRATE_EBADCAP` if it is not a frame.
+ frame succeeds. `SUBSTRATE_EBADCAP` if it is not one of C's frames;
+ other kernel errors as `SUBSTRATE_ESEL4_*`.
  */
 int32_t substrate_frame_unmap(uint64_t frame);
 
