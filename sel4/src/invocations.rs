@@ -133,7 +133,12 @@ impl AbsoluteCPtr {
     /// [`Error::InvalidArgument`], without invoking the kernel, for a badge
     /// above [`crate::MAX_BADGE`] (which the kernel would truncate).
     pub fn mint(&self, src: &AbsoluteCPtr, rights: CapRights, badge: Word) -> Result<()> {
-        if badge > crate::MAX_BADGE {
+        // The bits above the badge field must be clear (no bits are above
+        // it where the badge is a whole word).
+        if badge
+            .checked_shr(crate::BADGE_BITS)
+            .is_some_and(|high| high != 0)
+        {
             return Err(Error::InvalidArgument);
         }
         // SAFETY: as for copy.
