@@ -122,17 +122,10 @@ const POLL_NS: u64 = 10_000_000;
 /// `buf` must be writable for `len` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn substrate_console_read(buf: *mut u8, len: usize) -> isize {
-    if isize::try_from(len).is_err() {
-        return SUBSTRATE_EINVAL as isize;
-    }
-    if len == 0 {
-        return 0;
-    }
-    if buf.is_null() {
-        return SUBSTRATE_EINVAL as isize;
-    }
-    if let Err(e) = crate::user_mem::check(buf, len, crate::user_mem::Access::Write) {
-        return e as isize;
+    match check_buffer(buf, len, crate::user_mem::Access::Write) {
+        Ok(true) => {}
+        Ok(false) => return 0,
+        Err(status) => return status,
     }
     let Some(port) = sel4::serial_console() else {
         return 0;
@@ -178,21 +171,37 @@ pub unsafe extern "C" fn substrate_console_read(buf: *mut u8, len: usize) -> isi
 /// `buf` must be readable for `len` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn substrate_console_write(buf: *const u8, len: usize) -> isize {
-    let Ok(n) = isize::try_from(len) else {
-        return SUBSTRATE_EINVAL as isize;
-    };
-    if len == 0 {
-        return 0;
-    }
-    if buf.is_null() {
-        return SUBSTRATE_EINVAL as isize;
-    }
-    if let Err(e) = crate::user_mem::check(buf, len, crate::user_mem::Access::Read) {
-        return e as isize;
+    match check_buffer(buf, len, crate::user_mem::Access::Read) {
+        Ok(true) => {}
+        Ok(false) => return 0,
+        Err(status) => return status,
     }
     // SAFETY: checked to be the program's memory (and the caller
     // guarantees `len` readable bytes at `buf`).
     let bytes = unsafe { core::slice::from_raw_parts(buf, len) };
     bytes.iter().copied().for_each(sel4::debug_put_char);
-    n
+    // At most `INTPTR_MAX` (checked).
+    len as isize
+}
+
+/// The checks both console calls make of their buffer: `SUBSTRATE_EINVAL`
+/// for a `len` above `INTPTR_MAX` or a null `buf` with a non-zero `len`,
+/// `SUBSTRATE_EFAULT` for memory that is not the program's (as `isize`
+/// statuses). `Ok(false)` for an empty buffer (nothing to do).
+fn check_buffer(
+    buf: *const u8,
+    len: usize,
+    access: crate::user_mem::Access,
+) -> Result<bool, isize> {
+    if isize::try_from(len).is_err() {
+        return Err(SUBSTRATE_EINVAL as isize);
+    }
+    if len == 0 {
+        return Ok(false);
+    }
+    if buf.is_null() {
+        return Err(SUBSTRATE_EINVAL as isize);
+    }
+    crate::user_mem::check(buf, len, access).map_err(|e| e as isize)?;
+    Ok(true)
 }

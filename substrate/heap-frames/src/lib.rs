@@ -286,14 +286,13 @@ unsafe impl PageSource for FrameSource {
 /// keep allocating objects with it.
 pub fn install<const N: usize>(
     heap: &'static FrameHeap<N>,
-    objects: ObjectAllocator,
+    mut objects: ObjectAllocator,
     region: Range<usize>,
 ) -> Result<&'static Mutex<ObjectAllocator>, SourceError> {
     let len = region
         .end
         .checked_sub(region.start)
         .ok_or(SourceError::BadRegion)?;
-    let mut objects = objects;
     // Contended lockers of the allocator and of the heap's growth sleep on
     // these (without them they would spin).
     let ntfn = |o: &mut ObjectAllocator| -> Result<cap::Notification, _> {

@@ -70,8 +70,7 @@ fn contended_growth(
         let mut v: Vec<u8> = Vec::new();
         v.try_reserve_exact(4 * MIB).is_ok()
     };
-    let guard = objects.lock();
-    let mut guard = guard;
+    let mut guard = objects.lock();
     let a = substrate_thread::spawn(&mut guard, grow).map_err(|e| format!("spawn: {e}"))?;
     let b = substrate_thread::spawn(&mut guard, grow).map_err(|e| format!("spawn: {e}"))?;
     // Both are on their way into the heap; give them time to get stuck
