@@ -466,8 +466,9 @@ uint64_t substrate_max_badge(void);
  capabilities from `caps` (the endpoint needs the grant right for those).
  `SUBSTRATE_EINVAL` for `len > SUBSTRATE_MSG_MAX_LENGTH`, `ncaps >
  SUBSTRATE_MSG_MAX_CAPS`, a label above `substrate_msg_max_label()`, or a null array with a
- non-zero count; `SUBSTRATE_EBADCAP` if `ep` is not an endpoint or a
- capability to send is an empty slot.
+ non-zero count; `SUBSTRATE_EBADCAP` if `ep` is not an endpoint, is a
+ copy made without the write right (the kernel would drop the message
+ in silence), or a capability to send is an empty slot.
  `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
  to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
@@ -488,7 +489,10 @@ int32_t substrate_ep_send(uint64_t ep,
  truncated to `max_len` registers; `info->length` tells. Received
  capabilities go to the slot set by `substrate_ipc_set_receive_slot`.
  `SUBSTRATE_EINVAL` for a null `info` or a null `msg` with `max_len > 0`;
- `SUBSTRATE_EBADCAP` if `ep` is not an endpoint; `SUBSTRATE_ENOMEM` if
+ `SUBSTRATE_EBADCAP` if `ep` is not an endpoint or is a copy made
+ without the read right (the kernel would fault the thread; a capability
+ C received keeps the sender's rights, which C must know);
+ `SUBSTRATE_ENOMEM` if
  the thread's reply object (MCS kernels, made on its first receive) cannot
  be allocated.
  `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
@@ -503,7 +507,10 @@ int32_t substrate_ep_recv(uint64_t ep, uint64_t *msg, size_t max_len, substrate_
  Sends a message on endpoint `ep` and waits for the reply (`seL4_Call`):
  the message as for `substrate_ep_send`, the reply as for
  `substrate_ep_recv` (into `reply`/`reply_max`, described in `*info`,
- whose badge is 0). Same errors as those two.
+ whose badge is 0). Same errors as those two, and `SUBSTRATE_EBADCAP`
+ for a copy of `ep` made without the write right or without a grant
+ right (`SUBSTRATE_RIGHT_GRANT`, or `_GRANT_REPLY` on kernels that have
+ it), with which the kernel would never let the call return.
  `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
  to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
@@ -550,14 +557,14 @@ int32_t substrate_ipc_set_receive_slot(uint64_t slot);
 
 /*
  Signals notification `ntfn` (`seL4_Signal`). `SUBSTRATE_EBADCAP` if it
- is not a notification.
+ is not a notification or is a copy made without the write right.
  */
 int32_t substrate_ntfn_signal(uint64_t ntfn);
 
 /*
  Waits on notification `ntfn` (`seL4_Wait`) and stores the received badge
  bits in `*badge` (if `badge` is not null). `SUBSTRATE_EBADCAP` if `ntfn`
- is not a notification.
+ is not a notification or is a copy made without the read right.
  `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
  to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
@@ -572,7 +579,7 @@ int32_t substrate_ntfn_wait(uint64_t ntfn, uint64_t *badge);
  signals through unbadged capabilities, which carry no bits; give
  signallers badged capabilities with `substrate_cnode_mint` to tell).
  `SUBSTRATE_EINVAL` for a null `badge`, `SUBSTRATE_EBADCAP` if `ntfn` is
- not a notification.
+ not a notification or is a copy made without the read right.
  `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
  to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 
@@ -790,7 +797,8 @@ int32_t substrate_mutex_destroy(substrate_mutex_t *m);
 /*
  Initialises the condition variable at `c` with a notification of its
  own. `SUBSTRATE_EINVAL` for a null or misaligned `c`;
- `SUBSTRATE_ENOMEM` when no notification can be made.
+ `SUBSTRATE_EBUSY` for a condition variable that is initialised already
+ (destroy it first); `SUBSTRATE_ENOMEM` when no notification can be made.
  `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
  to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 

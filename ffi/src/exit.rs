@@ -9,12 +9,16 @@ use substrate_rt::ExitStatus;
 /// `isa-debug-exit`; `substrate_rt::exit`). Never returns. C's `_exit`.
 #[no_mangle]
 pub extern "C" fn substrate_exit(status: i32) -> ! {
+    // The line comes once the other threads are stopped: nothing they
+    // print can follow it.
     if status == 0 {
-        sel4::debug_println!("substrate: exit success");
-        substrate_rt::exit(ExitStatus::Success)
+        substrate_rt::exit::exit_with(ExitStatus::Success, || {
+            sel4::debug_println!("substrate: exit success")
+        })
     } else {
-        sel4::debug_println!("substrate: exit failure (status {status})");
-        substrate_rt::exit(ExitStatus::Failure)
+        substrate_rt::exit::exit_with(ExitStatus::Failure, || {
+            sel4::debug_println!("substrate: exit failure (status {status})")
+        })
     }
 }
 
@@ -22,7 +26,8 @@ pub extern "C" fn substrate_exit(status: i32) -> ! {
 /// with a non-zero status. C's `abort`. Never returns.
 #[no_mangle]
 pub extern "C" fn substrate_abort() -> ! {
-    sel4::debug_println!("abort");
-    sel4::debug_println!("substrate: exit failure");
-    substrate_rt::exit(ExitStatus::Failure)
+    substrate_rt::exit::exit_with(ExitStatus::Failure, || {
+        sel4::debug_println!("abort");
+        sel4::debug_println!("substrate: exit failure")
+    })
 }

@@ -239,6 +239,7 @@ unsafe fn receive_into(
     out: *mut u64,
     max: usize,
     desc: *mut substrate_msginfo_t,
+    (need, any_of): (u32, u32),
     transfer: impl FnOnce(cap::Endpoint) -> Result<(MessageInfo, u64), i32>,
 ) -> i32 {
     if desc.is_null() || (out.is_null() && max > 0) {
@@ -251,6 +252,7 @@ unsafe fn receive_into(
     }
     code(
         check_cap(ep, Kind::Endpoint)
+            .and_then(|cptr| check_rights(ep, need, any_of).map(|()| cptr))
             .and_then(|ep| transfer(cap::Endpoint::from_cptr(ep)))
             .and_then(|(info, badge)| {
                 // A capability that was transferred, not unwrapped to a
@@ -260,6 +262,7 @@ unsafe fn receive_into(
                     // SAFETY: the runtime set this thread's IPC buffer.
                     let slot = unsafe { (*sys::seL4_GetIPCBuffer()).receiveIndex };
                     record(slot as u64, Some(Recorded::Unknown))?;
+                    set_rights_bound(slot as u64, SUBSTRATE_RIGHTS_ALL);
                 }
                 Ok((info, badge))
             })
@@ -275,8 +278,9 @@ unsafe fn receive_into(
 /// capabilities from `caps` (the endpoint needs the grant right for those).
 /// `SUBSTRATE_EINVAL` for `len > SUBSTRATE_MSG_MAX_LENGTH`, `ncaps >
 /// SUBSTRATE_MSG_MAX_CAPS`, a label above `substrate_msg_max_label()`, or a null array with a
-/// non-zero count; `SUBSTRATE_EBADCAP` if `ep` is not an endpoint or a
-/// capability to send is an empty slot.
+/// non-zero count; `SUBSTRATE_EBADCAP` if `ep` is not an endpoint, is a
+/// copy made without the write right (the kernel would drop the message
+/// in silence), or a capability to send is an empty slot.
 /// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
 /// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
@@ -292,10 +296,11 @@ pub unsafe extern "C" fn substrate_ep_send(
     ncaps: usize,
 ) -> i32 {
     code((|| {
-        let ep = check_cap(ep, Kind::Endpoint)?;
+        let cptr = check_cap(ep, Kind::Endpoint)?;
+        check_rights(ep, SUBSTRATE_RIGHT_WRITE, 0)?;
         // SAFETY: the caller's guarantee, passed on.
         let info = unsafe { load_message(label, msg, len, caps, ncaps)? };
-        cap::Endpoint::from_cptr(ep).send(info);
+        cap::Endpoint::from_cptr(cptr).send(info);
         Ok(())
     })())
 }
@@ -306,7 +311,10 @@ pub unsafe extern "C" fn substrate_ep_send(
 /// truncated to `max_len` registers; `info->length` tells. Received
 /// capabilities go to the slot set by `substrate_ipc_set_receive_slot`.
 /// `SUBSTRATE_EINVAL` for a null `info` or a null `msg` with `max_len > 0`;
-/// `SUBSTRATE_EBADCAP` if `ep` is not an endpoint; `SUBSTRATE_ENOMEM` if
+/// `SUBSTRATE_EBADCAP` if `ep` is not an endpoint or is a copy made
+/// without the read right (the kernel would fault the thread; a capability
+/// C received keeps the sender's rights, which C must know);
+/// `SUBSTRATE_ENOMEM` if
 /// the thread's reply object (MCS kernels, made on its first receive) cannot
 /// be allocated.
 /// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
@@ -323,7 +331,7 @@ pub unsafe extern "C" fn substrate_ep_recv(
 ) -> i32 {
     // SAFETY: the caller's guarantee, passed on.
     unsafe {
-        receive_into(ep, msg, max_len, info, |ep| {
+        receive_into(ep, msg, max_len, info, (SUBSTRATE_RIGHT_READ, 0), |ep| {
             let (mi, badge) = ep.recv(&own_reply()?);
             Ok((mi, badge as u64))
         })
@@ -333,7 +341,10 @@ pub unsafe extern "C" fn substrate_ep_recv(
 /// Sends a message on endpoint `ep` and waits for the reply (`seL4_Call`):
 /// the message as for `substrate_ep_send`, the reply as for
 /// `substrate_ep_recv` (into `reply`/`reply_max`, described in `*info`,
-/// whose badge is 0). Same errors as those two.
+/// whose badge is 0). Same errors as those two, and `SUBSTRATE_EBADCAP`
+/// for a copy of `ep` made without the write right or without a grant
+/// right (`SUBSTRATE_RIGHT_GRANT`, or `_GRANT_REPLY` on kernels that have
+/// it), with which the kernel would never let the call return.
 /// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
 /// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
@@ -357,7 +368,16 @@ pub unsafe extern "C" fn substrate_ep_call(
         Ok((ep.call(mi), 0))
     };
     // SAFETY: the caller's guarantee, passed on.
-    unsafe { receive_into(ep, reply, reply_max, info, call) }
+    unsafe {
+        receive_into(
+            ep,
+            reply,
+            reply_max,
+            info,
+            (SUBSTRATE_RIGHT_WRITE, CALL_GRANTS),
+            call,
+        )
+    }
 }
 
 /// Replies to the thread whose `seL4_Call` this thread received last
@@ -404,16 +424,28 @@ pub extern "C" fn substrate_ipc_set_receive_slot(slot: u64) -> i32 {
     SUBSTRATE_OK
 }
 
+/// Checks a notification to wait on or poll: one with the read right
+/// (without it the kernel faults the thread).
+fn check_ntfn_receive(ntfn: u64) -> Result<sys::seL4_CPtr, i32> {
+    let n = check_cap(ntfn, Kind::Notification)?;
+    check_rights(ntfn, SUBSTRATE_RIGHT_READ, 0)?;
+    Ok(n)
+}
+
 /// Signals notification `ntfn` (`seL4_Signal`). `SUBSTRATE_EBADCAP` if it
-/// is not a notification.
+/// is not a notification or is a copy made without the write right.
 #[no_mangle]
 pub extern "C" fn substrate_ntfn_signal(ntfn: u64) -> i32 {
-    code(check_cap(ntfn, Kind::Notification).map(|n| cap::Notification::from_cptr(n).signal()))
+    code(
+        check_cap(ntfn, Kind::Notification)
+            .and_then(|n| check_rights(ntfn, SUBSTRATE_RIGHT_WRITE, 0).map(|()| n))
+            .map(|n| cap::Notification::from_cptr(n).signal()),
+    )
 }
 
 /// Waits on notification `ntfn` (`seL4_Wait`) and stores the received badge
 /// bits in `*badge` (if `badge` is not null). `SUBSTRATE_EBADCAP` if `ntfn`
-/// is not a notification.
+/// is not a notification or is a copy made without the read right.
 /// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
 /// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
@@ -426,7 +458,7 @@ pub unsafe extern "C" fn substrate_ntfn_wait(ntfn: u64, badge: *mut u64) -> i32 
             return e;
         }
     }
-    code(check_cap(ntfn, Kind::Notification).map(|n| {
+    code(check_ntfn_receive(ntfn).map(|n| {
         let b = cap::Notification::from_cptr(n).wait();
         if !badge.is_null() {
             // SAFETY: the caller guarantees a non-null `badge` is writable.
@@ -440,7 +472,7 @@ pub unsafe extern "C" fn substrate_ntfn_wait(ntfn: u64, badge: *mut u64) -> i32 
 /// signals through unbadged capabilities, which carry no bits; give
 /// signallers badged capabilities with `substrate_cnode_mint` to tell).
 /// `SUBSTRATE_EINVAL` for a null `badge`, `SUBSTRATE_EBADCAP` if `ntfn` is
-/// not a notification.
+/// not a notification or is a copy made without the read right.
 /// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
 /// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///
@@ -454,7 +486,7 @@ pub unsafe extern "C" fn substrate_ntfn_poll(ntfn: u64, badge: *mut u64) -> i32 
     if let Err(e) = check_obj(badge, Access::Write) {
         return e;
     }
-    code(check_cap(ntfn, Kind::Notification).map(|n| {
+    code(check_ntfn_receive(ntfn).map(|n| {
         let b = cap::Notification::from_cptr(n).poll();
         // SAFETY: checked non-null; the caller guarantees it is writable.
         unsafe { badge.write(b as u64) };
@@ -494,7 +526,10 @@ pub extern "C" fn substrate_untyped_retype(
         cap::Untyped::from_cptr(untyped)
             .retype(object, size_bits as usize, &dir, slot, count)
             .map_err(from_sel4)?;
-        (dest_slot..dest_slot + count as u64).try_for_each(|s| record_object(s, object))
+        (dest_slot..dest_slot + count as u64).try_for_each(|s| {
+            set_rights_bound(s, SUBSTRATE_RIGHTS_ALL);
+            record_object(s, object)
+        })
     })())
 }
 
@@ -513,6 +548,7 @@ pub extern "C" fn substrate_cnode_copy(dest: u64, src: u64, rights_mask: u32) ->
         slot_path(dest)?
             .copy(&slot_path(src)?, r)
             .map_err(from_sel4)?;
+        set_rights_bound(dest, rights_bound(src) & rights_mask);
         record(dest, lookup(src))
     })())
 }
@@ -533,6 +569,7 @@ pub extern "C" fn substrate_cnode_mint(dest: u64, src: u64, rights_mask: u32, ba
         slot_path(dest)?
             .mint(&slot_path(src)?, r, badge as sys::seL4_Word)
             .map_err(from_sel4)?;
+        set_rights_bound(dest, rights_bound(src) & rights_mask);
         record(dest, lookup(src))
     })())
 }
@@ -705,6 +742,18 @@ pub unsafe extern "C" fn substrate_frame_map(
 pub extern "C" fn substrate_frame_unmap(frame: u64) -> i32 {
     code((|| {
         let cptr = check_cap(frame, Kind::Frame)?;
+        // A frame capability holds at most one mapping, and every mapping C
+        // has was made (and recorded) by `substrate_frame_map` through that
+        // very capability (copies, received and retyped frames start
+        // unmapped). Without a record there is nothing to unmap, and the
+        // kernel is not asked: seL4 5.0 answers the unmap of an unmapped
+        // frame without a reply message, so the invocation's own label
+        // (39) would read as an error.
+        let mappings = C_MAPPINGS.lock();
+        if !mappings.iter().any(|m| m.slot == frame) {
+            return Ok(());
+        }
+        drop(mappings);
         cap::Frame::from_cptr(cptr).unmap().map_err(from_sel4)?;
         forget_mapping(frame);
         Ok(())
@@ -740,6 +789,50 @@ struct CSlot {
     /// It received a 2 MiB frame from `substrate_object_alloc`: the kernel
     /// does not tell a frame's size, and `substrate_frame_map` needs it.
     large_frame: bool,
+    /// The rights its capability has at most (`SUBSTRATE_RIGHT_*`): all of
+    /// them for what the runtime created and for what C received (the
+    /// sender's rights, which the kernel does not tell), the source's
+    /// bound masked by the copy's rights for a copy. The kernel does not
+    /// tell rights either, and an invocation without the right it needs
+    /// does not fail cleanly: a receive faults the thread, a send is
+    /// dropped in silence, a call without a grant right never returns.
+    rights: u32,
+}
+
+/// The rights the capability in C's slot `slot` has at most (all for a
+/// slot that is not C's: the callers have checked ownership).
+fn rights_bound(slot: u64) -> u32 {
+    let slots = C_SLOTS.lock();
+    c_slot_index(&slots, slot).map_or(SUBSTRATE_RIGHTS_ALL, |i| slots[i].rights)
+}
+
+/// Sets the rights bound of C's slot `slot` (see [`CSlot::rights`]).
+pub(crate) fn set_rights_bound(slot: u64, rights: u32) {
+    let mut slots = C_SLOTS.lock();
+    if let Ok(i) = c_slot_index(&slots, slot) {
+        slots[i].rights = rights;
+    }
+}
+
+/// The rights an endpoint capability needs for `seL4_Call`: write, and a
+/// grant right for the reply (without one the kernel makes the caller
+/// inactive: the call never returns). Kernels with a grant-reply right
+/// accept either.
+#[cfg(sel4_has = "seL4_CapRights.capAllowGrantReply")]
+const CALL_GRANTS: u32 = SUBSTRATE_RIGHT_GRANT | SUBSTRATE_RIGHT_GRANT_REPLY;
+#[cfg(not(sel4_has = "seL4_CapRights.capAllowGrantReply"))]
+const CALL_GRANTS: u32 = SUBSTRATE_RIGHT_GRANT;
+
+/// Checks that the capability in C's slot `slot` is not known to lack a
+/// right of `need`, or (`any_of`) one of those: `SUBSTRATE_EBADCAP`
+/// otherwise, as for a capability of the wrong type.
+pub(crate) fn check_rights(slot: u64, need: u32, any_of: u32) -> Result<(), i32> {
+    let bound = rights_bound(slot);
+    if bound & need != need || (any_of != 0 && bound & any_of == 0) {
+        Err(SUBSTRATE_EBADCAP)
+    } else {
+        Ok(())
+    }
 }
 
 /// Where `slot` is (or would go) in the sorted list of C's slots.
@@ -767,7 +860,14 @@ pub(crate) fn c_owns(slot: u64) -> bool {
 /// Adds `slot` to C's slots (room reserved by the caller).
 fn add_c_slot(slots: &mut Vec<CSlot>, slot: u64, large_frame: bool) {
     if let Err(i) = c_slot_index(slots, slot) {
-        slots.insert(i, CSlot { slot, large_frame });
+        slots.insert(
+            i,
+            CSlot {
+                slot,
+                large_frame,
+                rights: SUBSTRATE_RIGHTS_ALL,
+            },
+        );
     }
 }
 

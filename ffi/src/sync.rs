@@ -352,7 +352,8 @@ impl CCond {
 
 /// Initialises the condition variable at `c` with a notification of its
 /// own. `SUBSTRATE_EINVAL` for a null or misaligned `c`;
-/// `SUBSTRATE_ENOMEM` when no notification can be made.
+/// `SUBSTRATE_EBUSY` for a condition variable that is initialised already
+/// (destroy it first); `SUBSTRATE_ENOMEM` when no notification can be made.
 /// `SUBSTRATE_EFAULT` for a non-null pointer argument that does not point
 /// to memory of the program (see `SUBSTRATE_EFAULT`): nothing is done then.
 ///

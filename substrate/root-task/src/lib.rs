@@ -309,15 +309,16 @@ extern "C" fn main_thread(arg: usize) -> ! {
     }
     // SAFETY: defined by #[root_task] with this signature.
     let status = unsafe { __substrate_main(&bootinfo) };
-    sel4::debug_println!(
-        "substrate: exit {}",
-        if status == ExitStatus::Success {
-            "success"
-        } else {
-            "failure"
-        }
-    );
-    exit(status)
+    substrate_rt::exit::exit_with(status, || {
+        sel4::debug_println!(
+            "substrate: exit {}",
+            if status == ExitStatus::Success {
+                "success"
+            } else {
+                "failure"
+            }
+        )
+    })
 }
 
 /// Issues an I/O-port capability for the exit device into the first empty slot.

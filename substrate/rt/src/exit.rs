@@ -56,19 +56,16 @@ pub fn set_stop_threads(stop: fn() -> Option<seL4_CPtr>) {
 /// exit device, then (where there is none, and the machine goes on) stops
 /// every thread of the image (`seL4_TCB_Suspend`): the others first, through
 /// the function [`set_stop_threads`] registered, then the initial thread,
-/// then the caller. Never returns.
+/// then the caller. Never returns. [`exit_with`] with no last words.
 pub fn exit(status: ExitStatus) -> ! {
-    let port = EXIT_PORT_CAP.load(Ordering::Relaxed) as seL4_CPtr;
-    if port != 0 {
-        // SAFETY: the invocation takes no pointers; a bad cap returns an error.
-        unsafe {
-            sel4_sys::seL4_X86_IOPort_Out32(
-                port,
-                crate::arch::EXIT_PORT as _,
-                status.port_value() as _,
-            );
-        }
-    }
+    exit_with(status, || {})
+}
+
+/// Ends the system with `status` as [`exit`] does, calling `last_words`
+/// (the runtime's last line on the console) once every other thread is
+/// stopped and before the exit device ends the machine: nothing another
+/// thread prints can follow it. Never returns.
+pub fn exit_with(status: ExitStatus, last_words: impl FnOnce()) -> ! {
     let initial = OWN_TCB.load(Ordering::Relaxed) as seL4_CPtr;
     let stop = STOP_THREADS.load(Ordering::Acquire);
     let own = if stop == 0 {
@@ -82,6 +79,18 @@ pub fn exit(status: ExitStatus) -> ! {
     if own.is_some() && initial != 0 {
         // SAFETY: suspending a thread has no memory effects on this one.
         unsafe { sel4_sys::seL4_TCB_Suspend(initial) };
+    }
+    last_words();
+    let port = EXIT_PORT_CAP.load(Ordering::Relaxed) as seL4_CPtr;
+    if port != 0 {
+        // SAFETY: the invocation takes no pointers; a bad cap returns an error.
+        unsafe {
+            sel4_sys::seL4_X86_IOPort_Out32(
+                port,
+                crate::arch::EXIT_PORT as _,
+                status.port_value() as _,
+            );
+        }
     }
     let me = own.unwrap_or(initial);
     loop {
