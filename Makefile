@@ -3,6 +3,8 @@
 #   make run [EXAMPLE=<name>]   boot an example (default: hello) on the embedded seL4 5.0 kernel
 #   make test                   the whole suite: lints, host tests, generator tests, every image booted in QEMU
 #   make bench                  benchmarks under QEMU -icount (not part of make test)
+#   make fuzz [FUZZ_CALLS=n] [FUZZ_SEED=x]
+#                               the C ABI fuzzer, a long run (make test runs a short one)
 #   make test-kernels SEL4_PREFIXES="<prefix> ..."
 #                               the boot suite on the embedded kernel and each install, as a table
 #
@@ -19,7 +21,7 @@ PREFIX_CMD = $${SEL4_PREFIX:-$$(python3 tools/kernel/provision.py)}
 WITH_PREFIX = prefix="$(PREFIX_CMD)" && [ -n "$$prefix" ] && export SEL4_PREFIX="$$prefix" &&
 
 
-.PHONY: all deps kernel run build test lint host-test boot-test doc bench clean-cache test-kernels
+.PHONY: all deps kernel run build test lint host-test boot-test doc bench fuzz clean-cache test-kernels
 
 all: build
 
@@ -72,6 +74,18 @@ bench: deps
 		size -A $${CARGO_TARGET_DIR:-target}/release/hello | awk '/^\.(text|rodata|data|bss) / { printf "%s%s %s", sep, $$1, $$2; sep = ", " } \
 			END { print " bytes: image size of the release hello" }' && \
 		tools/runner/sel4-run --icount 0 --timeout 300 $${CARGO_TARGET_DIR:-target}/release/substrate-bench
+
+# The C ABI fuzzer (c-newlib/tests/fuzz-abi.c) for FUZZ_CALLS calls from
+# FUZZ_SEED, booted once; make test boots a short run of it (c:fuzz-abi).
+FUZZ_CALLS ?= 1000000
+FUZZ_SEED ?= 0x5eed0f5ab5f00d
+FUZZ_TIMEOUT ?= 3600
+fuzz: deps
+	@$(WITH_PREFIX) image=$${CARGO_TARGET_DIR:-target}/c-images/fuzz-abi-long.elf && \
+		mkdir -p $$(dirname $$image) && \
+		c-newlib/sel4-cc -O2 -Wall -Wextra -Werror -DFUZZ_CALLS=$(FUZZ_CALLS) -DFUZZ_SEED=$(FUZZ_SEED) \
+			-o $$image c-newlib/tests/fuzz-abi.c && \
+		tools/runner/sel4-run --timeout $(FUZZ_TIMEOUT) $$image
 
 clean-cache:
 	rm -rf "$(SUBSTRATE_CACHE)"
