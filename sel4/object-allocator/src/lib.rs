@@ -19,6 +19,9 @@
 //!   retyped from that untyped), the allocator only learns that less than
 //!   the object's size is left there: it moves its watermark accordingly and
 //!   tries the next untyped, and smaller objects still go to the first one.
+//!   Where none has room by that count, the kernel is asked of each
+//!   untyped: one whose children were all deleted starts again from its
+//!   beginning, which the allocator cannot see coming.
 //! * Running out gives [`AllocError::OutOfSlots`] or
 //!   [`AllocError::OutOfMemory`]; a kernel refusal gives
 //!   [`AllocError::Kernel`]. The slot of a failed allocation is returned to
@@ -216,7 +219,8 @@ impl ObjectAllocator {
     /// how many page-sized objects (`seL4_PageBits`: 4 KiB frames and paging
     /// structures) would still fit in the memory left after them. Nothing is
     /// retyped. The kernel may have less room than this (see the crate
-    /// docs: its watermark can be ahead of the allocator's), never more.
+    /// docs: its watermark can be ahead of the allocator's), and more only
+    /// in an untyped whose children were all deleted.
     pub fn capacity(&self, bits: usize, count: usize) -> (usize, usize) {
         let page_bits = sys::seL4_PageBits as usize;
         let (mut placed, mut pages) = (0, 0);
@@ -280,7 +284,7 @@ impl ObjectAllocator {
                 .iter_mut()
                 .find_map(|u| u.fit(bits).map(|at| (u, at)))
             else {
-                return Err(AllocError::OutOfMemory);
+                return self.retype_into_reset(object, size_bits, slot, &dir);
             };
             match u.cap.retype(object, size_bits, &dir, slot as usize, 1) {
                 Ok(()) => {
@@ -300,6 +304,40 @@ impl ObjectAllocator {
                 Err(e) => return Err(AllocError::Kernel(e)),
             }
         }
+    }
+
+    /// The last resort of [`Self::retype_into`] when no untyped has room by
+    /// the allocator's count: asks the kernel of every untyped large enough.
+    /// The kernel's watermark can be behind the allocator's: an untyped
+    /// whose children were all deleted (through any capability, by anyone)
+    /// starts again from its beginning on the next retype. On success all
+    /// the allocator can say of the new watermark is that it is at least
+    /// the object's size; a watermark that is behind only costs refusals,
+    /// which move it on.
+    fn retype_into_reset(
+        &mut self,
+        object: ObjectType,
+        size_bits: usize,
+        slot: CPtr,
+        dir: &AbsoluteCPtr,
+    ) -> Result<(), AllocError> {
+        let bits = object.size_bits(size_bits);
+        for u in self
+            .untypeds
+            .iter_mut()
+            .filter(|u| bits <= u.size_bits as usize)
+        {
+            match u.cap.retype(object, size_bits, dir, slot as usize, 1) {
+                Ok(()) => {
+                    u.used = 1 << bits;
+                    u.full = u.used >= u.size();
+                    return Ok(());
+                }
+                Err(sel4::Error::NotEnoughMemory) => {}
+                Err(e) => return Err(AllocError::Kernel(e)),
+            }
+        }
+        Err(AllocError::OutOfMemory)
     }
 
     /// Deletes the capability in `slot` and frees the slot. The object's
