@@ -691,6 +691,8 @@ struct own {
     uint64_t slot;
     uint8_t held;
     uint8_t rights;     /* SUBSTRATE_RIGHT_* of the capability */
+    uint8_t abi_rights; /* what the ABI knows of them: the rights it has at
+                           most (all for one received, masked by copies) */
     uint8_t original;   /* made by object_alloc/retype (not a copy) */
     uint8_t handed;     /* from slot_alloc/object_alloc: slot_free takes it */
     uint8_t large;      /* a 2 MiB frame the runtime knows as such */
@@ -722,6 +724,7 @@ static struct own *own_add(uint64_t slot, enum held h, bool handed)
         return NULL;
     struct own *o = &own[n_own++];
     *o = (struct own){.slot = slot, .held = (uint8_t)h, .rights = SUBSTRATE_RIGHTS_ALL,
+                      .abi_rights = SUBSTRATE_RIGHTS_ALL,
                       .original = h != H_EMPTY, .handed = handed,
                       .object = h == H_EMPTY ? 0 : next_object++};
     if (handed)
@@ -880,10 +883,22 @@ static unsigned not_owned(struct capref c, bool dest)
     return dest ? S_EPERM : S_EBADCAP;
 }
 
+static int types_known; /* substrate_cap_types_known() */
+
+/* A capability received over IPC (or copied from one) on a kernel where the
+   ABI cannot tell its type: only sends and calls take it. */
+static bool unknown_received(struct capref c)
+{
+    return c.cls == C_OWN && c.o->received && !types_known;
+}
+
 /* What the fuzzer knows of a cap's type: 1 yes, 0 no (a slot C does not own
-   is no capability of any type for the C ABI), -1 cannot tell. */
+   is no capability of any type for the C ABI, nor is a received one of
+   unknown type but for sends and calls), -1 cannot tell. */
 static int cap_is(struct capref c, enum held want)
 {
+    if (unknown_received(c) && want != H_EP)
+        return 0;
     switch (c.cls) {
     case C_OWN:
         if (c.o->held == H_UNKNOWN)
@@ -1153,6 +1168,7 @@ struct block {
     size_t size;
     uint8_t fill;
     uint8_t pages; /* from pages_alloc: size is npages */
+    size_t align;  /* the alignment it was made with (16 at least) */
 };
 
 #define MAX_BLOCKS 24
@@ -1197,7 +1213,7 @@ static void block_remove(struct block *b)
     *b = blocks[--n_blocks];
 }
 
-static void block_keep(void *p, size_t size, bool pages)
+static void block_keep(void *p, size_t size, bool pages, size_t align)
 {
     if (n_blocks == MAX_BLOCKS) {
         if (pages)
@@ -1207,7 +1223,7 @@ static void block_keep(void *p, size_t size, bool pages)
         return;
     }
     struct block *b = &blocks[n_blocks++];
-    *b = (struct block){p, size, (uint8_t)(0x11 + below(200)), pages};
+    *b = (struct block){p, size, (uint8_t)(0x11 + below(200)), pages, align};
     block_fill(b);
 }
 
@@ -1219,11 +1235,14 @@ static size_t gen_size(void)
     return (size_t)any_u64();
 }
 
-/* Sizes the heap (2 MiB) could satisfy, which the fuzzer frees at once
-   rather than keep, so that valid calls do not run out. */
-static bool keepable(size_t size)
+/* Blocks small enough to keep (larger ones are freed at once, so that
+   valid calls do not run out of the 2 MiB heap): `size` bytes aligned to
+   `align` take about `size + align` (the header sits an alignment before
+   the block), and a realloc of one needs that again while the old block
+   is still there. */
+static bool keepable(size_t size, size_t align)
 {
-    return size <= 16384;
+    return size <= 16384 && align <= 4096;
 }
 
 /* ---- mutexes and condition variables ------------------------------------------------ */
@@ -1417,8 +1436,8 @@ static void heap_result(void *p, size_t size, size_t align)
         return;
     if ((uintptr_t)p % align)
         wrong("misaligned block");
-    if (keepable(size))
-        block_keep(p, size, false);
+    if (keepable(size, align))
+        block_keep(p, size, false, align);
     else
         substrate_free(p);
 }
@@ -1538,22 +1557,24 @@ static void fz_realloc(void)
         made();
         uint8_t *q = substrate_realloc(b->p, size);
         if (q == NULL) {
-            if (size <= 16384)
+            /* Kept blocks are small; the realloc needs a block like it. */
+            if (keepable(size, b->align))
                 wrong("NULL for a small size");
             if (!block_intact(b))
                 wrong("a failed realloc changed the block");
             return;
         }
-        if ((uintptr_t)q % 16)
-            wrong("misaligned block");
+        if ((uintptr_t)q % b->align)
+            wrong("the block lost its alignment");
         size_t keep = size < b->size ? size : b->size;
         if (keep > 256)
             keep = 256;
         for (size_t i = 0; i < keep; i++)
             if (q[i] != b->fill)
                 wrong("contents not kept");
+        size_t align = b->align;
         block_remove(b);
-        heap_result(q, size, 16);
+        heap_result(q, size, align);
         return;
     }
     struct ptr p = chance(30) ? (struct ptr){NULL, NULL, false} : gen_not_a_block(F_REALLOC);
@@ -1585,7 +1606,7 @@ static void fz_pages_alloc(void)
         if (((uint8_t *)p)[i])
             wrong("not zeroed");
     if (n <= 4) {
-        block_keep(p, n, true);
+        block_keep(p, n, true, PAGE);
     } else {
         begin(F_PAGES_FREE);
         arg(NULL, (uint64_t)(uintptr_t)p);
@@ -1762,6 +1783,7 @@ static void received_caps(const substrate_msginfo_t *info, const uint64_t *sent,
     const struct own *src = nsent ? own_find(sent[0]) : NULL;
     o->held = src ? src->held : H_UNKNOWN;
     o->rights = src ? src->rights : SUBSTRATE_RIGHTS_ALL;
+    o->abi_rights = SUBSTRATE_RIGHTS_ALL;
     o->object = src && src->object ? src->object : next_object++;
     o->ut_bits = src ? src->ut_bits : 0;
     if (o->held == H_LFRAME)
@@ -1790,21 +1812,40 @@ static int ep_lacks(enum fn f, unsigned rights)
     }
 }
 
+/* The rights the ABI knows a capability to have at most: what it refuses
+   an invocation by (the real ones, but for received capabilities). */
 static unsigned cap_rights(struct capref c)
 {
     if (c.cls == C_SERVER)
         return c.slot == server_ep_ro   ? SUBSTRATE_RIGHT_READ
                : c.slot == server_ep_wo ? SUBSTRATE_RIGHT_WRITE | SUBSTRATE_RIGHT_GRANT
                                         : SUBSTRATE_RIGHTS_ALL;
-    return c.cls == C_OWN ? c.o->rights : 0;
+    return c.cls == C_OWN ? c.o->abi_rights : 0;
 }
 
-/* A received capability (or a copy of one) the invocation needs a right
-   for that it lacks: the ABI cannot know the sender's rights (its doc says
-   C must), and the kernel faults the thread. Not drawn. */
-static bool blind(struct capref c, bool lacks)
+/* A received capability (or a copy of one) whose real rights lack one the
+   invocation needs where the ABI's bound has it (`need`, `any_of` as for
+   the ABI): the ABI cannot know the sender's rights (its doc says C must),
+   and the kernel faults the thread or drops the message. Not drawn. */
+static bool blind(struct capref c, unsigned need, unsigned any_of)
 {
-    return c.cls == C_OWN && c.o->received && lacks;
+    if (c.cls != C_OWN || !c.o->received)
+        return false;
+    unsigned real = c.o->rights, abi = c.o->abi_rights;
+    bool real_lacks = (real & need) != need || (any_of && !(real & any_of));
+    bool abi_lacks = (abi & need) != need || (any_of && !(abi & any_of));
+    return real_lacks && !abi_lacks;
+}
+
+/* The rights an endpoint call needs (as ep_lacks tells them). */
+static unsigned ep_need(enum fn f)
+{
+    return f == F_EP_RECV ? SUBSTRATE_RIGHT_READ : SUBSTRATE_RIGHT_WRITE;
+}
+
+static unsigned ep_any_of(enum fn f)
+{
+    return f == F_EP_CALL ? SUBSTRATE_RIGHT_GRANT : 0;
 }
 
 /* An endpoint argument for a call that blocks on a good endpoint:
@@ -1825,7 +1866,7 @@ static struct capref gen_endpoint(enum fn f, bool *good, bool other_refusal)
         struct capref c = gen_cap();
         int is_ep = cap_is(c, H_EP);
         int lacks = ep_lacks(f, cap_rights(c));
-        if (is_ep == 1 && blind(c, lacks != 0))
+        if (blind(c, ep_need(f), ep_any_of(f)))
             continue;
         /* An endpoint nobody listens on only where it is refused: for its
            rights, or another argument. */
@@ -1837,6 +1878,10 @@ static struct capref gen_endpoint(enum fn f, bool *good, bool other_refusal)
 /* The refusal of an endpoint for `f` (0 for one the ABI takes). */
 static unsigned endpoint_why(enum fn f, struct capref ep)
 {
+    /* Refused for a receive; a send or call goes to the kernel, whatever
+       the capability is (an object of the fuzzer's own). */
+    if (unknown_received(ep))
+        return f == F_EP_RECV || ep_lacks(f, cap_rights(ep)) != 0 ? S_EBADCAP : 0;
     int is_ep = cap_is(ep, H_EP);
     if (is_ep == 0 || (is_ep == 1 && ep_lacks(f, cap_rights(ep)) != 0))
         return S_EBADCAP;
@@ -2157,7 +2202,7 @@ static unsigned ntfn_need(enum fn f)
 /* The refusal of a notification argument for `f` (0 if the ABI takes it). */
 static unsigned ntfn_why(enum fn f, struct capref c)
 {
-    int is = cap_is(c, H_NTFN);
+    int is = cap_is(c, H_NTFN); /* 0 for a received one of unknown type */
     if (is == 0 || (is == 1 && !(cap_rights(c) & ntfn_need(f))))
         return S_EBADCAP;
     return 0;
@@ -2178,7 +2223,7 @@ static struct capref gen_ntfn(enum fn f, bool blocking)
         struct capref c;
         struct own *o = !blocking && chance(50) ? own_pick(H_NTFN) : NULL;
         c = o ? (struct capref){o->slot, C_OWN, o} : gen_cap();
-        if (blind(c, !(cap_rights(c) & ntfn_need(f))))
+        if (blind(c, ntfn_need(f), 0))
             continue;
         if (blocking && !ntfn_why(f, c))
             continue;
@@ -2204,7 +2249,8 @@ static void fz_ntfn_wait(void)
     struct ptr b = gen_ptr(F_NTFN_WAIT, badge, 8, true);
     unsigned bwhy = faults(b, 8, 8, true) ? S_EFAULT : 0;
     struct own *o = own_pick(H_NTFN);
-    if (o && chance(60) && (o->rights & SUBSTRATE_RIGHT_READ)) {
+    if (o && chance(60) && (o->rights & SUBSTRATE_RIGHT_READ) &&
+        !unknown_received((struct capref){o->slot, C_OWN, o})) {
         /* A signal first, through a capability that can send: the wait
            returns. Or the peer signals while main waits. A badge pointer
            the ABI refuses refuses the wait before it waits: the signal
@@ -2511,6 +2557,7 @@ static void fz_untyped_retype(void)
             o->held = H_UNKNOWN; /* the runtime does not know it is 2 MiB */
         o->original = 1;
         o->rights = SUBSTRATE_RIGHTS_ALL;
+        o->abi_rights = SUBSTRATE_RIGHTS_ALL;
         o->object = next_object++;
         o->large = 0;
         o->received = 0;
@@ -2565,8 +2612,9 @@ static void copy_or_mint(enum fn f)
         } else {
             d->held = H_UNKNOWN;
             d->object = next_object++;
-            d->rights = (uint8_t)rights;
+            d->rights = (uint8_t)(rights & src.o->rights);
         }
+        d->abi_rights = (uint8_t)(rights & src.o->abi_rights);
         /* A copy is not the original, and a 2 MiB copy is not known large. */
         d->received = src.o->received;
         d->original = 0;
@@ -2605,6 +2653,7 @@ static void fz_cnode_delete(void)
         c.o->large = 0;
         c.o->received = 0;
         c.o->rights = SUBSTRATE_RIGHTS_ALL;
+        c.o->abi_rights = SUBSTRATE_RIGHTS_ALL;
     }
 }
 
@@ -3439,6 +3488,7 @@ static void health_check(void)
 static void setup(void)
 {
     max_label = substrate_msg_max_label();
+    types_known = substrate_cap_types_known();
     max_badge = substrate_max_badge();
     /* The first slot C gets: everything below is the runtime's. */
     must(substrate_slot_alloc(&first_free_slot), "slot_alloc");

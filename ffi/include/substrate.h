@@ -454,6 +454,16 @@ void *substrate_sbrk(ptrdiff_t increment);
 uint64_t substrate_msg_max_label(void);
 
 /*
+ 1 if the C ABI can tell the type of every capability C holds (the kernel
+ has `seL4_DebugCapIdentify`: debug builds), 0 if not (release builds):
+ there a capability C received over IPC is of unknown type, and only
+ `substrate_ep_send` and `substrate_ep_call` take it (the other calls
+ that invoke a capability refuse it with `SUBSTRATE_EBADCAP`); copying,
+ sending on and deleting it work everywhere. Calls nothing in the kernel.
+ */
+int32_t substrate_cap_types_known(void);
+
+/*
  The largest badge `substrate_cnode_mint` can give a capability (the
  kernel's badge field: 28 bits on seL4 5.0, a word on current kernels).
  Calls nothing in the kernel.

@@ -191,24 +191,51 @@ fn recorded(slot: u64) -> Option<Recorded> {
 /// Checks that `cptr` names a capability of `kind`: `SUBSTRATE_EBADCAP` for
 /// an empty slot or another type. Uses `seL4_DebugCapIdentify` where the
 /// kernel has it; elsewhere what the runtime recorded of the slot
-/// ([`record`]): a capability it created or copied must be of `kind`, one
-/// of unknown type (received over IPC) is passed to the kernel, and a slot
-/// with nothing recorded is refused. Before any of that, the slot must be
+/// ([`record`]): a capability it created or copied must be of `kind`, and
+/// a slot with nothing recorded is refused, as is one of unknown type
+/// (received over IPC): on a capability of another type a receive faults
+/// the thread, a signal to an endpoint blocks for good, a frame or untyped
+/// invocation on an endpoint never returns. Sends and calls take such
+/// capabilities ([`check_sendable`]). Before any of that, the slot must be
 /// one of C's own (see `substrate_cnode_delete`): the runtime's capabilities
 /// (its threads' endpoints and notifications, its frames and untyped
 /// memory) are refused with `SUBSTRATE_EBADCAP` whatever their type, as a
 /// wait on one of its notifications, say, would steal the wake-up of a
 /// runtime thread.
 pub fn check_cap(cptr: u64, kind: Kind) -> Result<CPtr, i32> {
+    check_cap_or_unknown(cptr, kind, false)
+}
+
+/// [`check_cap`] for an endpoint to send on or call, which may also be a
+/// capability of unknown type (received over IPC, on kernels without
+/// `seL4_DebugCapIdentify`): `seL4_Send` and `seL4_Call` on a capability of
+/// another type return (an error, or the other object's invocation, on an
+/// object of C's own: C can only have received what C sent).
+pub fn check_sendable(cptr: u64) -> Result<CPtr, i32> {
+    check_cap_or_unknown(cptr, Kind::Endpoint, true)
+}
+
+/// Whether the C ABI knows the type of every capability C holds: the kernel
+/// has `seL4_DebugCapIdentify` (debug builds). Where it has not, a
+/// capability C received over IPC is of unknown type, and only
+/// `substrate_ep_send` and `substrate_ep_call` take it (see
+/// [`check_cap`]).
+pub const fn cap_types_known() -> bool {
+    cfg!(sel4_syscall = "DebugCapIdentify")
+}
+
+fn check_cap_or_unknown(cptr: u64, kind: Kind, unknown_ok: bool) -> Result<CPtr, i32> {
     if !crate::sel4ops::c_owns(cptr) {
         return Err(crate::SUBSTRATE_EBADCAP);
     }
     #[cfg(not(sel4_syscall = "DebugCapIdentify"))]
     match recorded(cptr) {
         Some(Recorded::Kind(k)) if k == kind => {}
-        Some(Recorded::Unknown) => {}
+        Some(Recorded::Unknown) if unknown_ok => {}
         _ => return Err(crate::SUBSTRATE_EBADCAP),
     }
+    #[cfg(sel4_syscall = "DebugCapIdentify")]
+    let _ = unknown_ok;
     let cptr = cptr as CPtr;
     #[cfg(sel4_syscall = "DebugCapIdentify")]
     if let Some(tags) = TAGS.get() {

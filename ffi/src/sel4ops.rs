@@ -87,6 +87,17 @@ pub extern "C" fn substrate_msg_max_label() -> u64 {
     MessageInfo::MAX_LABEL as u64
 }
 
+/// 1 if the C ABI can tell the type of every capability C holds (the kernel
+/// has `seL4_DebugCapIdentify`: debug builds), 0 if not (release builds):
+/// there a capability C received over IPC is of unknown type, and only
+/// `substrate_ep_send` and `substrate_ep_call` take it (the other calls
+/// that invoke a capability refuse it with `SUBSTRATE_EBADCAP`); copying,
+/// sending on and deleting it work everywhere. Calls nothing in the kernel.
+#[no_mangle]
+pub extern "C" fn substrate_cap_types_known() -> i32 {
+    crate::runtime::cap_types_known() as i32
+}
+
 /// The largest badge `substrate_cnode_mint` can give a capability (the
 /// kernel's badge field: 28 bits on seL4 5.0, a word on current kernels).
 /// Calls nothing in the kernel.
@@ -239,7 +250,7 @@ unsafe fn receive_into(
     out: *mut u64,
     max: usize,
     desc: *mut substrate_msginfo_t,
-    (need, any_of): (u32, u32),
+    (need, any_of, unknown_ok): (u32, u32, bool),
     transfer: impl FnOnce(cap::Endpoint) -> Result<(MessageInfo, u64), i32>,
 ) -> i32 {
     if desc.is_null() || (out.is_null() && max > 0) {
@@ -251,25 +262,29 @@ unsafe fn receive_into(
         return e;
     }
     code(
-        check_cap(ep, Kind::Endpoint)
-            .and_then(|cptr| check_rights(ep, need, any_of).map(|()| cptr))
-            .and_then(|ep| transfer(cap::Endpoint::from_cptr(ep)))
-            .and_then(|(info, badge)| {
-                // A capability that was transferred, not unwrapped to a
-                // badge, is in the receive slot now; its type is the
-                // sender's business.
-                if info.extra_caps() > 0 && info.caps_unwrapped() & 1 == 0 {
-                    // SAFETY: the runtime set this thread's IPC buffer.
-                    let slot = unsafe { (*sys::seL4_GetIPCBuffer()).receiveIndex };
-                    record(slot as u64, Some(Recorded::Unknown))?;
-                    set_rights_bound(slot as u64, SUBSTRATE_RIGHTS_ALL);
-                }
-                Ok((info, badge))
-            })
-            .map(|(info, badge)| {
-                // SAFETY: pointers checked above; the caller guarantees sizes.
-                unsafe { store_message(info, badge, out, max, desc) }
-            }),
+        if unknown_ok {
+            crate::runtime::check_sendable(ep)
+        } else {
+            check_cap(ep, Kind::Endpoint)
+        }
+        .and_then(|cptr| check_rights(ep, need, any_of).map(|()| cptr))
+        .and_then(|ep| transfer(cap::Endpoint::from_cptr(ep)))
+        .and_then(|(info, badge)| {
+            // A capability that was transferred, not unwrapped to a
+            // badge, is in the receive slot now; its type is the
+            // sender's business.
+            if info.extra_caps() > 0 && info.caps_unwrapped() & 1 == 0 {
+                // SAFETY: the runtime set this thread's IPC buffer.
+                let slot = unsafe { (*sys::seL4_GetIPCBuffer()).receiveIndex };
+                record(slot as u64, Some(Recorded::Unknown))?;
+                set_rights_bound(slot as u64, SUBSTRATE_RIGHTS_ALL);
+            }
+            Ok((info, badge))
+        })
+        .map(|(info, badge)| {
+            // SAFETY: pointers checked above; the caller guarantees sizes.
+            unsafe { store_message(info, badge, out, max, desc) }
+        }),
     )
 }
 
@@ -296,7 +311,7 @@ pub unsafe extern "C" fn substrate_ep_send(
     ncaps: usize,
 ) -> i32 {
     code((|| {
-        let cptr = check_cap(ep, Kind::Endpoint)?;
+        let cptr = crate::runtime::check_sendable(ep)?;
         check_rights(ep, SUBSTRATE_RIGHT_WRITE, 0)?;
         // SAFETY: the caller's guarantee, passed on.
         let info = unsafe { load_message(label, msg, len, caps, ncaps)? };
@@ -331,10 +346,17 @@ pub unsafe extern "C" fn substrate_ep_recv(
 ) -> i32 {
     // SAFETY: the caller's guarantee, passed on.
     unsafe {
-        receive_into(ep, msg, max_len, info, (SUBSTRATE_RIGHT_READ, 0), |ep| {
-            let (mi, badge) = ep.recv(&own_reply()?);
-            Ok((mi, badge as u64))
-        })
+        receive_into(
+            ep,
+            msg,
+            max_len,
+            info,
+            (SUBSTRATE_RIGHT_READ, 0, false),
+            |ep| {
+                let (mi, badge) = ep.recv(&own_reply()?);
+                Ok((mi, badge as u64))
+            },
+        )
     }
 }
 
@@ -374,7 +396,7 @@ pub unsafe extern "C" fn substrate_ep_call(
             reply,
             reply_max,
             info,
-            (SUBSTRATE_RIGHT_WRITE, CALL_GRANTS),
+            (SUBSTRATE_RIGHT_WRITE, CALL_GRANTS, true),
             call,
         )
     }
