@@ -2366,14 +2366,11 @@ static unsigned out_why(struct ptr p)
     return p.p == NULL ? S_EINVAL : faults(p, 8, 8, true) ? S_EFAULT : 0;
 }
 
-static void fz_object_alloc(void)
+/* The result pointer of a call that hands out a slot: mostly the good
+   `out`; with room made in the table for the slot it gets. */
+static struct ptr gen_out(enum fn f, uint64_t *out)
 {
-    uint32_t type = gen_obj_type();
-    uint32_t bits = gen_size_bits(type);
-    if (too_big(type, bits))
-        bits = 64;
-    uint64_t out[2] = {0};
-    struct ptr p = gen_ptr(F_OBJECT_ALLOC, out, 8, true);
+    struct ptr p = gen_ptr(f, out, 8, true);
     if (!chance(25))
         p = (struct ptr){out, NULL, false};
     if (n_own >= MAX_OWN - 2 && is_good(p)) {
@@ -2381,6 +2378,17 @@ static void fz_object_alloc(void)
         if (victim)
             fz_release(victim);
     }
+    return p;
+}
+
+static void fz_object_alloc(void)
+{
+    uint32_t type = gen_obj_type();
+    uint32_t bits = gen_size_bits(type);
+    if (too_big(type, bits))
+        bits = 64;
+    uint64_t out[2] = {0};
+    struct ptr p = gen_out(F_OBJECT_ALLOC, out);
     begin(F_OBJECT_ALLOC);
     arg(NULL, type);
     arg(NULL, bits);
@@ -2409,14 +2417,7 @@ static void fz_object_alloc(void)
 static void fz_slot_alloc(void)
 {
     uint64_t out[2] = {0};
-    struct ptr p = gen_ptr(F_SLOT_ALLOC, out, 8, true);
-    if (!chance(25))
-        p = (struct ptr){out, NULL, false};
-    if (n_own >= MAX_OWN - 2 && is_good(p)) {
-        struct own *victim = own_pick(-1);
-        if (victim)
-            fz_release(victim);
-    }
+    struct ptr p = gen_out(F_SLOT_ALLOC, out);
     begin(F_SLOT_ALLOC);
     arg_ptr(p);
     made();
