@@ -21,6 +21,14 @@
  *                         open with O_CREAT gives ENOSYS (cannot create).
  *   unlink, link, rmdir   ENOENT (no such file); mkdir: ENOSYS.
  *   chdir, getcwd         the only directory is "/".
+ *   opendir, readdir      "/" (and ".") is empty: readdir gives no entry;
+ *                         other paths: ENOENT (c-newlib/include/dirent.h).
+ *   ioctl                 ENOTTY on descriptors 0-2 (no terminal settings,
+ *                         no window size), EBADF on others.
+ *   getuid, getgid, ...   0: the program is the only user; getppid() 0.
+ *   __stack_chk_fail      a smashed stack (-fstack-protector: the canary at
+ *                         %fs:0x28, or __stack_chk_guard) prints "*** stack
+ *                         smashing detected ***" and ends in failure.
  *   nanosleep, usleep,    block on the substrate's timer (substrate_sleep_ns:
  *   sleep                 the PIT's interrupt wakes the thread; a request
  *                         beyond the clock's range, about 584 years, waits
@@ -91,6 +99,9 @@
 #include <sys/times.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 
 #include <substrate.h>
 
@@ -342,6 +353,61 @@ char *getcwd(char *buf, size_t size)
     return buf;
 }
 
+/* Directory streams: the one directory, "/" (also "." and "" resolved
+   against it), is empty. */
+struct substrate_dir {
+    int read;
+};
+
+DIR *opendir(const char *path)
+{
+    if (path == NULL) {
+        errno = EFAULT;
+        return NULL;
+    }
+    if (strcmp(path, "/") != 0 && strcmp(path, ".") != 0 && strcmp(path, "./") != 0) {
+        errno = ENOENT;
+        return NULL;
+    }
+    DIR *d = malloc(sizeof *d);
+    if (d == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    d->read = 0;
+    return d;
+}
+
+struct dirent *readdir(DIR *dir)
+{
+    if (dir == NULL)
+        errno = EBADF;
+    /* End of the stream: NULL with errno unchanged. */
+    return NULL;
+}
+
+void rewinddir(DIR *dir)
+{
+    (void)dir;
+}
+
+int closedir(DIR *dir)
+{
+    if (dir == NULL)
+        return fail(EBADF);
+    free(dir);
+    return 0;
+}
+
+/* The console is no terminal device with settings or a window size. */
+int ioctl(int fd, unsigned long request, ...)
+{
+    (void)request;
+    if (!std_open(fd))
+        return fail(EBADF);
+    return fail(ENOTTY);
+}
+
 /* Sleeping blocks on the substrate's timer (substrate_sleep_ns): the thread
    waits for the PIT's interrupt, other threads run. */
 int nanosleep(const struct timespec *req, struct timespec *rem)
@@ -409,6 +475,33 @@ int _wait(int *status)
 int _getpid(void)
 {
     return SUBSTRATE_PID;
+}
+
+/* The program is the only process: it has no parent, and it runs as user
+   and group 0 (there are no others to tell it apart from). */
+pid_t getppid(void)
+{
+    return 0;
+}
+
+uid_t getuid(void)
+{
+    return 0;
+}
+
+uid_t geteuid(void)
+{
+    return 0;
+}
+
+gid_t getgid(void)
+{
+    return 0;
+}
+
+gid_t getegid(void)
+{
+    return 0;
 }
 
 static void write_str(const char *s)
@@ -763,4 +856,27 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
     if (old != NULL)
         memset(old, 0, sizeof *old);
     return 0;
+}
+
+/* Stack protection (-fstack-protector*). On x86_64, gcc reads the canary
+   from %fs:0x28, which the substrate's thread control block holds for every
+   thread (substrate-tls); code built with -mstack-protector-guard=global
+   reads __stack_chk_guard instead, set from the TSC before any constructor
+   runs. A smashed stack ends the image with a failure status. */
+uintptr_t __stack_chk_guard = 0x5eed0f5e14cafe00u;
+
+static void init_stack_guard(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    /* The low byte stays 0, so that a string overrun ends at the canary. */
+    __stack_chk_guard ^= (((uintptr_t)hi << 32) | lo) << 8;
+}
+
+__attribute__((used, section(".preinit_array"))) static void (*const stack_guard_init)(void) = init_stack_guard;
+
+__attribute__((noreturn)) void __stack_chk_fail(void)
+{
+    write_str("*** stack smashing detected ***: terminated\n");
+    substrate_abort();
 }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -79,6 +81,26 @@ int main(void)
     expect_err("rmdir(\"d\")", rmdir("d"), -1, ENOENT);
     expect_err("chdir(\"/tmp\")", chdir("/tmp"), -1, ENOENT);
     expect_err("chdir(\"/\")", chdir("/"), 0, 0);
+
+    /* The one directory is empty; no other exists. */
+    errno = 0;
+    DIR *d = opendir("/");
+    expect_true("opendir(\"/\") succeeds", d != NULL);
+    if (d != NULL) {
+        expect_err("readdir(\"/\") ends at once", readdir(d) == NULL ? -1 : 0, -1, 0);
+        rewinddir(d);
+        expect_err("closedir", closedir(d), 0, 0);
+    }
+    expect_err("opendir(\"/usr\") == NULL", opendir("/usr") == NULL ? -1 : 0, -1, ENOENT);
+    expect_err("closedir(NULL)", closedir(NULL), -1, EBADF);
+    struct winsize ws;
+    expect_err("ioctl(1, TIOCGWINSZ)", ioctl(1, TIOCGWINSZ, &ws), -1, ENOTTY);
+    expect_err("ioctl(7, TIOCGWINSZ)", ioctl(7, TIOCGWINSZ, &ws), -1, EBADF);
+    expect_err("getuid()", getuid(), 0, 0);
+    expect_err("geteuid()", geteuid(), 0, 0);
+    expect_err("getgid()", getgid(), 0, 0);
+    expect_err("getegid()", getegid(), 0, 0);
+    expect_err("getppid()", getppid(), 0, 0);
     char cwd[8];
     expect_true("getcwd() is \"/\"", getcwd(cwd, sizeof cwd) != NULL && strcmp(cwd, "/") == 0);
     expect_true("getpid() == 1", getpid() == 1);

@@ -116,7 +116,7 @@
 /* Where the runtime maps thread stacks and the sbrk region. */
 #define THREAD_REGION_START 0x40000000ull
 #define THREAD_REGION_END 0x80000000ull
-#define SBRK_REGION_SIZE (128ull << 20)
+#define SBRK_REGION_SIZE (256ull << 30) /* SUBSTRATE_FFI_SBRK_SIZE, by default */
 
 #define PAGE SUBSTRATE_PAGE_SIZE
 #define LARGE_PAGE (2ull << 20)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define BLOCK (64 * 1024)
-#define MAX_BLOCKS 4096
+#define MAX_BLOCKS 32768 /* 2 GiB: more than the machine has (sel4-run gives it 512 MiB) */
 
 static void *blocks[MAX_BLOCKS];
 

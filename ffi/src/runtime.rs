@@ -15,8 +15,9 @@
 //!    type of every capability it creates or copies instead: [`record`]);
 //! 3. sets up the timer (`substrate-timer`: the TSC calibrated against the
 //!    PIT, and the PIT's interrupt waking sleepers; [`crate::time`]);
-//! 4. starts a thread (`substrate-thread`, stack of `SUBSTRATE_FFI_STACK_SIZE`
-//!    with a guard page below it) that runs the C constructors (newlib's
+//! 4. starts a thread (`substrate-thread`, stack of `SUBSTRATE_FFI_STACK_SIZE`,
+//!    or of the image's `const size_t substrate_main_stack_size` when it
+//!    defines one, with a guard page below it) that runs the C constructors (newlib's
 //!    `__libc_init_array`: the `.preinit_array` and `.init_array` entries, e.g.
 //!    `__attribute__((constructor))` functions, in priority order), then
 //!    `int main(int argc, char **argv)` with `argc = 1`,
@@ -48,7 +49,7 @@ use sel4_object_allocator::ObjectAllocator;
 use substrate_rt::ExitStatus;
 
 /// Parses a size in bytes from a build-time environment variable (decimal,
-/// optionally with a `K` or `M` suffix), or gives `default`. An unparsable
+/// optionally with a `K`, `M` or `G` suffix), or gives `default`. An unparsable
 /// value stops the build (a panic during constant evaluation).
 pub const fn config(value: Option<&str>, default: usize) -> usize {
     let Some(s) = value else { return default };
@@ -65,7 +66,8 @@ pub const fn config(value: Option<&str>, default: usize) -> usize {
         n *= match b[i] {
             b'K' | b'k' => 1 << 10,
             b'M' | b'm' => 1 << 20,
-            _ => panic!("unknown size suffix (K or M)"),
+            b'G' | b'g' => 1 << 30,
+            _ => panic!("unknown size suffix (K, M or G)"),
         };
     }
     n
@@ -316,6 +318,7 @@ core::arch::global_asm!(
     ".weak main",
     ".weak exit",
     ".weak __libc_init_array",
+    ".weak substrate_main_stack_size",
     ".section .rodata.substrate_ffi_c_entry,\"a\",@progbits",
     ".balign 8",
     ".globl __substrate_ffi_c_main",
@@ -324,6 +327,8 @@ core::arch::global_asm!(
     "__substrate_ffi_c_exit: .quad exit",
     ".globl __substrate_ffi_c_init",
     "__substrate_ffi_c_init: .quad __libc_init_array",
+    ".globl __substrate_ffi_c_stack_size",
+    "__substrate_ffi_c_stack_size: .quad substrate_main_stack_size",
     ".text",
 );
 
@@ -331,6 +336,26 @@ extern "C" {
     static __substrate_ffi_c_main: usize;
     static __substrate_ffi_c_exit: usize;
     static __substrate_ffi_c_init: usize;
+    static __substrate_ffi_c_stack_size: usize;
+}
+
+/// The stack size of the C main thread: the image's
+/// `const size_t substrate_main_stack_size` when it defines one (a weak
+/// reference: a link-time choice, e.g. `sel4-ocamlfind --stack-size`),
+/// otherwise [`SUBSTRATE_STACK_SIZE`]. From 2 MiB on the stack is mapped in
+/// 2 MiB frames (`substrate-thread`), so a large one costs few slots.
+fn c_main_stack_size() -> usize {
+    // SAFETY: a plain read of the word written by the assembler above.
+    let addr = unsafe { __substrate_ffi_c_stack_size };
+    if addr == 0 {
+        return SUBSTRATE_STACK_SIZE;
+    }
+    // SAFETY: a non-zero address is that of the image's
+    // `substrate_main_stack_size`, a `size_t` in its read-only data.
+    match unsafe { core::ptr::read(addr as *const usize) } {
+        0 => SUBSTRATE_STACK_SIZE,
+        n => n,
+    }
 }
 
 type CMain = unsafe extern "C" fn(c_int, *const *const c_char) -> c_int;
@@ -428,7 +453,7 @@ fn attach_notifications(objects: &mut ObjectAllocator) -> Result<(), i32> {
 fn run_c_main_thread() -> ExitStatus {
     let spawned = with_objects(|objects| {
         substrate_thread::Builder::new()
-            .stack_size(SUBSTRATE_STACK_SIZE)
+            .stack_size(c_main_stack_size())
             .name("main")
             .spawn(objects, || -> () { run_c_main() })
             .map_err(|e| {

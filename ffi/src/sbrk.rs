@@ -4,7 +4,8 @@
 //! The break moves within one contiguous virtual region reserved for it,
 //! [`SUBSTRATE_SBRK_BASE`] .. `+ SUBSTRATE_SBRK_SIZE` (the size chosen when
 //! the library is built: environment variable `SUBSTRATE_FFI_SBRK_SIZE`,
-//! default 128 MiB). Memory behind it is mapped on demand, in 2 MiB frames
+//! default 256 GiB of address space, so that the heap grows until the
+//! machine's memory runs out, not to a fixed cap). Memory behind it is mapped on demand, in 2 MiB frames
 //! retyped from untyped memory (`seL4_Untyped_Retype`,
 //! `seL4_X86_Page_Map`), so a large region costs neither image size nor
 //! capability slots until it is used. Fresh frames are zeroed by the
@@ -18,7 +19,7 @@ use sel4_object_allocator::{AllocError, ObjectAllocator};
 
 /// Size of the `sbrk` region in bytes (a multiple of 2 MiB).
 pub const SUBSTRATE_SBRK_SIZE: usize =
-    crate::runtime::config(option_env!("SUBSTRATE_FFI_SBRK_SIZE"), 128 << 20)
+    crate::runtime::config(option_env!("SUBSTRATE_FFI_SBRK_SIZE"), 256 << 30)
         .next_multiple_of(LARGE);
 /// Where the `sbrk` region starts (64 GiB, far above the image).
 pub const SUBSTRATE_SBRK_BASE: usize = 0x10_0000_0000;

@@ -18,7 +18,10 @@
 //!   also set the thread pointer the way the kernel allows;
 //! * a stack of 4 KiB frames mapped in [`THREAD_REGION`], with an unmapped
 //!   guard page right below it: a stack overflow faults there (reported by
-//!   [`JoinHandle::join`]) instead of overwriting other memory;
+//!   [`JoinHandle::join`]) instead of overwriting other memory. A stack of
+//!   2 MiB or more ([`LARGE_STACK_FRAME`]; deep recursion, as OCaml's) is
+//!   mapped in 2 MiB frames instead, one capability slot per 2 MiB, with
+//!   2 MiB - 4 KiB of unmapped guard below it;
 //! * an IPC buffer frame of its own, mapped below the guard page;
 //! * a TLS block (`substrate-tls`) on the heap whose control block holds the
 //!   IPC buffer pointer and this crate's per-thread data ([`current`]);
@@ -55,8 +58,8 @@
 //! | resource | amount (x86_64) |
 //! |---|---|
 //! | untyped memory | a TCB (`1 << seL4_TCBBits`, 2 KiB), an endpoint (16 bytes), `S` for the stack, 4 KiB for the IPC buffer, plus a page table (4 KiB) for every 2 MiB of [`THREAD_REGION`] used (and a page directory per GiB); on MCS kernels also a scheduling context (`1 << seL4_MinSchedContextBits`) and a reply object (`1 << seL4_ReplyBits`) |
-//! | CNode slots | 3 + `S / 4 KiB` (+ one per paging structure created; + 2 on MCS kernels) |
-//! | virtual address space | `S` + 8 KiB (IPC buffer page and guard page) |
+//! | CNode slots | 3 + `S / 4 KiB`, or 3 + `S / 2 MiB` for a stack of 2 MiB or more (+ one per paging structure created; + 2 on MCS kernels) |
+//! | virtual address space | `S` + 8 KiB (IPC buffer page and guard page), or `S` + 2 MiB for a stack of 2 MiB or more |
 //! | heap | the TLS block (the image's TLS size plus a 56-byte control block), a small per-thread record, the boxed closure and the result slot |
 //!
 //! seL4 returns memory to an untyped region only when the whole region is
@@ -120,6 +123,10 @@ use substrate_tls::TlsImage;
 
 /// Bytes in a page (`1 << seL4_PageBits`).
 const PAGE_SIZE: usize = 1 << sys::seL4_PageBits;
+
+/// Bytes in a large page (`1 << seL4_LargePageBits`): stacks of at least
+/// this size are mapped in frames of this size (see [`Builder::stack_size`]).
+pub const LARGE_STACK_FRAME: usize = 1 << sys::seL4_LargePageBits;
 
 /// Stack size of a thread when the [`Builder`] names none: 64 KiB.
 pub const DEFAULT_STACK_SIZE: usize = 64 * 1024;
@@ -366,18 +373,26 @@ struct Regions {
 }
 
 impl Regions {
-    fn reserve(&mut self, size: usize) -> Result<usize, SpawnError> {
-        if let Some(r) = self.returned.iter_mut().find(|r| r.end - r.start >= size) {
-            let base = r.start;
-            r.start += size;
+    /// A range of `size` bytes whose start is a multiple of `align` (a
+    /// power of two). For an aligned request, the part of a range skipped to
+    /// align it is lost.
+    fn reserve(&mut self, size: usize, align: usize) -> Result<usize, SpawnError> {
+        let fits = |r: &Range<usize>| {
+            let base = r.start.next_multiple_of(align);
+            base.checked_add(size).is_some_and(|end| end <= r.end)
+        };
+        if let Some(r) = self.returned.iter_mut().find(|r| fits(r)) {
+            let base = r.start.next_multiple_of(align);
+            r.start = base + size;
             return Ok(base);
         }
-        let end = self
-            .next
+        let base = self.next.next_multiple_of(align);
+        let end = base
             .checked_add(size)
             .filter(|end| *end <= THREAD_REGION.end)
             .ok_or(SpawnError::OutOfAddressSpace)?;
-        Ok(core::mem::replace(&mut self.next, end))
+        self.next = end;
+        Ok(base)
     }
 
     fn give_back(&mut self, range: Range<usize>) {
@@ -404,11 +419,17 @@ impl Resources {
     }
 
     fn guard_page(&self) -> Range<usize> {
-        self.base + PAGE_SIZE..self.base + 2 * PAGE_SIZE
+        self.base + PAGE_SIZE..self.stack_bottom()
+    }
+
+    /// The lowest address of the stack: after the IPC buffer page and the
+    /// guard page, or for a stack of large frames at the next 2 MiB boundary.
+    fn stack_bottom(&self) -> usize {
+        self.base + layout(self.stack_size).0
     }
 
     fn stack_top(&self) -> usize {
-        self.base + 2 * PAGE_SIZE + self.stack_size
+        self.stack_bottom() + self.stack_size
     }
 
     /// Takes a pooled thread's resources with exactly this stack size, in
@@ -432,7 +453,8 @@ impl Resources {
         vspace: cap::VSpace,
         stack_size: usize,
     ) -> Result<Resources, SpawnError> {
-        let pages = stack_size / PAGE_SIZE;
+        let (below, frame_size) = layout(stack_size);
+        let pages = stack_size / (1 << frame_size.bits());
         let mut made = Vec::new();
         // The TCB, the endpoint, the IPC buffer frame, the stack frames
         // and on MCS the scheduling context and the reply object: with this
@@ -448,11 +470,11 @@ impl Resources {
         })?;
         POOL.lock().reserve_one()?;
 
-        let size = stack_size + 2 * PAGE_SIZE;
+        let size = below + stack_size;
         // Its own statement: the lock is released before `give_back` below.
-        let region = REGIONS.lock().reserve(size);
+        let region = REGIONS.lock().reserve(size, 1 << frame_size.bits());
         let made_objects = region.and_then(|base| {
-            let r = Self::create_objects(objects, vspace, base, pages, &mut made);
+            let r = Self::create_objects(objects, vspace, base, frame_size, pages, &mut made);
             if r.is_err() {
                 for cptr in made.iter().rev() {
                     // Deleting a mapped frame's capability unmaps it.
@@ -483,6 +505,7 @@ impl Resources {
         objects: &mut ObjectAllocator,
         vspace: cap::VSpace,
         base: usize,
+        frame_size: FrameSize,
         pages: usize,
         made: &mut Vec<CPtr>,
     ) -> Result<Objects, SpawnError> {
@@ -499,9 +522,11 @@ impl Resources {
             (sc, reply)
         };
         let ipc_frame = map_new_page(objects, vspace, base, made)?;
-        // base + PAGE_SIZE stays unmapped: the guard page.
+        // From base + PAGE_SIZE to the stack stays unmapped: the guard.
+        let (below, _) = layout(pages << frame_size.bits());
         for page in 0..pages {
-            map_new_page(objects, vspace, base + (2 + page) * PAGE_SIZE, made)?;
+            let vaddr = base + below + (page << frame_size.bits());
+            map_new_frame(objects, vspace, vaddr, frame_size, made)?;
         }
         // CSpace root data 0 (guard size 0) keeps the root CNode capability's guard.
         tcb.set_space(endpoint.cptr(), objects.cnode(), 0, 0, vspace)?;
@@ -540,10 +565,35 @@ fn map_new_page(
     vaddr: usize,
     made: &mut Vec<CPtr>,
 ) -> Result<cap::Frame, SpawnError> {
-    let frame: cap::Frame = objects.allocate(ObjectType::Frame(FrameSize::Small), 0)?;
+    map_new_frame(objects, vspace, vaddr, FrameSize::Small, made)
+}
+
+/// Retypes a frame of `size` and maps it read-write at `vaddr`, with the
+/// paging structures it needs.
+fn map_new_frame(
+    objects: &mut ObjectAllocator,
+    vspace: cap::VSpace,
+    vaddr: usize,
+    size: FrameSize,
+    made: &mut Vec<CPtr>,
+) -> Result<cap::Frame, SpawnError> {
+    let frame: cap::Frame = objects.allocate(ObjectType::Frame(size), 0)?;
     made.push(frame.cptr());
-    objects.map_frame(vspace, frame, vaddr, CapRights::read_write())?;
+    objects.map_frame_sized(vspace, frame, size, vaddr, CapRights::read_write())?;
     Ok(frame)
+}
+
+/// Where a stack of `stack_size` bytes (as [`Builder::spawn`] rounded it)
+/// starts above its thread's base (the IPC buffer page), and the frames it
+/// is mapped in: 4 KiB frames after the IPC buffer and one guard page, or,
+/// from [`LARGE_STACK_FRAME`] on, 2 MiB frames from the next 2 MiB boundary
+/// (the base is 2 MiB-aligned then).
+fn layout(stack_size: usize) -> (usize, FrameSize) {
+    if stack_size >= LARGE_STACK_FRAME {
+        (LARGE_STACK_FRAME, FrameSize::Large)
+    } else {
+        (2 * PAGE_SIZE, FrameSize::Small)
+    }
 }
 
 /// Configures a new thread: stack size, priority, name, address space.
@@ -579,7 +629,9 @@ impl Builder {
         }
     }
 
-    /// The stack size in bytes, rounded up to whole 4 KiB pages (at least one).
+    /// The stack size in bytes, rounded up to whole 4 KiB pages (at least
+    /// one); from 2 MiB ([`LARGE_STACK_FRAME`]) on, rounded up to whole 2 MiB
+    /// frames, which take one capability slot each instead of 512.
     pub fn stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = bytes;
         self
@@ -639,7 +691,10 @@ impl Builder {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let stack_size = self.stack_size.max(1).next_multiple_of(PAGE_SIZE);
+        let stack_size = match self.stack_size.max(1) {
+            n if n >= LARGE_STACK_FRAME => n.next_multiple_of(LARGE_STACK_FRAME),
+            n => n.next_multiple_of(PAGE_SIZE),
+        };
         // The heap first: without it, nothing else is taken.
         let packet = PacketRef::<T>::new()?;
         let start = try_box(Start {

@@ -67,6 +67,60 @@ fn recurse(depth: usize) -> usize {
     recurse(depth + 1) + frame[depth % 1024] as usize
 }
 
+/// Recurses `depth` times with 1 KiB frames; returns `depth`.
+fn recurse_to(depth: usize) -> usize {
+    let mut frame = [0u8; 1024];
+    frame[depth % 1024] = 1;
+    core::hint::black_box(&mut frame);
+    if depth == 0 {
+        return 0;
+    }
+    recurse_to(depth - 1) + frame[depth % 1024] as usize
+}
+
+/// A stack of 2 MiB or more is mapped in 2 MiB frames: its size is rounded
+/// up to them, it starts on a 2 MiB boundary above 2 MiB - 4 KiB of guard,
+/// it holds 3 MiB of frames, and an overflow faults in its guard.
+fn large_stacks(objects: &mut ObjectAllocator) -> Result<(), String> {
+    const MIB: usize = 1 << 20;
+    let h = Builder::new()
+        .stack_size(3 * MIB)
+        .name("large-stack")
+        .spawn(objects, || recurse_to(3 * 1024))
+        .map_err(|e| err("spawn with a 3 MiB stack", e))?;
+    let (stack, guard) = (h.stack(), h.stack_guard());
+    check(
+        stack.len() == 4 * MIB,
+        "a 3 MiB stack is rounded up to 4 MiB",
+    )?;
+    check(
+        stack.start % (2 * MIB) == 0,
+        "a large stack starts on a 2 MiB boundary",
+    )?;
+    check(
+        guard.end == stack.start && guard.len() == 2 * MIB - PAGE,
+        "2 MiB - 4 KiB of guard below a large stack",
+    )?;
+    check(
+        h.join() == Ok(3 * 1024),
+        "3 MiB of recursion on a 4 MiB stack",
+    )?;
+    let h = Builder::new()
+        .stack_size(2 * MIB)
+        .name("large-overflow")
+        .spawn(objects, || recurse(0))
+        .map_err(|e| err("spawn with a 2 MiB stack", e))?;
+    let guard = h.stack_guard();
+    match h.join() {
+        Err(JoinError::Faulted(Fault::VmFault(v))) if guard.contains(&(v.addr as usize)) => {}
+        other => return Err(format!("large stack overflow joined as {other:?}")),
+    }
+    sel4::debug_println!(
+        "large stacks: 3 MiB of recursion on 2 MiB frames; an overflow faults in the guard"
+    );
+    Ok(())
+}
+
 /// Adds 1 to the counter `n` times as read, yield, write, which loses
 /// updates unless the mutex excludes the other threads.
 fn count(mutex: &'static Mutex<u64>, n: usize) -> usize {
@@ -487,6 +541,8 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), String> {
         }
         other => return Err(format!("stack overflow joined as {other:?}")),
     }
+
+    large_stacks(&mut objects)?;
 
     // Many threads under the notification mutex, then under the spin fallback.
     let ntfn: cap::Notification = objects
