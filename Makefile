@@ -31,10 +31,12 @@ deps:
 kernel: deps
 	@$(WITH_PREFIX) echo "seL4 prefix: $$SEL4_PREFIX"
 
-# A Cargo package, or a C program described by c-newlib/tests/$(EXAMPLE).toml
-# (c-hello, c-legacy), built as its boot test builds it.
+# A Cargo package, or a C or OCaml program described by
+# c-newlib/tests/$(EXAMPLE).toml (c-hello, c-legacy) or
+# ocaml-mirage/tests/$(EXAMPLE).toml (ocaml-hello, mirage-hello, ...), built
+# as its boot test builds it.
 run: deps
-	@$(WITH_PREFIX) if [ -f c-newlib/tests/$(EXAMPLE).toml ]; \
+	@$(WITH_PREFIX) if [ -f c-newlib/tests/$(EXAMPLE).toml ] || [ -f ocaml-mirage/tests/$(EXAMPLE).toml ]; \
 		then python3 c-newlib/tests/cimages.py $(EXAMPLE); \
 		else $(CARGO) run -q -p $(EXAMPLE); fi
 

@@ -53,7 +53,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-from substrate_cache import argument_parser, cache_root, ensure_entry, short_hash  # noqa: E402
+from substrate_cache import (argument_parser, cache_root, ensure_entry, run_logged,  # noqa: E402
+                             short_hash)
 
 VERSION = "3.3.0"
 TARBALL = Path(f"/usr/src/newlib/newlib-{VERSION}.tar.xz")
@@ -132,16 +133,7 @@ def cache_key() -> str:
 
 
 def run(cmd: list[str], cwd: Path, logfile: Path, env: dict[str, str] | None = None) -> None:
-    if VERBOSE:
-        log("$ " + " ".join(cmd))
-    with open(logfile, "ab") as out:
-        out.write(("\n$ " + " ".join(cmd) + "\n").encode())
-        out.flush()
-        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    if proc.returncode != 0:
-        tail = logfile.read_text(errors="replace").splitlines()[-30:]
-        raise BuildError(f"{cmd[0]} failed ({proc.returncode}); last lines of {logfile}:\n"
-                         + "\n".join(tail))
+    run_logged(cmd, cwd, logfile, env, error=BuildError, echo=log if VERBOSE else None)
 
 
 def patch(path: Path, anchor: str, text: str) -> None:

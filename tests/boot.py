@@ -23,6 +23,12 @@ table in their Cargo.toml:
                                # over idle periods (optional)
     max_host_seconds = 5       # the boot must take less host time than this (optional;
                                # with icount, shows that the guest idled rather than spun)
+    args = ["a", "b c"]        # the boot command line's arguments (optional; sel4-run
+                               # IMAGE ARGS...)
+    env = ["NAME=value"]       # its environment entries (optional; sel4-run --env)
+    quiet = true               # only the program's own output (optional; sel4-run --quiet)
+    output = "path"            # with quiet: the output must equal this file byte for
+                               # byte (optional; relative to the repository root)
 
 The script builds them all (`cargo build`; one more build for each distinct
 toolchain/profile/features combination), boots each through
@@ -104,9 +110,26 @@ def boot(path, bt):
         args += ["--no-exit-device"]
     if bt.get("icount"):
         args += ["--warp-idle"]
+    for e in bt.get("env", []):
+        args += ["--env", e]
+    if bt.get("quiet"):
+        args += ["--quiet"]
     start = time.monotonic()
-    proc = subprocess.run([RUNNER, *args, path], capture_output=True, text=True, errors="replace")
+    proc = subprocess.run([RUNNER, *args, path, *bt.get("args", [])], capture_output=True,
+                          text=True, errors="replace")
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start
+
+
+def output_diff(reference, output):
+    """A unified diff of `output` against the file `reference`; empty when equal."""
+    import difflib
+
+    with open(reference, encoding="utf-8", errors="replace") as f:
+        want = f.read()
+    if want == output:
+        return ""
+    return "".join(difflib.unified_diff(want.splitlines(True), output.splitlines(True),
+                                        "reference", "output"))
 
 
 def check_bad_prefix(prefix, expected):
@@ -167,6 +190,11 @@ def main():
         status, output, secs = boot(path, bt)
         missing = [p for p in bt.get("expect", []) if not re.search(p, output)]
         missing += [f"not {p}" for p in bt.get("reject", []) if re.search(p, output)]
+        if "output" in bt:
+            diff = output_diff(os.path.join(ROOT, bt["output"]), output)
+            if diff:
+                missing.append(f"the output of {bt['output']} (diff below)")
+                output = diff
         if "max_host_seconds" in bt and secs >= bt["max_host_seconds"]:
             missing.append(f"host time {secs:.1f} s < {bt['max_host_seconds']} s")
         if status == want_status and not missing:

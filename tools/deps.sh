@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for building and booting
 # sel4-substrate: QEMU, libclang (bindgen), python3-venv, binutils, newlib's
-# source. Quiet and
+# source, OCaml (compiler, findlib, the runtime's source, libraries). Quiet and
 # quick when everything is already there.
 set -euo pipefail
 
@@ -13,6 +13,16 @@ command -v cpp >/dev/null || need+=(cpp)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
 # C guests: newlib's source, built by c-newlib/ into the cache.
 ls /usr/src/newlib/newlib-*.tar.* >/dev/null 2>&1 || need+=(newlib-source)
+# OCaml guests: Debian's compiler and findlib, the runtime's source (built
+# by ocaml-mirage/ into the cache) and the libraries the examples link.
+command -v ocamlopt >/dev/null || need+=(ocaml-nox)
+ls /usr/src/ocaml-source-*.tar >/dev/null 2>&1 || need+=(ocaml-source)
+command -v ocamlfind >/dev/null || need+=(ocaml-findlib)
+for lib in lwt:liblwt-ocaml-dev fmt:libfmt-ocaml-dev logs:liblogs-ocaml-dev \
+           mtime:libmtime-ocaml-dev ptime:libptime-ocaml-dev duration:libduration-ocaml-dev \
+           cstruct:libcstruct-ocaml-dev; do
+    [ -e "/usr/lib/ocaml/${lib%%:*}/META" ] || need+=("${lib#*:}")
+done
 command -v make >/dev/null || need+=(make)
 command -v xz >/dev/null || need+=(xz-utils)
 

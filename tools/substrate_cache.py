@@ -117,3 +117,23 @@ def ensure_entry(entry: Path, build: Callable[[Path], Path], *, lock: Path,
             raise
         shutil.rmtree(tmp, ignore_errors=True)
     return entry
+
+
+def run_logged(cmd: list[str], cwd: Path, logfile: Path, env: dict[str, str] | None = None, *,
+               error: type[Exception] = RuntimeError,
+               echo: Callable[[str], None] | None = None) -> None:
+    """Runs `cmd` with its output appended to `logfile`; on failure raises
+    `error` with the last 30 lines of the log. `echo` is told each command
+    (verbose builds)."""
+    import subprocess
+
+    if echo:
+        echo("$ " + " ".join(cmd))
+    with open(logfile, "ab") as out:
+        out.write(("\n$ " + " ".join(cmd) + "\n").encode())
+        out.flush()
+        proc = subprocess.run(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        tail = logfile.read_text(errors="replace").splitlines()[-30:]
+        raise error(f"{cmd[0]} failed ({proc.returncode}); last lines of {logfile}:\n"
+                    + "\n".join(tail))

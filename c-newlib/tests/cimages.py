@@ -1,7 +1,9 @@
-"""C root-task images for tests/boot.py: discovery and building.
+"""Images built by a command (not by cargo) for tests/boot.py: discovery and building.
 
-Each `c-newlib/tests/<name>.toml` describes one image built by a command
-(not by cargo), then booted and checked like a Cargo image:
+Each `c-newlib/tests/<name>.toml` (C programs, named `c:<name>`) and
+`ocaml-mirage/tests/<name>.toml` (OCaml programs, `ocaml:<name>`)
+describes one image built by a command, then booted and checked like a
+Cargo image:
 
     build = ["c-newlib/sel4-cc", "-o", "{image}", "c-newlib/tests/errno.c"]
     image = "{image}"          # the file to boot (optional; default "{image}")
@@ -18,8 +20,9 @@ The command runs in the repository root. Placeholders in `build` and
 `{root}` = the repository root. sel4-cc builds what the image needs
 (newlib into the cache, libsubstrate_ffi.a with cargo).
 
-`python3 c-newlib/tests/cimages.py NAME` builds the image of NAME.toml and
-boots it with tools/runner/sel4-run (`make run EXAMPLE=c-hello`).
+`python3 c-newlib/tests/cimages.py NAME` builds the image of NAME.toml (in
+either directory) and boots it with tools/runner/sel4-run
+(`make run EXAMPLE=c-hello`, `make run EXAMPLE=ocaml-hello`).
 """
 
 import os
@@ -32,16 +35,27 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 
 
+# Where descriptions live, and the prefix of their images' names.
+DIRS = [(HERE, "c:"), (os.path.join(ROOT, "ocaml-mirage", "tests"), "ocaml:")]
+
+
 def discover():
     """(name, build argv, image path, build dir, boot-test table) for every
     description that is not skipped (a skipped one is reported on stdout)."""
     found = []
+    for directory, prefix in DIRS:
+        found += discover_in(directory, prefix)
+    return found
+
+
+def discover_in(directory, prefix):
+    found = []
     outdir = os.path.join(TARGET, "c-images")
-    for entry in sorted(os.listdir(HERE)):
+    for entry in sorted(os.listdir(directory)):
         if not entry.endswith(".toml"):
             continue
-        name = "c:" + entry[: -len(".toml")]
-        with open(os.path.join(HERE, entry), "rb") as f:
+        name = prefix + entry[: -len(".toml")]
+        with open(os.path.join(directory, entry), "rb") as f:
             desc = tomllib.load(f)
         if "skip" in desc:
             print(f"skip {name}: {desc['skip']}")
@@ -67,10 +81,11 @@ def build(argv, workdir, image):
 
 
 def main(name):
-    """Builds c-newlib/tests/<name>.toml's image and boots it (the runner's exit status)."""
-    found = [c for c in discover() if c[0] == "c:" + name]
+    """Builds <name>.toml's image and boots it (the runner's exit status)."""
+    found = [c for c in discover() if c[0] in [p + name for _, p in DIRS]]
     if not found:
-        sys.exit(f"cimages.py: no c-newlib/tests/{name}.toml to run")
+        sys.exit(f"cimages.py: no c-newlib/tests/{name}.toml or ocaml-mirage/tests/{name}.toml "
+                 "to run")
     _, argv, image, workdir, _ = found[0]
     ok, output = build(argv, workdir, image)
     if not ok:

@@ -364,6 +364,8 @@ enum fn {
     F_TSC_HZ,
     F_SLEEP_UNTIL_NS,
     F_SLEEP_NS,
+    F_ALARM_SET,
+    F_ALARM_CANCEL,
     F_MSG_MAX_LABEL,
     F_MAX_BADGE,
     F_SLOT_ALLOC_RANGE,
@@ -2196,7 +2198,7 @@ static void fz_ipc_set_receive_slot(void)
    poll. */
 static unsigned ntfn_need(enum fn f)
 {
-    return f == F_NTFN_SIGNAL ? SUBSTRATE_RIGHT_WRITE : SUBSTRATE_RIGHT_READ;
+    return f == F_NTFN_SIGNAL || f == F_ALARM_SET ? SUBSTRATE_RIGHT_WRITE : SUBSTRATE_RIGHT_READ;
 }
 
 /* The refusal of a notification argument for `f` (0 if the ABI takes it). */
@@ -3286,6 +3288,105 @@ static void fz_sleep_until_ns(void)
         wrong("returned before the deadline");
 }
 
+/* ---- alarms ---- */
+
+/* Alarms the fuzzer set, to cancel: their numbers, and whether each was
+   set far in the future (so it cannot have fired when it is cancelled)
+   and is not cancelled yet. Alarms only ever signal the fuzzer's own
+   notifications, and every wait in the fuzzer is preceded by a signal, so
+   a stray signal only adds badge bits. */
+#define ALARMS_KEPT 32
+static struct {
+    uint64_t id;
+    bool far;
+    bool live;
+} alarms_kept[ALARMS_KEPT];
+static unsigned alarms_count;
+static uint64_t alarms_issued; /* one more than the highest number seen */
+
+static void fz_alarm_set(void)
+{
+    uint64_t out[2] = {0};
+    struct ptr a = gen_ptr(F_ALARM_SET, out, 8, true);
+    struct capref c = gen_ntfn(F_ALARM_SET, false);
+    uint64_t now = substrate_time_ns();
+    uint64_t deadline;
+    bool far = false;
+    switch (below(4)) {
+    case 0:
+        deadline = PICK(0, 1, now / 2, now);
+        break;
+    case 1:
+        deadline = now + below(100000);
+        break;
+    default:
+        deadline = PICK(UINT64_MAX, UINT64_MAX - 1, now + 3600000000000ull);
+        far = true;
+        break;
+    }
+    begin(F_ALARM_SET);
+    arg_cap(c);
+    arg(NULL, deadline);
+    arg_ptr(a);
+    made();
+    int r = substrate_alarm_set(c.slot, deadline, a.p);
+    unsigned why = ntfn_why(F_ALARM_SET, c) | (a.p == NULL || faults(a, 8, 8, true) ? S_EFAULT : 0);
+    check_why(r, ntfn_with(c, why), cap_is(c, H_NTFN) == 1 ? MUST_OK : ANY);
+    if (r != SUBSTRATE_OK)
+        return;
+    if (a.p != out && a.p != NULL)
+        return; /* written elsewhere (a good pointer other than ours) */
+    uint64_t id = out[0];
+    if (alarms_issued > 0 && id < alarms_issued)
+        wrong("an alarm number was handed out twice");
+    alarms_issued = id + 1;
+    unsigned i = alarms_count < ALARMS_KEPT ? alarms_count++ : (unsigned)below(ALARMS_KEPT);
+    if (alarms_count == ALARMS_KEPT && alarms_kept[i].live) {
+        /* Every alarm holds a runtime slot until it fires or is cancelled:
+           at most ALARMS_KEPT stay set. */
+        begin(F_ALARM_CANCEL);
+        arg(NULL, alarms_kept[i].id);
+        made();
+        int c = substrate_alarm_cancel(alarms_kept[i].id);
+        if (c < 0 || c > 1 || (alarms_kept[i].far && c != 1))
+            wrong("cancelling a kept alarm");
+    }
+    alarms_kept[i].id = id;
+    alarms_kept[i].far = far;
+    alarms_kept[i].live = true;
+}
+
+static void fz_alarm_cancel(void)
+{
+    uint64_t id;
+    int want = -1; /* -1: 0 or 1 */
+    unsigned why = 0;
+    if (alarms_count > 0 && chance(80)) {
+        unsigned i = (unsigned)below(alarms_count);
+        id = alarms_kept[i].id;
+        if (!alarms_kept[i].live)
+            want = 0;
+        else if (alarms_kept[i].far)
+            want = 1;
+        alarms_kept[i].live = false;
+    } else {
+        id = PICK(alarms_issued, alarms_issued + 1, UINT64_MAX, rnd() | (1ull << 63));
+        why = S_EINVAL;
+    }
+    begin(F_ALARM_CANCEL);
+    arg(NULL, id);
+    made();
+    int r = substrate_alarm_cancel(id);
+    if (why) {
+        check_why(r, why, MUST_FAIL);
+        return;
+    }
+    if (r < 0)
+        check(r, MUST_OK);
+    else if (r > 1 || (want >= 0 && r != want))
+        wrong(want == 1 ? "a far alarm was not pending" : "a cancelled alarm was pending");
+}
+
 /* ---- widths, statistics ---- */
 
 /* A width the ABI reports: the same every time (`first`, from the set-up),
@@ -3407,6 +3508,11 @@ static const struct fn_entry table[F_COUNT] = {
                           S_OK | S_ENOSYS | S_ENOMEM | S_KERNEL, X_ALL, 1},
     [F_SLEEP_NS] = {"substrate_sleep_ns", fz_sleep_ns, S_OK | S_ENOSYS | S_ENOMEM | S_KERNEL, X_ALL,
                     1},
+    [F_ALARM_SET] = {"substrate_alarm_set", fz_alarm_set,
+                     S_OK | S_EBADCAP | S_EFAULT | S_ENOSYS | S_ENOMEM | S_KERNEL, X_ALL, 2},
+    /* 1 or 0 for a number it gave, so S_COUNT and S_OK. */
+    [F_ALARM_CANCEL] = {"substrate_alarm_cancel", fz_alarm_cancel,
+                        S_COUNT | OK_INVAL | S_ENOSYS, X_ALL, 2},
     [F_MSG_MAX_LABEL] = {"substrate_msg_max_label", fz_msg_max_label, 0, X_ALL, 1},
     [F_MAX_BADGE] = {"substrate_max_badge", fz_max_badge, 0, X_ALL, 1},
     [F_SLOT_ALLOC_RANGE] = {"substrate_slot_alloc_range", fz_slot_alloc_range,

@@ -363,7 +363,8 @@ ptrdiff_t substrate_console_write(const uint8_t *buf, size_t len);
 /*
  Ends the system with `status`: 0 is success, anything else failure.
  Prints the runtime's last line (`substrate: exit success`, or
- `substrate: exit failure (status N)`) on the debug console and reports
+ `substrate: exit failure (status N)`; not under `sel4-run --quiet`) on
+ the debug console and reports
  the status through the exit device (`seL4_X86_IOPort_Out32` on QEMU's
  `isa-debug-exit`; `substrate_rt::exit`). Never returns. C's `_exit`.
  */
@@ -959,6 +960,38 @@ int32_t substrate_sleep_until_ns(uint64_t deadline);
  after start-up) sleeps forever; 0 returns at once.
  */
 int32_t substrate_sleep_ns(uint64_t ns);
+
+/*
+ Sets an alarm: notification `ntfn` is signalled (`seL4_Signal`, with the
+ capability's badge, from the timer's thread) once `substrate_time_ns()`
+ reaches `deadline`; at once if it has passed, never for `UINT64_MAX`.
+ For an event loop that waits on one notification for devices and for its
+ next deadline (the badge tells them apart). The alarm's number goes to
+ `*alarm`, for `substrate_alarm_cancel`. The runtime signals a copy of
+ the capability of its own, so deleting `ntfn` afterwards is safe (the
+ alarm then signals the notification object still).
+
+ Returns `SUBSTRATE_OK`; `SUBSTRATE_EBADCAP` if `ntfn` is not a
+ notification or is a copy made without the write right;
+ `SUBSTRATE_EFAULT` if `alarm` does not point to writable memory of the
+ program; `SUBSTRATE_ENOSYS` if the runtime has no timer;
+ `SUBSTRATE_ENOMEM` if no slot or heap is left for the alarm; the
+ kernel's error status if programming the PIT fails. Nothing is set on
+ an error.
+
+ # Safety
+ `alarm` must be writable.
+ */
+int32_t substrate_alarm_set(uint64_t ntfn, uint64_t deadline, uint64_t *alarm);
+
+/*
+ Takes back alarm `alarm` of `substrate_alarm_set`. Returns 1 if it had
+ not fired (it never will now), 0 if it had already fired (its signal
+ may be pending on the notification) or was cancelled before;
+ `SUBSTRATE_EINVAL` for a number `substrate_alarm_set` never gave;
+ `SUBSTRATE_ENOSYS` without a timer.
+ */
+int32_t substrate_alarm_cancel(uint64_t alarm);
 
 #ifdef __cplusplus
 }  // extern "C"

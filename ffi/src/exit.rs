@@ -4,20 +4,27 @@ use substrate_rt::ExitStatus;
 
 /// Ends the system with `status`: 0 is success, anything else failure.
 /// Prints the runtime's last line (`substrate: exit success`, or
-/// `substrate: exit failure (status N)`) on the debug console and reports
+/// `substrate: exit failure (status N)`; not under `sel4-run --quiet`) on
+/// the debug console and reports
 /// the status through the exit device (`seL4_X86_IOPort_Out32` on QEMU's
 /// `isa-debug-exit`; `substrate_rt::exit`). Never returns. C's `_exit`.
 #[no_mangle]
 pub extern "C" fn substrate_exit(status: i32) -> ! {
     // The line comes once the other threads are stopped: nothing they
     // print can follow it.
+    // Under `sel4-run --quiet` only the program's own output is shown.
+    let quiet = substrate_rt::quiet();
     if status == 0 {
         substrate_rt::exit::exit_with(ExitStatus::Success, || {
-            sel4::debug_println!("substrate: exit success")
+            if !quiet {
+                sel4::debug_println!("substrate: exit success")
+            }
         })
     } else {
         substrate_rt::exit::exit_with(ExitStatus::Failure, || {
-            sel4::debug_println!("substrate: exit failure (status {status})")
+            if !quiet {
+                sel4::debug_println!("substrate: exit failure (status {status})")
+            }
         })
     }
 }
@@ -28,6 +35,8 @@ pub extern "C" fn substrate_exit(status: i32) -> ! {
 pub extern "C" fn substrate_abort() -> ! {
     substrate_rt::exit::exit_with(ExitStatus::Failure, || {
         sel4::debug_println!("abort");
-        sel4::debug_println!("substrate: exit failure")
+        if !substrate_rt::quiet() {
+            sel4::debug_println!("substrate: exit failure")
+        }
     })
 }

@@ -20,8 +20,10 @@
 //!    defines one, with a guard page below it) that runs the C constructors (newlib's
 //!    `__libc_init_array`: the `.preinit_array` and `.init_array` entries, e.g.
 //!    `__attribute__((constructor))` functions, in priority order), then
-//!    `int main(int argc, char **argv)` with `argc = 1`,
-//!    `argv = {"app", NULL}`, and passes its result to C `exit` (newlib's
+//!    `int main(int argc, char **argv)` with the boot command line's
+//!    arguments (`substrate-cmdline`: `sel4-run IMAGE ARG...`; without one
+//!    `argc = 1`, `argv = {"app", NULL}`) and newlib's `environ` pointing at
+//!    its environment entries, and passes its result to C `exit` (newlib's
 //!    runs the `atexit` handlers, then the destructors (newlib registers
 //!    `__libc_fini_array` with `atexit` in a constructor of its own when
 //!    `__libc_fini` is defined, as c-newlib/syscalls.c does), flushes stdio
@@ -305,11 +307,45 @@ fn learn_tags(bootinfo: &sel4::BootInfo, objects: &mut ObjectAllocator) -> Resul
     Ok(())
 }
 
-/// `argv` for the C program: `{"app", NULL}`.
+/// `argv` for the C program when the image was booted without a command
+/// line: `{"app", NULL}`.
 struct Argv([*const c_char; 2]);
 // SAFETY: the pointers refer to a string literal and are never written.
 unsafe impl Sync for Argv {}
 static ARGV: Argv = Argv([c"app".as_ptr(), core::ptr::null()]);
+
+/// A NULL-terminated array of pointers to the command line's strings
+/// (`substrate-cmdline`, which lives for the whole program), on the heap;
+/// `None` when the heap has no room.
+fn c_array(strings: substrate_cmdline::Strings) -> Option<&'static mut [*const c_char]> {
+    let mut v = alloc::vec::Vec::new();
+    v.try_reserve_exact(strings.len() + 1).ok()?;
+    v.extend(strings.map(|s| s.as_ptr()));
+    v.push(core::ptr::null());
+    Some(v.leak())
+}
+
+/// `argc` and `argv` for C `main` from the boot command line (`sel4-run
+/// IMAGE ARG...`), or `1, {"app", NULL}` without one; also points newlib's
+/// `environ` (when the program uses it: a weak reference) at the command
+/// line's `NAME=value` entries, so that `getenv` finds them.
+fn c_args() -> (c_int, *const *const c_char) {
+    // SAFETY: a plain read of the word written by the assembler below.
+    let environ = unsafe { __substrate_ffi_c_environ };
+    if environ != 0 {
+        if let Some(env) = c_array(substrate_cmdline::env()) {
+            // SAFETY: a non-zero address is newlib's `char **environ`; the
+            // constructors and `main` have not run yet, so nothing reads it.
+            unsafe { core::ptr::write(environ as *mut *const *const c_char, env.as_ptr()) };
+        }
+    }
+    let args = substrate_cmdline::args();
+    let argc = args.len();
+    match c_array(args) {
+        Some(argv) if argc > 0 => (argc as c_int, argv.as_ptr()),
+        _ => (1, ARGV.0.as_ptr()),
+    }
+}
 
 // The addresses of the C program's `main`, of C `exit` and of newlib's
 // `__libc_init_array`, 0 when not linked: weak references (see the module
@@ -319,6 +355,7 @@ core::arch::global_asm!(
     ".weak exit",
     ".weak __libc_init_array",
     ".weak substrate_main_stack_size",
+    ".weak environ",
     ".section .rodata.substrate_ffi_c_entry,\"a\",@progbits",
     ".balign 8",
     ".globl __substrate_ffi_c_main",
@@ -329,6 +366,8 @@ core::arch::global_asm!(
     "__substrate_ffi_c_init: .quad __libc_init_array",
     ".globl __substrate_ffi_c_stack_size",
     "__substrate_ffi_c_stack_size: .quad substrate_main_stack_size",
+    ".globl __substrate_ffi_c_environ",
+    "__substrate_ffi_c_environ: .quad environ",
     ".text",
 );
 
@@ -337,6 +376,7 @@ extern "C" {
     static __substrate_ffi_c_exit: usize;
     static __substrate_ffi_c_init: usize;
     static __substrate_ffi_c_stack_size: usize;
+    static __substrate_ffi_c_environ: usize;
 }
 
 /// The stack size of the C main thread: the image's
@@ -378,6 +418,7 @@ pub fn run_c_main() -> ! {
         sel4::debug_println!("substrate-ffi: no C main linked");
         crate::exit::substrate_exit(1);
     }
+    let (argc, argv) = c_args();
     if init != 0 {
         // SAFETY: a non-zero address is newlib's `__libc_init_array`, which
         // calls the constructors the linker script brackets; it runs on the
@@ -391,7 +432,7 @@ pub fn run_c_main() -> ! {
     // signature; argv lives for the whole program.
     let status = unsafe {
         let main: CMain = core::mem::transmute::<usize, CMain>(main);
-        main(1, ARGV.0.as_ptr())
+        main(argc, argv)
     };
     if exit != 0 {
         // SAFETY: a non-zero address is C `exit`, which never returns.
@@ -427,7 +468,7 @@ fn init(bootinfo: &sel4::BootInfo) -> Result<(), i32> {
 /// spinning: spinning at a higher priority than the holder would never end.
 fn attach_notifications(objects: &mut ObjectAllocator) -> Result<(), i32> {
     type Attach = fn(cap::Notification) -> Result<(), cap::Notification>;
-    let locks: [Attach; 7] = [
+    let locks: [Attach; 8] = [
         |n| OBJECTS.set_notification(n),
         crate::console::set_lock_notification,
         crate::sbrk::set_lock_notification,
@@ -435,6 +476,7 @@ fn attach_notifications(objects: &mut ObjectAllocator) -> Result<(), i32> {
         crate::sel4ops::set_mappings_notification,
         crate::thread::set_lock_notification,
         crate::heap::set_lock_notification,
+        crate::time::set_lock_notification,
     ];
     for attach in locks {
         let n: cap::Notification = objects

@@ -154,7 +154,7 @@ fn rights(bits: u32) -> Result<CapRights, i32> {
 
 /// A slot index as an absolute path in the root CNode; `EINVAL` if it is
 /// outside the CNode (a kernel lookup would fail anyway).
-fn slot_path(slot: u64) -> Result<sel4::AbsoluteCPtr, i32> {
+pub(crate) fn slot_path(slot: u64) -> Result<sel4::AbsoluteCPtr, i32> {
     let slot = usize::try_from(slot).map_err(|_| SUBSTRATE_EINVAL)?;
     Ok(init_thread::slot(slot))
 }

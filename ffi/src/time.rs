@@ -86,3 +86,120 @@ pub extern "C" fn substrate_sleep_ns(ns: u64) -> i32 {
     }
     substrate_sleep_until_ns(clock().now_ns().saturating_add(ns))
 }
+
+/// Alarms C has set that hold a runtime copy of their notification: the
+/// timer's thread signals the copy, so that C deleting or reusing its own
+/// slot meanwhile can never make the timer invoke another object. A copy is
+/// deleted when its alarm is cancelled, or once it has fired, at the next
+/// `substrate_alarm_set` or `substrate_alarm_cancel`.
+struct Alarms {
+    live: alloc::vec::Vec<(substrate_timer::Alarm, sel4::CPtr)>,
+    /// One more than the highest alarm number handed out (0: none yet).
+    issued: u64,
+}
+
+static ALARMS: substrate_sync::Mutex<Alarms> = substrate_sync::Mutex::new(Alarms {
+    live: alloc::vec::Vec::new(),
+    issued: 0,
+});
+
+/// Gives the alarm table's lock its notification (see `runtime`).
+pub(crate) fn set_lock_notification(
+    n: sel4::cap::Notification,
+) -> Result<(), sel4::cap::Notification> {
+    ALARMS.set_notification(n)
+}
+
+/// Deletes the copies of alarms that have fired.
+fn reap(timer: &substrate_timer::Timer, alarms: &mut Alarms) {
+    alarms.live.retain(|&(alarm, copy)| {
+        let keep = timer.is_pending(alarm);
+        if !keep {
+            let _ = with_objects(|o| o.delete(copy).map_err(from_alloc));
+        }
+        keep
+    });
+}
+
+/// Sets an alarm: notification `ntfn` is signalled (`seL4_Signal`, with the
+/// capability's badge, from the timer's thread) once `substrate_time_ns()`
+/// reaches `deadline`; at once if it has passed, never for `UINT64_MAX`.
+/// For an event loop that waits on one notification for devices and for its
+/// next deadline (the badge tells them apart). The alarm's number goes to
+/// `*alarm`, for `substrate_alarm_cancel`. The runtime signals a copy of
+/// the capability of its own, so deleting `ntfn` afterwards is safe (the
+/// alarm then signals the notification object still).
+///
+/// Returns `SUBSTRATE_OK`; `SUBSTRATE_EBADCAP` if `ntfn` is not a
+/// notification or is a copy made without the write right;
+/// `SUBSTRATE_EFAULT` if `alarm` does not point to writable memory of the
+/// program; `SUBSTRATE_ENOSYS` if the runtime has no timer;
+/// `SUBSTRATE_ENOMEM` if no slot or heap is left for the alarm; the
+/// kernel's error status if programming the PIT fails. Nothing is set on
+/// an error.
+///
+/// # Safety
+/// `alarm` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_alarm_set(ntfn: u64, deadline: u64, alarm: *mut u64) -> i32 {
+    code((|| {
+        crate::user_mem::check_obj(alarm, crate::user_mem::Access::Write)?;
+        crate::runtime::check_cap(ntfn, crate::runtime::Kind::Notification)?;
+        crate::sel4ops::check_rights(ntfn, crate::sel4ops::SUBSTRATE_RIGHT_WRITE, 0)?;
+        let timer = substrate_timer::get().ok_or(SUBSTRATE_ENOSYS)?;
+        let mut alarms = ALARMS.lock();
+        reap(timer, &mut alarms);
+        alarms.live.try_reserve(1).map_err(|_| SUBSTRATE_ENOMEM)?;
+        let copy = with_objects(|o| o.alloc_slot().map_err(from_alloc))?;
+        let made = (|| {
+            let src = crate::sel4ops::slot_path(ntfn)?;
+            init_thread_slot(copy)
+                .copy(&src, sel4::CapRights::write_only())
+                .map_err(from_sel4)?;
+            let n = sel4::cap::Notification::from_cptr(copy);
+            timer.signal_at(deadline, n).map_err(from_timer)
+        })();
+        match made {
+            Ok(a) => {
+                alarms.live.push((a, copy));
+                alarms.issued = alarms.issued.max(a.id() + 1);
+                // SAFETY: checked above: a writable u64 of the program.
+                unsafe { alarm.write(a.id()) };
+                Ok(())
+            }
+            Err(e) => {
+                let _ = with_objects(|o| o.delete(copy).map_err(from_alloc));
+                Err(e)
+            }
+        }
+    })())
+}
+
+/// The root CNode path of a runtime slot.
+fn init_thread_slot(slot: sel4::CPtr) -> sel4::AbsoluteCPtr {
+    sel4::init_thread::slot(slot as usize)
+}
+
+/// Takes back alarm `alarm` of `substrate_alarm_set`. Returns 1 if it had
+/// not fired (it never will now), 0 if it had already fired (its signal
+/// may be pending on the notification) or was cancelled before;
+/// `SUBSTRATE_EINVAL` for a number `substrate_alarm_set` never gave;
+/// `SUBSTRATE_ENOSYS` without a timer.
+#[no_mangle]
+pub extern "C" fn substrate_alarm_cancel(alarm: u64) -> i32 {
+    let Some(timer) = substrate_timer::get() else {
+        return SUBSTRATE_ENOSYS;
+    };
+    let mut alarms = ALARMS.lock();
+    if alarm >= alarms.issued {
+        return SUBSTRATE_EINVAL;
+    }
+    let mut cancelled = 0;
+    if let Some(i) = alarms.live.iter().position(|(a, _)| a.id() == alarm) {
+        let (a, copy) = alarms.live.swap_remove(i);
+        cancelled = i32::from(timer.cancel(a));
+        let _ = with_objects(|o| o.delete(copy).map_err(from_alloc));
+    }
+    reap(timer, &mut alarms);
+    cancelled
+}

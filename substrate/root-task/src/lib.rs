@@ -310,14 +310,16 @@ extern "C" fn main_thread(arg: usize) -> ! {
     // SAFETY: defined by #[root_task] with this signature.
     let status = unsafe { __substrate_main(&bootinfo) };
     substrate_rt::exit::exit_with(status, || {
-        sel4::debug_println!(
-            "substrate: exit {}",
-            if status == ExitStatus::Success {
-                "success"
-            } else {
-                "failure"
-            }
-        )
+        if !substrate_rt::quiet() {
+            sel4::debug_println!(
+                "substrate: exit {}",
+                if status == ExitStatus::Success {
+                    "success"
+                } else {
+                    "failure"
+                }
+            )
+        }
     })
 }
 

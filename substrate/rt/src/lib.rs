@@ -17,9 +17,19 @@ pub mod exit;
 pub mod mem;
 pub mod start;
 
+/// The boot command line the runner writes into the image
+/// (`substrate-cmdline`).
+pub use substrate_cmdline as cmdline;
 /// Thread-local storage blocks and the thread control block: the
 /// `substrate-tls` crate, re-exported so `substrate_rt::tls::*` paths work.
 pub use substrate_tls as tls;
+
+/// Whether the runtime keeps its own lines off the console (its last line,
+/// `substrate: exit ...`) because the image was booted with
+/// `sel4-run --quiet`, which shows only what the program writes.
+pub fn quiet() -> bool {
+    substrate_cmdline::quiet()
+}
 
 pub use exit::{exit, ExitStatus};
 

@@ -298,6 +298,14 @@ impl Default for Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Alarm(u64);
 
+impl Alarm {
+    /// The alarm's number: alarms are numbered from 0 in the order they are
+    /// set, so a number says which of two alarms was set first.
+    pub fn id(self) -> u64 {
+        self.0
+    }
+}
+
 /// A deadline in the list: at `deadline`, signal `notification`.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
@@ -636,6 +644,14 @@ impl Timer {
             return Err(e.into());
         }
         Ok(Alarm(id))
+    }
+
+    /// Whether an alarm of [`signal_at`](Self::signal_at) is still to fire
+    /// (neither fired nor cancelled). Once this says `false` the alarm's
+    /// signal has been sent: the timer's thread signals under the lock this
+    /// takes.
+    pub fn is_pending(&self, alarm: Alarm) -> bool {
+        self.state.lock().position(alarm.0).is_some()
     }
 
     /// Takes back an alarm of [`signal_at`](Self::signal_at): `true` if it

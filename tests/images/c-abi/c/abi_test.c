@@ -298,6 +298,47 @@ static void test_time(void)
     CHECK(t > t0);
 }
 
+static void test_alarms(void)
+{
+    /* Alarms: a badged copy of a notification is signalled at the
+       deadline, not before; a cancelled alarm never fires; the slot C
+       named may be deleted once the alarm is set. */
+    uint64_t n = 0, badged = 0, copy = 0, id = 0, id2 = 0, bits = 0;
+    CHECK_EQ(substrate_object_alloc(SUBSTRATE_OBJ_NOTIFICATION, 0, &n), SUBSTRATE_OK);
+    CHECK_EQ(substrate_slot_alloc(&badged), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cnode_mint(badged, n, SUBSTRATE_RIGHT_WRITE, 0x40), SUBSTRATE_OK);
+    uint64_t deadline = substrate_time_ns() + 5000000;
+    CHECK_EQ(substrate_alarm_set(badged, deadline, &id), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ntfn_wait(n, &bits), SUBSTRATE_OK);
+    CHECK(substrate_time_ns() >= deadline);
+    CHECK_EQ(bits, 0x40);
+    CHECK_EQ(substrate_alarm_cancel(id), 0);
+    CHECK_EQ(substrate_alarm_set(badged, UINT64_MAX, &id2), SUBSTRATE_OK);
+    CHECK(id2 > id);
+    CHECK_EQ(substrate_alarm_cancel(id2), 1);
+    CHECK_EQ(substrate_alarm_cancel(id2), 0);
+    CHECK_EQ(substrate_alarm_cancel(id2 + 1), SUBSTRATE_EINVAL);
+    CHECK_EQ(substrate_alarm_set(badged, substrate_time_ns() + 2000000, &id), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cnode_delete(badged), SUBSTRATE_OK);
+    CHECK_EQ(substrate_ntfn_wait(n, &bits), SUBSTRATE_OK);
+    CHECK_EQ(bits, 0x40);
+    CHECK_EQ(substrate_alarm_set(n, 0, NULL), SUBSTRATE_EFAULT);
+    CHECK_EQ(substrate_alarm_set(badged, 0, &id), SUBSTRATE_EBADCAP);
+    /* Without the write right: refused (the kernel would drop the signal). */
+    CHECK_EQ(substrate_slot_alloc(&copy), SUBSTRATE_OK);
+    CHECK_EQ(substrate_cnode_copy(copy, n, SUBSTRATE_RIGHT_READ), SUBSTRATE_OK);
+    CHECK_EQ(substrate_alarm_set(copy, 0, &id), SUBSTRATE_EBADCAP);
+    CHECK_EQ(substrate_ntfn_poll(n, &bits), SUBSTRATE_OK);
+    CHECK_EQ(bits, 0);
+    /* Give the slots back: the runtime's capabilities are the ones below
+       the first slot C holds when test_sel4 starts. */
+    uint64_t slots[] = {n, badged, copy};
+    for (unsigned i = 0; i < 3; i++) {
+        CHECK_EQ(substrate_cnode_delete(slots[i]), SUBSTRATE_OK);
+        CHECK_EQ(substrate_slot_free(slots[i]), SUBSTRATE_OK);
+    }
+}
+
 static void *add_one_fn(void *arg) { return arg; }
 
 static void test_sel4(void)
@@ -937,6 +978,7 @@ int main(int argc, char **argv)
     test_time();
     test_sel4();
     test_threads();
+    test_alarms();
     put_int(passed);
     put(" passed, ");
     put_int(failed);
