@@ -21,7 +21,7 @@ PREFIX_CMD = $${SEL4_PREFIX:-$$(python3 tools/kernel/provision.py)}
 WITH_PREFIX = prefix="$(PREFIX_CMD)" && [ -n "$$prefix" ] && export SEL4_PREFIX="$$prefix" &&
 
 
-.PHONY: all deps kernel run build test lint host-test boot-test doc bench fuzz clean-cache test-kernels
+.PHONY: all deps kernel run build test lint host-test boot-test ocaml-test doc bench fuzz clean-cache test-kernels
 
 all: build
 
@@ -58,10 +58,15 @@ host-test: deps
 boot-test: deps
 	@$(WITH_PREFIX) python3 tests/boot.py
 
+# OCaml's own test suite (ocaml-mirage/testsuite.list) booted on seL4, each
+# program's output compared with its reference.
+ocaml-test: deps
+	@$(WITH_PREFIX) python3 ocaml-mirage/testsuite.py
+
 # The parts in order, stopping at the first failure; the time of each is
 # printed at the end (tools/test-parts.py).
 test: deps
-	@python3 tools/test-parts.py lint doc host-test boot-test
+	@python3 tools/test-parts.py lint doc host-test boot-test ocaml-test
 
 # The boot suite on several kernels: the embedded one plus every install
 # prefix in SEL4_PREFIXES; prints kernel x passed/failed.

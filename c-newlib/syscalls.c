@@ -52,9 +52,11 @@
  *                         alignment that is not a power of two gives NULL
  *                         with EINVAL; out of memory, NULL with ENOMEM.
  *                         posix_memalign: EINVAL below sizeof(void *) (POSIX).
- *   gettimeofday, times   substrate_time_ns, the monotonic clock since boot:
- *                         there is no real-time clock, so the epoch is the
- *                         boot (gettimeofday right after boot is near 0 s).
+ *   gettimeofday, time    the wall clock, substrate_realtime_ns: the PC's
+ *                         real-time clock (UTC) read at start-up, advanced
+ *                         by the monotonic clock (the boot, if the clock
+ *                         could not be read).
+ *   times                 substrate_time_ns, the monotonic clock since boot.
  *   _exit                 substrate_exit(status): 0 is success, anything else
  *                         failure. exit() first runs atexit handlers and
  *                         flushes stdio (newlib).
@@ -575,7 +577,7 @@ void *_calloc_r(struct _reent *r, size_t n, size_t size)
 
 int _gettimeofday(struct timeval *tv, void *tz)
 {
-    uint64_t ns = substrate_time_ns();
+    uint64_t ns = substrate_realtime_ns();
     if (tv != NULL) {
         tv->tv_sec = (time_t)(ns / 1000000000u);
         tv->tv_usec = (suseconds_t)(ns % 1000000000u / 1000u);

@@ -7,7 +7,7 @@ Prints exactly one line on stdout: the install prefix
 
     <cache>/ocaml/ocaml-runtime-4.13.1-x86_64-<key>/
         lib/libasmrun.a      the native runtime, on newlib and the C ABI
-        lib/caml/*.h         its headers (m.h and s.h as configured here),
+        lib/caml/            its headers (m.h and s.h as configured here),
                              for C stubs compiled for seL4
         VERSION              "4.13.1": what sel4-ocamlfind checks ocamlopt against
 
@@ -163,8 +163,10 @@ def build(work: Path, staging: Path) -> None:
         logfile, env)
     (staging / "lib" / "caml").mkdir(parents=True)
     shutil.copy2(src / "runtime" / "libasmrun.a", staging / "lib" / "libasmrun.a")
-    for header in (src / "runtime" / "caml").glob("*.h"):
-        shutil.copy2(header, staging / "lib" / "caml" / header.name)
+    # The headers and the tables they include (domain_state.tbl).
+    for header in (src / "runtime" / "caml").iterdir():
+        if header.is_file():
+            shutil.copy2(header, staging / "lib" / "caml" / header.name)
     (staging / "VERSION").write_text(VERSION + "\n")
     shutil.copy2(logfile, staging / "build.log")
 

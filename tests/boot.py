@@ -27,6 +27,8 @@ table in their Cargo.toml:
                                # IMAGE ARGS...)
     env = ["NAME=value"]       # its environment entries (optional; sel4-run --env)
     quiet = true               # only the program's own output (optional; sel4-run --quiet)
+    wall_clock = "regex"       # its first group is the image's wall clock in Unix seconds:
+                               # within 300 s of the host's when it booted (optional)
     output = "path"            # with quiet: the output must equal this file byte for
                                # byte (optional; relative to the repository root)
 
@@ -187,9 +189,15 @@ def main():
             print(f"skip {name}: {reason}")
             continue
         want_status = bt.get("status", 0)
+        started = time.time()
         status, output, secs = boot(path, bt)
         missing = [p for p in bt.get("expect", []) if not re.search(p, output)]
         missing += [f"not {p}" for p in bt.get("reject", []) if re.search(p, output)]
+        if "wall_clock" in bt:
+            m = re.search(bt["wall_clock"], output)
+            if not m or abs(int(m.group(1)) - started) > 300:
+                missing.append(f"a wall clock within 300 s of the host's ({started:.0f}) in "
+                               f"{bt['wall_clock']!r}")
         if "output" in bt:
             diff = output_diff(os.path.join(ROOT, bt["output"]), output)
             if diff:

@@ -366,6 +366,7 @@ enum fn {
     F_SLEEP_NS,
     F_ALARM_SET,
     F_ALARM_CANCEL,
+    F_REALTIME_NS,
     F_MSG_MAX_LABEL,
     F_MAX_BADGE,
     F_SLOT_ALLOC_RANGE,
@@ -3248,6 +3249,21 @@ static void fz_time_ns(void)
     last = t;
 }
 
+static void fz_realtime_ns(void)
+{
+    /* The wall clock never goes back either, and (QEMU's real-time clock
+       keeps the host's date) is after 2020-01-01. */
+    static uint64_t last;
+    begin(F_REALTIME_NS);
+    made();
+    uint64_t t = substrate_realtime_ns();
+    if (t < last)
+        wrong("the wall clock went backwards");
+    if (t < 1577836800ull * 1000000000ull)
+        wrong("the wall clock is before 2020");
+    last = t;
+}
+
 static void fz_tsc_hz(void)
 {
     static uint64_t hz;
@@ -3513,6 +3529,7 @@ static const struct fn_entry table[F_COUNT] = {
     /* 1 or 0 for a number it gave, so S_COUNT and S_OK. */
     [F_ALARM_CANCEL] = {"substrate_alarm_cancel", fz_alarm_cancel,
                         S_COUNT | OK_INVAL | S_ENOSYS, X_ALL, 2},
+    [F_REALTIME_NS] = {"substrate_realtime_ns", fz_realtime_ns, 0, X_ALL, 1},
     [F_MSG_MAX_LABEL] = {"substrate_msg_max_label", fz_msg_max_label, 0, X_ALL, 1},
     [F_MAX_BADGE] = {"substrate_max_badge", fz_max_badge, 0, X_ALL, 1},
     [F_SLOT_ALLOC_RANGE] = {"substrate_slot_alloc_range", fz_slot_alloc_range,

@@ -993,6 +993,15 @@ int32_t substrate_alarm_set(uint64_t ntfn, uint64_t deadline, uint64_t *alarm);
  */
 int32_t substrate_alarm_cancel(uint64_t alarm);
 
+/*
+ Nanoseconds since 1970-01-01 00:00 UTC (`CLOCK_REALTIME`): the PC's
+ real-time clock as read at start-up (whole seconds, UTC) advanced by
+ `substrate_time_ns()` since. Where the real-time clock could not be
+ read, nanoseconds since start-up (the epoch is then the boot). Makes no
+ system call.
+ */
+uint64_t substrate_realtime_ns(void);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

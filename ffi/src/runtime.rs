@@ -14,7 +14,8 @@
 //!    kernels without that call, release kernels, the C ABI records the
 //!    type of every capability it creates or copies instead: [`record`]);
 //! 3. sets up the timer (`substrate-timer`: the TSC calibrated against the
-//!    PIT, and the PIT's interrupt waking sleepers; [`crate::time`]);
+//!    PIT, and the PIT's interrupt waking sleepers; [`crate::time`]) and
+//!    reads the real-time clock for the wall clock;
 //! 4. starts a thread (`substrate-thread`, stack of `SUBSTRATE_FFI_STACK_SIZE`,
 //!    or of the image's `const size_t substrate_main_stack_size` when it
 //!    defines one, with a guard page below it) that runs the C constructors (newlib's
@@ -457,6 +458,7 @@ fn init(bootinfo: &sel4::BootInfo) -> Result<(), i32> {
             "substrate-ffi: no timer ({e}): sleeps fail with ENOSYS, time assumes a 1 GHz TSC"
         );
     }
+    crate::time::init_wall_clock(&mut objects);
     *OBJECTS.lock() = Some(objects);
     Ok(())
 }

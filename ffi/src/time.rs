@@ -203,3 +203,39 @@ pub extern "C" fn substrate_alarm_cancel(alarm: u64) -> i32 {
     reap(timer, &mut alarms);
     cancelled
 }
+
+/// The wall clock: the real-time clock's reading at start-up in Unix
+/// nanoseconds, and `substrate_time_ns()` at that moment; 0 before the
+/// runtime read it or when the clock could not be read.
+static WALL: spin::Once<(u64, u64)> = spin::Once::new();
+
+/// Reads the CMOS real-time clock once at start-up (`substrate_timer::rtc`,
+/// through I/O ports 0x70-0x71 issued into a slot of the runtime).
+pub(crate) fn init_wall_clock(objects: &mut sel4_object_allocator::ObjectAllocator) {
+    let Ok(slot) = objects.alloc_slot() else {
+        return;
+    };
+    let port = substrate_timer::rtc::RTC_PORT;
+    let Ok(ports) = sel4::issue_io_ports(port, port + 1, &objects.slot(slot)) else {
+        objects.free_slot(slot);
+        return;
+    };
+    if let Some(secs) = substrate_timer::rtc::read(ports) {
+        let at = substrate_time_ns();
+        WALL.call_once(|| (secs.saturating_mul(1_000_000_000), at));
+    }
+}
+
+/// Nanoseconds since 1970-01-01 00:00 UTC (`CLOCK_REALTIME`): the PC's
+/// real-time clock as read at start-up (whole seconds, UTC) advanced by
+/// `substrate_time_ns()` since. Where the real-time clock could not be
+/// read, nanoseconds since start-up (the epoch is then the boot). Makes no
+/// system call.
+#[no_mangle]
+pub extern "C" fn substrate_realtime_ns() -> u64 {
+    let now = substrate_time_ns();
+    match WALL.get() {
+        Some(&(wall, at)) => wall.saturating_add(now.saturating_sub(at)),
+        None => now,
+    }
+}

@@ -82,6 +82,8 @@
 //!   inversion) until it runs again.
 #![no_std]
 
+pub mod rtc;
+
 extern crate alloc;
 
 use alloc::vec::Vec;

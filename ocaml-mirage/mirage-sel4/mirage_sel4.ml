@@ -1,0 +1,279 @@
+(* mirage-sel4: a MirageOS-style platform on seL4, on Debian's Lwt core. *)
+
+module Stubs = struct
+  external loop_init : unit -> unit = "mirage_sel4_loop_init"
+  external now_ns : unit -> int64 = "mirage_sel4_now_ns"
+  external wall_ns : unit -> int64 = "mirage_sel4_wall_ns"
+  external block : int64 -> int = "mirage_sel4_block"
+  external wakeups : unit -> int = "mirage_sel4_wakeups"
+  external console_write : bytes -> int -> int -> unit = "mirage_sel4_console_write"
+  external console_start : unit -> int = "mirage_sel4_console_start"
+  external console_take : unit -> string = "mirage_sel4_console_take"
+  external endpoint_create : unit -> int = "mirage_sel4_endpoint_create"
+  external endpoint_mint : int -> int -> int = "mirage_sel4_endpoint_mint"
+  external server_start : int -> int * int = "mirage_sel4_server_start"
+
+  external server_request : int -> int64 * int64 * int64 array
+    = "mirage_sel4_server_request"
+
+  external server_reply : int -> int64 -> int64 array -> unit = "mirage_sel4_server_reply"
+end
+
+(* Module signatures shaped like MirageOS's device interfaces (mirage-time,
+   mirage-clock, mirage-console, mirage-flow), so that code written against
+   them ports with few changes. *)
+module type TIME = sig
+  val sleep_ns : int64 -> unit Lwt.t
+end
+
+module type MCLOCK = sig
+  val elapsed_ns : unit -> int64
+  val period_ns : unit -> int64 option
+end
+
+module type PCLOCK = sig
+  val now_d_ps : unit -> int * int64
+  val current_tz_offset_s : unit -> int option
+  val period_d_ps : unit -> (int * int64) option
+end
+
+module type CONSOLE = sig
+  type t
+  type error = [ `Closed ]
+  type write_error = [ `Closed ]
+
+  val pp_error : error Fmt.t
+  val pp_write_error : write_error Fmt.t
+  val connect : string -> t Lwt.t
+  val read : t -> ([ `Data of Cstruct.t | `Eof ], error) result Lwt.t
+  val write : t -> Cstruct.t -> (unit, write_error) result Lwt.t
+  val writev : t -> Cstruct.t list -> (unit, write_error) result Lwt.t
+  val close : t -> unit Lwt.t
+end
+
+module type FLOW = sig
+  type flow
+  type error
+  type write_error = private [> `Closed ]
+
+  val pp_error : error Fmt.t
+  val pp_write_error : write_error Fmt.t
+  val read : flow -> ([ `Data of Cstruct.t | `Eof ], error) result Lwt.t
+  val write : flow -> Cstruct.t -> (unit, write_error) result Lwt.t
+  val writev : flow -> Cstruct.t list -> (unit, write_error) result Lwt.t
+  val shutdown : flow -> [ `read | `write | `read_write ] -> unit Lwt.t
+  val close : flow -> unit Lwt.t
+end
+
+(* The sleepers, by deadline (then by order of arrival). *)
+module Sleepers = Map.Make (struct
+  type t = int64 * int
+
+  let compare (a, i) (b, j) =
+    match Int64.unsigned_compare a b with 0 -> compare i j | c -> c
+end)
+
+let sleepers : unit Lwt.u Sleepers.t ref = ref Sleepers.empty
+let sleeper_seq = ref 0
+
+(* Devices: the badge bit each one signals the main loop with, and what to
+   do when it does. *)
+let devices : (int * (unit -> unit)) list ref = ref []
+
+let initialised = ref false
+
+let init () =
+  if not !initialised then (
+    Stubs.loop_init ();
+    initialised := true)
+
+let register_device bit handler =
+  init ();
+  devices := (bit, handler) :: !devices
+
+module Time = struct
+  let sleep_ns ns =
+    init ();
+    let deadline = Int64.add (Stubs.now_ns ()) (if Int64.compare ns 0L < 0 then 0L else ns) in
+    let p, u = Lwt.task () in
+    incr sleeper_seq;
+    let key = (deadline, !sleeper_seq) in
+    sleepers := Sleepers.add key u !sleepers;
+    Lwt.on_cancel p (fun () -> sleepers := Sleepers.remove key !sleepers);
+    p
+
+  (* Wakes every sleeper whose deadline has passed. *)
+  let wake_expired () =
+    let now = Stubs.now_ns () in
+    let rec go () =
+      match Sleepers.min_binding_opt !sleepers with
+      | Some (((d, _) as key), u) when Int64.unsigned_compare d now <= 0 ->
+          sleepers := Sleepers.remove key !sleepers;
+          Lwt.wakeup_later u ();
+          go ()
+      | _ -> ()
+    in
+    go ()
+
+  let next_deadline () =
+    match Sleepers.min_binding_opt !sleepers with Some ((d, _), _) -> d | None -> -1L
+end
+
+module Mclock = struct
+  let elapsed_ns () = Stubs.now_ns ()
+  let period_ns () = None
+end
+
+module Pclock = struct
+  let ps_per_day = 86_400_000_000_000_000L
+
+  let now_d_ps () =
+    let ns = Stubs.wall_ns () in
+    let day_ns = 86_400_000_000_000L in
+    let days = Int64.div ns day_ns in
+    let rem = Int64.rem ns day_ns in
+    (Int64.to_int days, Int64.mul rem 1000L)
+
+  let current_tz_offset_s () = Some 0
+  let period_d_ps () = Some (0, 1_000_000_000_000L)
+  let _ = ps_per_day
+end
+
+module Main = struct
+  let wakeups () = Stubs.wakeups ()
+
+  let run t =
+    init ();
+    let rec loop () =
+      Lwt.wakeup_paused ();
+      Time.wake_expired ();
+      match Lwt.state t with
+      | Lwt.Return v -> v
+      | Lwt.Fail e -> raise e
+      | Lwt.Sleep ->
+          if Lwt.paused_count () > 0 then loop ()
+          else begin
+            let deadline = Time.next_deadline () in
+            if deadline = -1L && !devices = [] then
+              failwith "Main.run: the main promise waits for nothing that can happen";
+            let bits = Stubs.block deadline in
+            List.iter
+              (fun (bit, handler) -> if bits land (1 lsl bit) <> 0 then handler ())
+              !devices;
+            loop ()
+          end
+    in
+    loop ()
+end
+
+module Console = struct
+  type t = { name : string; mutable closed : bool }
+  type error = [ `Closed ]
+  type write_error = [ `Closed ]
+
+  let pp_error ppf `Closed = Fmt.string ppf "console closed"
+  let pp_write_error = pp_error
+  let reader_started = ref false
+
+  (* Input that arrived, and the readers waiting for some. *)
+  let pending : string Queue.t = Queue.create ()
+  let waiting : string Lwt.u Queue.t = Queue.create ()
+
+  let deliver () =
+    let s = Stubs.console_take () in
+    match Queue.take_opt waiting with
+    | Some u -> Lwt.wakeup_later u s
+    | None -> Queue.add s pending
+
+  let connect name =
+    init ();
+    Lwt.return { name; closed = false }
+
+  let read t =
+    if t.closed then Lwt.return (Error `Closed)
+    else begin
+      if not !reader_started then (
+        reader_started := true;
+        let bit = Stubs.console_start () in
+        register_device bit deliver);
+      let got =
+        match Queue.take_opt pending with
+        | Some s -> Lwt.return s
+        | None ->
+            let p, u = Lwt.wait () in
+            Queue.add u waiting;
+            p
+      in
+      Lwt.map (fun s -> if s = "" then Ok `Eof else Ok (`Data (Cstruct.of_string s))) got
+    end
+
+  let write t buf =
+    if t.closed then Lwt.return (Error `Closed)
+    else begin
+      let b = Cstruct.to_bytes buf in
+      Stubs.console_write b 0 (Bytes.length b);
+      Lwt.return (Ok ())
+    end
+
+  let writev t bufs = write t (Cstruct.concat bufs)
+
+  let log t s = Lwt.map (fun _ -> ()) (write t (Cstruct.of_string (s ^ "\n")))
+
+  let close t =
+    t.closed <- true;
+    Lwt.return_unit
+
+  let _ = fun t -> t.name
+end
+
+(* Logs reports on the console: "<time> [<source>] <LEVEL> message". *)
+module Logs_reporter = struct
+  let reporter () =
+    let report src level ~over k msgf =
+      let k _ =
+        over ();
+        k ()
+      in
+      msgf @@ fun ?header ?tags:_ fmt ->
+      let t = Int64.to_float (Mclock.elapsed_ns ()) /. 1e9 in
+      Format.kfprintf
+        (fun ppf ->
+          Format.pp_print_flush ppf ();
+          k ())
+        Format.std_formatter
+        ("%10.6f [%s] %a @[" ^^ fmt ^^ "@]@.")
+        t (Logs.Src.name src) Logs.pp_header (level, header)
+    in
+    { Logs.report }
+
+  let set ?(level = Logs.Info) () =
+    Logs.set_level (Some level);
+    Logs.set_reporter (reporter ())
+end
+
+(* seL4 endpoints served from the main loop: a C thread receives each call
+   and the loop hands it to the handler as an Lwt promise, so that other
+   Lwt threads (timers, ...) keep running while the server waits. *)
+module Ipc = struct
+  type endpoint = int
+
+  let create () =
+    init ();
+    Stubs.endpoint_create ()
+
+  let mint ep ~badge = Stubs.endpoint_mint ep badge
+  let slot (ep : endpoint) = ep
+
+  type request = { label : int64; badge : int64; regs : int64 array }
+
+  let serve ep handler =
+    let id, bit = Stubs.server_start ep in
+    let stop, _ = Lwt.wait () in
+    register_device bit (fun () ->
+        let label, badge, regs = Stubs.server_request id in
+        Lwt.async (fun () ->
+            Lwt.map
+              (fun (rlabel, rregs) -> Stubs.server_reply id rlabel rregs)
+              (handler { label; badge; regs })));
+    stop
+end

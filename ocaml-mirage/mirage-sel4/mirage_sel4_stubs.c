@@ -1,0 +1,299 @@
+/*
+ * C stubs of the mirage-sel4 platform library, on the substrate's C ABI
+ * (<substrate.h>).
+ *
+ * The main loop waits on one notification: bit 0 of its badge is the
+ * timer (an alarm, substrate_alarm_set, on a copy badged 1), every other
+ * bit a device. A device is served by a C thread of its own that does the
+ * blocking call (reading the console, receiving on an endpoint), leaves the
+ * result in its record, signals its bit and then waits on a notification
+ * of its own until OCaml has taken the result. The OCaml runtime is single
+ * threaded (no systhreads): only the main thread ever touches OCaml values.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <caml/alloc.h>
+#include <caml/fail.h>
+#include <caml/memory.h>
+#include <caml/mlvalues.h>
+
+#include <substrate.h>
+
+#define MAX_BITS 62
+
+static uint64_t loop_ntfn;  /* the main loop's notification (read and write) */
+static uint64_t timer_copy; /* badged 1, for alarms */
+static int next_bit = 1;
+static uint64_t wakeups;
+
+static void check(int32_t status, const char *what)
+{
+    if (status < 0) {
+        char msg[96];
+        int n = 0;
+        for (const char *p = what; *p && n < 60; p++)
+            msg[n++] = *p;
+        msg[n] = '\0';
+        caml_failwith(msg);
+    }
+}
+
+/* A new slot holding the loop's notification badged with `badge`, write only. */
+static uint64_t badged_copy(uint64_t badge)
+{
+    uint64_t slot = 0;
+    check(substrate_slot_alloc(&slot), "mirage-sel4: no slot for a badged notification");
+    check(substrate_cnode_mint(slot, loop_ntfn, SUBSTRATE_RIGHT_WRITE, badge),
+          "mirage-sel4: minting a badged notification failed");
+    return slot;
+}
+
+value mirage_sel4_loop_init(value unit)
+{
+    (void)unit;
+    if (loop_ntfn == 0) {
+        check(substrate_object_alloc(SUBSTRATE_OBJ_NOTIFICATION, 0, &loop_ntfn),
+              "mirage-sel4: no notification for the main loop");
+        timer_copy = badged_copy(1);
+    }
+    return Val_unit;
+}
+
+value mirage_sel4_now_ns(value unit)
+{
+    (void)unit;
+    return caml_copy_int64((int64_t)substrate_time_ns());
+}
+
+value mirage_sel4_wall_ns(value unit)
+{
+    (void)unit;
+    return caml_copy_int64((int64_t)substrate_realtime_ns());
+}
+
+value mirage_sel4_wakeups(value unit)
+{
+    (void)unit;
+    return Val_long(wakeups);
+}
+
+/* Blocks until `deadline` (nanoseconds of substrate_time_ns; negative: no
+   deadline) or a device's signal; returns the badge bits that woke it. */
+value mirage_sel4_block(value deadline)
+{
+    int64_t d = Int64_val(deadline);
+    uint64_t alarm = 0, bits = 0;
+    int armed = 0;
+    if (d >= 0) {
+        check(substrate_alarm_set(timer_copy, (uint64_t)d, &alarm), "mirage-sel4: setting an alarm failed");
+        armed = 1;
+    }
+    check(substrate_ntfn_wait(loop_ntfn, &bits), "mirage-sel4: waiting failed");
+    if (armed)
+        substrate_alarm_cancel(alarm);
+    wakeups++;
+    return Val_long((intnat)(bits & ((1ull << (MAX_BITS + 1)) - 1)));
+}
+
+static int new_bit(void)
+{
+    if (next_bit > MAX_BITS)
+        caml_failwith("mirage-sel4: more than 62 devices");
+    return next_bit++;
+}
+
+/* ---- the console ------------------------------------------------------------ */
+
+value mirage_sel4_console_write(value buf, value off, value len)
+{
+    const uint8_t *p = (const uint8_t *)Bytes_val(buf) + Long_val(off);
+    size_t n = (size_t)Long_val(len);
+    while (n > 0) {
+        ptrdiff_t w = substrate_console_write(p, n);
+        if (w <= 0)
+            caml_failwith("mirage-sel4: console write failed");
+        p += w;
+        n -= (size_t)w;
+    }
+    return Val_unit;
+}
+
+/* A device thread: does a blocking call, then hands the result over. */
+struct device {
+    int bit;
+    uint64_t signal;  /* the loop's notification, badged 1 << bit */
+    uint64_t resume;  /* the thread waits here until OCaml took the result */
+    int busy;         /* 1 while a result waits for OCaml (read by OCaml after the signal) */
+};
+
+static void device_init(struct device *d)
+{
+    d->bit = new_bit();
+    d->signal = badged_copy(1ull << d->bit);
+    check(substrate_object_alloc(SUBSTRATE_OBJ_NOTIFICATION, 0, &d->resume),
+          "mirage-sel4: no notification for a device");
+}
+
+/* Called on the device thread with its result ready. */
+static void device_handover(struct device *d)
+{
+    __atomic_store_n(&d->busy, 1, __ATOMIC_RELEASE);
+    substrate_ntfn_signal(d->signal);
+    substrate_ntfn_wait(d->resume, NULL);
+}
+
+/* Called by OCaml once it has taken the result. */
+static void device_resume(struct device *d)
+{
+    __atomic_store_n(&d->busy, 0, __ATOMIC_RELEASE);
+    substrate_ntfn_signal(d->resume);
+}
+
+static struct device console_dev;
+static uint8_t console_buf[512];
+static ptrdiff_t console_got;
+
+static void *console_reader(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        console_got = substrate_console_read(console_buf, sizeof console_buf);
+        device_handover(&console_dev);
+    }
+    return NULL;
+}
+
+/* Starts the console's reader thread once; returns its bit. */
+value mirage_sel4_console_start(value unit)
+{
+    (void)unit;
+    if (console_dev.bit == 0) {
+        substrate_thread_t t;
+        device_init(&console_dev);
+        check(substrate_thread_create(&t, console_reader, NULL), "mirage-sel4: no console thread");
+    }
+    return Val_int(console_dev.bit);
+}
+
+/* The bytes the reader got (empty at the end of input), and the reader
+   goes on. */
+value mirage_sel4_console_take(value unit)
+{
+    CAMLparam1(unit);
+    CAMLlocal1(s);
+    ptrdiff_t n = console_got < 0 ? 0 : console_got;
+    s = caml_alloc_string((mlsize_t)n);
+    memcpy(Bytes_val(s), console_buf, (size_t)n);
+    device_resume(&console_dev);
+    CAMLreturn(s);
+}
+
+/* ---- endpoints ------------------------------------------------------------------ */
+
+value mirage_sel4_endpoint_create(value unit)
+{
+    (void)unit;
+    uint64_t ep = 0;
+    check(substrate_object_alloc(SUBSTRATE_OBJ_ENDPOINT, 0, &ep), "mirage-sel4: no endpoint");
+    return Val_long((intnat)ep);
+}
+
+/* A copy of endpoint `ep` with badge `badge`, for a client. */
+value mirage_sel4_endpoint_mint(value ep, value badge)
+{
+    uint64_t slot = 0;
+    check(substrate_slot_alloc(&slot), "mirage-sel4: no slot");
+    check(substrate_cnode_mint(slot, (uint64_t)Long_val(ep), SUBSTRATE_RIGHTS_ALL,
+                               (uint64_t)Long_val(badge)),
+          "mirage-sel4: minting an endpoint failed");
+    return Val_long((intnat)slot);
+}
+
+#define SERVERS 8
+struct server {
+    struct device dev;
+    uint64_t ep;
+    uint64_t msg[SUBSTRATE_MSG_MAX_LENGTH];
+    substrate_msginfo_t info;
+    int32_t status;
+    uint64_t reply_label;
+    uint64_t reply[SUBSTRATE_MSG_MAX_LENGTH];
+    size_t reply_len;
+};
+static struct server servers[SERVERS];
+static int nservers;
+
+static void *server_thread(void *arg)
+{
+    struct server *s = arg;
+    for (;;) {
+        s->status = substrate_ep_recv(s->ep, s->msg, SUBSTRATE_MSG_MAX_LENGTH, &s->info);
+        device_handover(&s->dev);
+        if (s->status == SUBSTRATE_OK)
+            substrate_ep_reply(s->reply_label, s->reply, s->reply_len);
+    }
+    return NULL;
+}
+
+/* Serves endpoint `ep` from a thread of its own: returns (server, bit). */
+value mirage_sel4_server_start(value ep)
+{
+    CAMLparam1(ep);
+    CAMLlocal1(r);
+    if (nservers == SERVERS)
+        caml_failwith("mirage-sel4: more than 8 endpoint servers");
+    struct server *s = &servers[nservers];
+    s->ep = (uint64_t)Long_val(ep);
+    device_init(&s->dev);
+    substrate_thread_t t;
+    check(substrate_thread_create(&t, server_thread, s), "mirage-sel4: no server thread");
+    r = caml_alloc_tuple(2);
+    Store_field(r, 0, Val_int(nservers));
+    Store_field(r, 1, Val_int(s->dev.bit));
+    nservers++;
+    CAMLreturn(r);
+}
+
+/* The request the server's thread received: (label, badge, registers). */
+value mirage_sel4_server_request(value id)
+{
+    CAMLparam1(id);
+    CAMLlocal2(r, regs);
+    struct server *s = &servers[Int_val(id)];
+    if (s->status != SUBSTRATE_OK)
+        caml_failwith("mirage-sel4: receiving on the endpoint failed");
+    size_t n = s->info.length < SUBSTRATE_MSG_MAX_LENGTH ? s->info.length : SUBSTRATE_MSG_MAX_LENGTH;
+    regs = n == 0 ? Atom(0) : caml_alloc_tuple(n);
+    for (size_t i = 0; i < n; i++)
+        Store_field(regs, i, caml_copy_int64((int64_t)s->msg[i]));
+    r = caml_alloc_tuple(3);
+    Store_field(r, 0, caml_copy_int64((int64_t)s->info.label));
+    Store_field(r, 1, caml_copy_int64((int64_t)s->info.badge));
+    Store_field(r, 2, regs);
+    CAMLreturn(r);
+}
+
+/* The reply to the request taken last; the server's thread sends it and
+   receives the next request. */
+value mirage_sel4_server_reply(value id, value label, value regs)
+{
+    struct server *s = &servers[Int_val(id)];
+    size_t n = Wosize_val(regs);
+    if (n > SUBSTRATE_MSG_MAX_LENGTH)
+        caml_invalid_argument("mirage-sel4: a reply of more than 120 registers");
+    for (size_t i = 0; i < n; i++)
+        s->reply[i] = (uint64_t)Int64_val(Field(regs, i));
+    s->reply_len = n;
+    s->reply_label = (uint64_t)Int64_val(label);
+    device_resume(&s->dev);
+    return Val_unit;
+}
+
+/* ---- notifications ------------------------------------------------------------- */
+
+value mirage_sel4_ntfn_signal(value ntfn)
+{
+    check(substrate_ntfn_signal((uint64_t)Long_val(ntfn)), "mirage-sel4: signal failed");
+    return Val_unit;
+}
