@@ -74,13 +74,16 @@ test-kernels: deps
 	@python3 tools/test-kernels.py $(SEL4_PREFIXES)
 
 # Benchmarks (not part of `make test`): the release hello's section sizes,
-# then one QEMU run with -icount, so the counts repeat; see BENCHMARKS.md.
+# then one QEMU run with -icount, so the counts repeat, then OCaml's
+# instructions per iteration on seL4 against Linux (bench/ocaml/run.py,
+# valgrind); see BENCHMARKS.md.
 # SEL4_PREFIX=<install> benchmarks that kernel.
 bench: deps
 	@$(WITH_PREFIX) $(CARGO) build -q --release -p substrate-bench -p hello && \
 		size -A $${CARGO_TARGET_DIR:-target}/release/hello | awk '/^\.(text|rodata|data|bss) / { printf "%s%s %s", sep, $$1, $$2; sep = ", " } \
 			END { print " bytes: image size of the release hello" }' && \
-		tools/runner/sel4-run --icount 0 --timeout 300 $${CARGO_TARGET_DIR:-target}/release/substrate-bench
+		tools/runner/sel4-run --icount 0 --timeout 300 $${CARGO_TARGET_DIR:-target}/release/substrate-bench && \
+		python3 bench/ocaml/run.py
 
 # The C ABI fuzzer (c-newlib/tests/fuzz-abi.c) for FUZZ_CALLS calls from
 # FUZZ_SEED, booted once; make test boots a short run of it (c:fuzz-abi).

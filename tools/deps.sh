@@ -23,6 +23,8 @@ for lib in lwt:liblwt-ocaml-dev fmt:libfmt-ocaml-dev logs:liblogs-ocaml-dev \
            cstruct:libcstruct-ocaml-dev; do
     [ -e "/usr/lib/ocaml/${lib%%:*}/META" ] || need+=("${lib#*:}")
 done
+# make bench counts OCaml's instructions on Linux with valgrind.
+command -v valgrind >/dev/null || need+=(valgrind)
 command -v make >/dev/null || need+=(make)
 command -v xz >/dev/null || need+=(xz-utils)
 
