@@ -6,7 +6,8 @@
 #   make fuzz [FUZZ_CALLS=n] [FUZZ_SEED=x]
 #                               the C ABI fuzzer, a long run (make test runs a short one)
 #   make test-kernels SEL4_PREFIXES="<prefix> ..."
-#                               the boot suite on the embedded kernel and each install, as a table
+#                               the boot suite and OCaml's test suite on the embedded kernel
+#                               and each install, as a table
 #
 # Both install what the machine lacks (tools/deps.sh) and build the kernel
 # once into the cache (tools/kernel/provision.py). Set SEL4_PREFIX to the
@@ -68,8 +69,8 @@ ocaml-test: deps
 test: deps
 	@python3 tools/test-parts.py lint doc host-test boot-test ocaml-test
 
-# The boot suite on several kernels: the embedded one plus every install
-# prefix in SEL4_PREFIXES; prints kernel x passed/failed.
+# The boot suite and OCaml's test suite on several kernels: the embedded one
+# plus every install prefix in SEL4_PREFIXES; prints kernel x passed/failed.
 test-kernels: deps
 	@python3 tools/test-kernels.py $(SEL4_PREFIXES)
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs the boot suite (tests/boot.py) on several seL4 kernels and prints a table.
+"""Runs the boot suite (tests/boot.py) and OCaml's test suite
+(ocaml-mirage/testsuite.py) on several seL4 kernels and prints a table.
 
 Usage: python3 tools/test-kernels.py [PREFIX ...]   (or SEL4_PREFIXES="PREFIX ...")
 
@@ -9,8 +10,10 @@ first. Every kernel gets a target directory of its own under
 target/kernels/, so switching between them rebuilds nothing twice. The
 table has one row per kernel: its version (where the install records one),
 MCS or not, debug/printing or release, FPU method and FS/GS base method,
-all read from the prefix's gen_config.json, and the suite's
-passed/failed counts. Exits 1 if any kernel had a failure.
+all read from the prefix's gen_config.json, the boot suite's
+passed/failed/skipped counts and the OCaml test suite's passed/failed
+counts (logs: target/kernels/<kernel>/boot.log and ocaml-test.log). Exits 1
+if any kernel had a failure.
 
 `make test-kernels SEL4_PREFIXES="..."` runs this.
 """
@@ -25,6 +28,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROVISION = os.path.join(ROOT, "tools", "kernel", "provision.py")
 BOOT = os.path.join(ROOT, "tests", "boot.py")
+OCAML_TESTS = os.path.join(ROOT, "ocaml-mirage", "testsuite.py")
 
 
 def describe(prefix):
@@ -83,6 +87,22 @@ def run_suite(prefix):
     return passed, failed, skipped, secs, log
 
 
+def run_ocaml_suite(prefix):
+    """(passed, failed, log path) of OCaml's test suite (ocaml-mirage/testsuite.py) on `prefix`."""
+    tdir = target_dir(prefix)
+    log = os.path.join(tdir, "ocaml-test.log")
+    env = dict(os.environ, SEL4_PREFIX=prefix, CARGO_TARGET_DIR=tdir)
+    with open(log, "w") as out:
+        proc = subprocess.run([sys.executable, OCAML_TESTS], cwd=ROOT, env=env,
+                              stdout=out, stderr=subprocess.STDOUT)
+    with open(log, errors="replace") as f:
+        m = re.search(r"^ocaml testsuite: (\d+) passed, (\d+) failed", f.read(), re.MULTILINE)
+    if m is None:
+        return 0, 1, log
+    passed, failed = int(m.group(1)), int(m.group(2))
+    return passed, failed or (1 if proc.returncode else 0), log
+
+
 def main():
     prefixes = sys.argv[1:] or os.environ.get("SEL4_PREFIXES", "").split()
     for p in prefixes:
@@ -93,19 +113,25 @@ def main():
     rows = []
     for prefix in [embedded] + prefixes:
         print(f"test-kernels: booting the suite on {prefix}", flush=True)
-        passed, failed, skipped, secs, log = run_suite(prefix)
-        for line in open(log, errors="replace"):
-            if line.startswith("FAIL"):
-                print("  " + line.rstrip())
-        rows.append((prefix, describe(prefix), passed, failed, skipped, secs))
+        start = time.monotonic()
+        passed, failed, skipped, _, log = run_suite(prefix)
+        o_passed, o_failed, o_log = run_ocaml_suite(prefix)
+        secs = time.monotonic() - start
+        for path in (log, o_log):
+            for line in open(path, errors="replace"):
+                if line.startswith("FAIL"):
+                    print("  " + line.rstrip())
+        rows.append((prefix, describe(prefix), passed, failed, skipped, o_passed, o_failed, secs))
     print()
-    print("| kernel | version | scheduler | build | FPU | FS/GS base | passed | failed | skipped | time |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for prefix, (version, mcs, kind, fpu, fsgs), passed, failed, skipped, secs in rows:
+    print("| kernel | version | scheduler | build | FPU | FS/GS base | passed | failed | skipped "
+          "| OCaml tests passed | OCaml tests failed | time |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        prefix, (version, mcs, kind, fpu, fsgs), passed, failed, skipped, o_passed, o_failed, secs = row
         name = "embedded" if prefix == embedded else os.path.basename(prefix.rstrip("/"))
         print(f"| {name} | {version} | {mcs} | {kind} | {fpu} | {fsgs} | {passed} | {failed} "
-              f"| {skipped} | {secs:.0f} s |")
-    total_failed = sum(r[3] for r in rows)
+              f"| {skipped} | {o_passed} | {o_failed} | {secs:.0f} s |")
+    total_failed = sum(r[3] + r[6] for r in rows)
     print(f"test-kernels: {len(rows)} kernels, {sum(r[2] for r in rows)} passed, {total_failed} failed")
     sys.exit(1 if total_failed else 0)
 
