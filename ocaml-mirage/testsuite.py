@@ -141,11 +141,9 @@ def build_image(name: str, tests: list, suite: Path, workdir: Path) -> tuple[Pat
     if any(t.testing for t in tests):
         tdir = workdir / "testing"
         tdir.mkdir()
-        shutil.copy(suite / "lib" / "testing.ml", tdir / "testing.ml")
-        for part in ("testing.mli",):
-            if (suite / "lib" / part).is_file():
-                shutil.copy(suite / "lib" / part, tdir / part)
-        srcs = [f for f in ("testing.mli", "testing.ml") if (tdir / f).is_file()]
+        srcs = [f for f in ("testing.mli", "testing.ml") if (suite / "lib" / f).is_file()]
+        for f in srcs:
+            shutil.copy(suite / "lib" / f, tdir / f)
         proc = ocamlfind(["-c", *srcs], tdir)
         if proc.returncode != 0:
             return None, f"compiling testing.ml failed:\n{proc.stdout}"
@@ -167,7 +165,7 @@ def build_image(name: str, tests: list, suite: Path, workdir: Path) -> tuple[Pat
         objs.append(tdir / (t.module + ".cmx"))
     image = workdir / f"{name}.elf"
     link_flags = sorted({f for t in tests for f in t.flags if f in ("-g", "-unsafe")})
-    inc = [a for t in tests if t.testing for a in ("-I", str(workdir / "testing"))][:2]
+    inc = ["-I", str(workdir / "testing")] if any(t.testing for t in tests) else []
     dirs = [a for i in range(len(tests)) for a in ("-I", str(workdir / f"t{i}"))]
     proc = ocamlfind([*link_flags, *inc, *dirs, "-o", str(image), *map(str, objs)], workdir)
     if proc.returncode != 0:

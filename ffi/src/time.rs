@@ -153,7 +153,7 @@ pub unsafe extern "C" fn substrate_alarm_set(ntfn: u64, deadline: u64, alarm: *m
         let copy = with_objects(|o| o.alloc_slot().map_err(from_alloc))?;
         let made = (|| {
             let src = crate::sel4ops::slot_path(ntfn)?;
-            init_thread_slot(copy)
+            sel4::init_thread::slot(copy as usize)
                 .copy(&src, sel4::CapRights::write_only())
                 .map_err(from_sel4)?;
             let n = sel4::cap::Notification::from_cptr(copy);
@@ -173,11 +173,6 @@ pub unsafe extern "C" fn substrate_alarm_set(ntfn: u64, deadline: u64, alarm: *m
             }
         }
     })())
-}
-
-/// The root CNode path of a runtime slot.
-fn init_thread_slot(slot: sel4::CPtr) -> sel4::AbsoluteCPtr {
-    sel4::init_thread::slot(slot as usize)
 }
 
 /// Takes back alarm `alarm` of `substrate_alarm_set`. Returns 1 if it had

@@ -125,8 +125,6 @@ module Mclock = struct
 end
 
 module Pclock = struct
-  let ps_per_day = 86_400_000_000_000_000L
-
   let now_d_ps () =
     let ns = Stubs.wall_ns () in
     let day_ns = 86_400_000_000_000L in
@@ -136,7 +134,6 @@ module Pclock = struct
 
   let current_tz_offset_s () = Some 0
   let period_d_ps () = Some (0, 1_000_000_000_000L)
-  let _ = ps_per_day
 end
 
 module Main = struct
@@ -167,7 +164,7 @@ module Main = struct
 end
 
 module Console = struct
-  type t = { name : string; mutable closed : bool }
+  type t = { mutable closed : bool }
   type error = [ `Closed ]
   type write_error = [ `Closed ]
 
@@ -185,9 +182,9 @@ module Console = struct
     | Some u -> Lwt.wakeup_later u s
     | None -> Queue.add s pending
 
-  let connect name =
+  let connect _name =
     init ();
-    Lwt.return { name; closed = false }
+    Lwt.return { closed = false }
 
   let read t =
     if t.closed then Lwt.return (Error `Closed)
@@ -222,8 +219,6 @@ module Console = struct
   let close t =
     t.closed <- true;
     Lwt.return_unit
-
-  let _ = fun t -> t.name
 end
 
 (* Logs reports on the console: "<time> [<source>] <LEVEL> message". *)

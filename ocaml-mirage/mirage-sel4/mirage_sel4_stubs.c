@@ -29,14 +29,8 @@ static uint64_t wakeups;
 
 static void check(int32_t status, const char *what)
 {
-    if (status < 0) {
-        char msg[96];
-        int n = 0;
-        for (const char *p = what; *p && n < 60; p++)
-            msg[n++] = *p;
-        msg[n] = '\0';
-        caml_failwith(msg);
-    }
+    if (status < 0)
+        caml_failwith(what);
 }
 
 /* A new slot holding the loop's notification badged with `badge`, write only. */
