@@ -349,7 +349,8 @@ ptrdiff_t substrate_console_read(uint8_t *buf, size_t len);
 /*
  Writes `len` bytes from `buf` to the console, one `seL4_DebugPutChar`
  per byte, or on a kernel built without printing to COM1 through the
- runtime's I/O-port capability. Returns the number
+ runtime's I/O-port capability. One write is never mixed with another
+ thread's: writers take turns, a whole write each. Returns the number
  of bytes written (`len`), or `SUBSTRATE_EINVAL` if `buf` is null while
  `len` is not 0, or `len` exceeds `INTPTR_MAX`; `SUBSTRATE_EFAULT` if
  `buf .. buf + len` is not readable memory of the program (nothing is

@@ -24,10 +24,21 @@ struct Rx {
 /// poll, sleeping between polls).
 static READER: Mutex<Option<Option<Rx>>> = Mutex::new(None);
 
+/// Held by the writing thread for the whole of one write, so that what two
+/// threads write at once comes out one write after the other, never mixed
+/// byte by byte.
+static WRITER: Mutex<()> = Mutex::new(());
+
 /// Gives the reader lock a notification to block on (at start-up); fails,
 /// giving it back, if the lock has one.
 pub fn set_lock_notification(ntfn: cap::Notification) -> Result<(), cap::Notification> {
     READER.set_notification(ntfn)
+}
+
+/// Gives the writer lock a notification to block on (at start-up); fails,
+/// giving it back, if the lock has one.
+pub fn set_writer_notification(ntfn: cap::Notification) -> Result<(), cap::Notification> {
+    WRITER.set_notification(ntfn)
 }
 
 /// Takes COM1's interrupt (ISA IRQ 4, `seL4_IRQControl_GetIOAPIC` or the
@@ -161,7 +172,8 @@ pub unsafe extern "C" fn substrate_console_read(buf: *mut u8, len: usize) -> isi
 
 /// Writes `len` bytes from `buf` to the console, one `seL4_DebugPutChar`
 /// per byte, or on a kernel built without printing to COM1 through the
-/// runtime's I/O-port capability. Returns the number
+/// runtime's I/O-port capability. One write is never mixed with another
+/// thread's: writers take turns, a whole write each. Returns the number
 /// of bytes written (`len`), or `SUBSTRATE_EINVAL` if `buf` is null while
 /// `len` is not 0, or `len` exceeds `INTPTR_MAX`; `SUBSTRATE_EFAULT` if
 /// `buf .. buf + len` is not readable memory of the program (nothing is
@@ -179,6 +191,9 @@ pub unsafe extern "C" fn substrate_console_write(buf: *const u8, len: usize) -> 
     // SAFETY: checked to be the program's memory (and the caller
     // guarantees `len` readable bytes at `buf`).
     let bytes = unsafe { core::slice::from_raw_parts(buf, len) };
+    // `None` only if this thread is inside a write already (it cannot be,
+    // short of a fault handler writing): then it writes at once.
+    let _turn = WRITER.lock_unless_held();
     bytes.iter().copied().for_each(sel4::debug_put_char);
     // At most `INTPTR_MAX` (checked).
     len as isize

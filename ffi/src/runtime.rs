@@ -470,9 +470,10 @@ fn init(bootinfo: &sel4::BootInfo) -> Result<(), i32> {
 /// spinning: spinning at a higher priority than the holder would never end.
 fn attach_notifications(objects: &mut ObjectAllocator) -> Result<(), i32> {
     type Attach = fn(cap::Notification) -> Result<(), cap::Notification>;
-    let locks: [Attach; 8] = [
+    let locks: [Attach; 9] = [
         |n| OBJECTS.set_notification(n),
         crate::console::set_lock_notification,
+        crate::console::set_writer_notification,
         crate::sbrk::set_lock_notification,
         crate::sel4ops::set_slots_notification,
         crate::sel4ops::set_mappings_notification,
