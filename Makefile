@@ -22,6 +22,11 @@ PREFIX_CMD = $${SEL4_PREFIX:-$$(python3 tools/kernel/provision.py)}
 WITH_PREFIX = prefix="$(PREFIX_CMD)" && [ -n "$$prefix" ] && export SEL4_PREFIX="$$prefix" &&
 
 
+# std programs: packages with a workspace of their own (they unwind), built
+# into target/std.
+STD_MANIFESTS = examples/std-hello/Cargo.toml examples/std-threads/Cargo.toml tests/std-images/Cargo.toml
+STD_TARGET = CARGO_TARGET_DIR=$(CURDIR)/target/std
+
 .PHONY: all deps kernel run build test lint host-test boot-test ocaml-test doc bench fuzz clean-cache test-kernels
 
 all: build
@@ -39,6 +44,8 @@ kernel: deps
 run: deps
 	@$(WITH_PREFIX) if [ -f c-newlib/tests/$(EXAMPLE).toml ] || [ -f ocaml-mirage/tests/$(EXAMPLE).toml ]; \
 		then python3 c-newlib/tests/cimages.py $(EXAMPLE); \
+		elif grep -qs '^\[workspace\]' examples/$(EXAMPLE)/Cargo.toml; \
+		then $(STD_TARGET) $(CARGO) run -q --manifest-path examples/$(EXAMPLE)/Cargo.toml; \
 		else $(CARGO) run -q -p $(EXAMPLE); fi
 
 build: deps
@@ -46,7 +53,10 @@ build: deps
 
 lint: deps
 	$(CARGO) fmt --all --check
+	@for m in $(STD_MANIFESTS); do $(CARGO) fmt --manifest-path $$m --all --check || exit 1; done
 	@$(WITH_PREFIX) $(CARGO) clippy --workspace --all-targets -- -D warnings
+	@$(WITH_PREFIX) for m in $(STD_MANIFESTS); do \
+		$(STD_TARGET) $(CARGO) clippy -q --manifest-path $$m --workspace --all-targets -- -D warnings || exit 1; done
 
 doc: deps
 	@$(WITH_PREFIX) RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps

@@ -66,7 +66,7 @@
  *
  * Threads. newlib's locks (`__retarget_lock_*`, newlib built with
  * --enable-newlib-retargetable-locking) are recursive-capable locks on the
- * substrate's mutexes (substrate_mutex_*) when libsubstrate_ffi has them
+ * substrate's mutexes (substrate_mutex_*) when libsubstrate_c_runtime.a has them
  * (sel4-cc defines SUBSTRATE_NEWLIB_LOCKS=1 when substrate.h declares
  * substrate_mutex_lock). Without them the locks only count, which is exact
  * for a single-threaded program and all a C program can be without the

@@ -36,6 +36,10 @@ The script builds them all (`cargo build`; one more build for each distinct
 toolchain/profile/features combination), boots each through
 tools/runner/sel4-run and checks the status and output.
 
+std programs (`examples/std-*`, `tests/std-images`: STD_PACKAGES) are
+Cargo packages with a workspace of their own, built into target/std and
+booted the same way.
+
 C images (C programs linked with newlib by c-newlib/sel4-cc) are not Cargo
 packages: each is described by a `c-newlib/tests/<name>.toml` holding the
 command that builds it (`build = [...]`, run in the repository root), the
@@ -76,6 +80,43 @@ def images():
         bins = [t["name"] for t in pkg["targets"] if "bin" in t["kind"]]
         found.append((pkg["name"], os.path.join(TARGET, profile_dir(bt), bins[0]), bt))
     return sorted(found)
+
+
+# std programs (the host target's precompiled std on the std personality,
+# substrate-std): Cargo packages with a workspace of their own each (they
+# unwind; the main workspace's images abort), built into target/std.
+STD_PACKAGES = ["examples/std-hello", "examples/std-threads", "tests/std-images"]
+STD_TARGET = os.path.join(TARGET, "std")
+
+
+def std_images():
+    """(package, image path, metadata, manifest) for the std packages with boot-test metadata."""
+    found = []
+    for d in STD_PACKAGES:
+        manifest = os.path.join(ROOT, d, "Cargo.toml")
+        meta = json.loads(subprocess.run(
+            ["cargo", "metadata", "--format-version", "1", "--no-deps", "--manifest-path",
+             manifest], cwd=ROOT, check=True, capture_output=True, text=True).stdout)
+        for pkg in meta["packages"]:
+            bt = (pkg.get("metadata") or {}).get("boot-test")
+            if bt is None:
+                continue
+            bins = [t["name"] for t in pkg["targets"] if "bin" in t["kind"]]
+            found.append((pkg["name"], os.path.join(STD_TARGET, "debug", bins[0]), bt, manifest))
+    return sorted(found)
+
+
+def build_std(std_cases):
+    """Builds the std packages, one `cargo build` per workspace; the names of those that failed."""
+    failed = []
+    env = dict(os.environ, CARGO_TARGET_DIR=STD_TARGET)
+    for manifest in sorted({m for _, _, _, m in std_cases}):
+        names = [n for n, _, _, m in std_cases if m == manifest]
+        cmd = ["cargo", "build", "-q", "--manifest-path", manifest]
+        cmd += [a for n in names for a in ("-p", n)]
+        if subprocess.run(cmd, cwd=ROOT, env=env).returncode != 0:
+            failed += names
+    return failed
 
 
 def profile_dir(bt):
@@ -172,6 +213,14 @@ def main():
         subprocess.run(build, cwd=ROOT, check=True)
     failed = 0
     build_failures = 0
+    std_cases = std_images()
+    std_failed = build_std(std_cases)
+    for name, image, bt, _ in std_cases:
+        if name in std_failed:
+            build_failures += 1
+            print(f"FAIL {name}: build failed (cargo build --manifest-path, output above)")
+        else:
+            cases.append((name, image, bt))
     for name, argv, image, workdir, bt in cimages.discover():
         ok, output = cimages.build(argv, workdir, image)
         if ok:

@@ -18,7 +18,7 @@ The command runs in the repository root. Placeholders in `build` and
 `image`: `{image}` = <target>/c-images/<name>.elf, `{dir}` =
 <target>/c-images/<name>/ (a build directory of its own, created first),
 `{root}` = the repository root. sel4-cc builds what the image needs
-(newlib into the cache, libsubstrate_ffi.a with cargo).
+(newlib into the cache, libsubstrate_c_runtime.a with cargo).
 
 `python3 c-newlib/tests/cimages.py NAME` builds the image of NAME.toml (in
 either directory) and boots it with tools/runner/sel4-run

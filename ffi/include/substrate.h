@@ -3,7 +3,7 @@
  *
  * Every function checks its arguments and returns a status: SUBSTRATE_OK (0)
  * or a negative SUBSTRATE_E* code, the negative of the Linux errno value
- * (errno = -status). Link with libsubstrate_ffi.a, which also carries the
+ * (errno = -status). Link with libsubstrate_c_runtime.a, which also carries the
  * root-task runtime that calls the program's main().
  */
 
@@ -30,6 +30,12 @@
  The page size of `substrate_pages_alloc` (`seL4_PageBits`).
  */
 #define SUBSTRATE_PAGE_SIZE 4096
+
+/*
+ The initial thread's stack: it only starts the program's main thread and
+ waits on it (also for substrate-std's entry).
+ */
+#define INITIAL_STACK_SIZE (64 << 10)
 
 /*
  Where the `sbrk` region starts (64 GiB, far above the image).

@@ -1,7 +1,8 @@
 //! The runtime of a C root task, and the state the C ABI shares.
 //!
-//! The library's `#[root_task]` main (sizes from the build environment:
-//! `SUBSTRATE_FFI_STACK_SIZE`, default 256 KiB; `SUBSTRATE_FFI_HEAP_SIZE`,
+//! The library's `#[root_task]` main (feature `c-runtime`; [`run`] is its
+//! body, for images that bring their own entry; sizes from the build
+//! environment: `SUBSTRATE_FFI_STACK_SIZE`, default 256 KiB; `SUBSTRATE_FFI_HEAP_SIZE`,
 //! default 2 MiB, for `substrate_malloc` and Rust allocations; both are part
 //! of the image, whose every page takes one of the root CNode's slots, so
 //! large memory belongs in the `sbrk` region instead):
@@ -327,24 +328,24 @@ fn c_array(strings: substrate_cmdline::Strings) -> Option<&'static mut [*const c
 }
 
 /// `argc` and `argv` for C `main` from the boot command line (`sel4-run
-/// IMAGE ARG...`), or `1, {"app", NULL}` without one; also points newlib's
-/// `environ` (when the program uses it: a weak reference) at the command
-/// line's `NAME=value` entries, so that `getenv` finds them.
-fn c_args() -> (c_int, *const *const c_char) {
+/// IMAGE ARG...`), or `1, {"app", NULL}` without one, and `envp`: the
+/// command line's `NAME=value` entries (empty without any); also points the
+/// C library's `environ` (when the program uses it: a weak reference) at
+/// them, so that `getenv` finds them.
+fn c_args() -> (c_int, *const *const c_char, *const *const c_char) {
     // SAFETY: a plain read of the word written by the assembler below.
     let environ = unsafe { __substrate_ffi_c_environ };
+    let env = c_array(substrate_cmdline::env()).map_or(ARGV.0[1..].as_ptr(), |e| e.as_ptr());
     if environ != 0 {
-        if let Some(env) = c_array(substrate_cmdline::env()) {
-            // SAFETY: a non-zero address is newlib's `char **environ`; the
-            // constructors and `main` have not run yet, so nothing reads it.
-            unsafe { core::ptr::write(environ as *mut *const *const c_char, env.as_ptr()) };
-        }
+        // SAFETY: a non-zero address is the C library's `char **environ`;
+        // the constructors and `main` have not run yet, so nothing reads it.
+        unsafe { core::ptr::write(environ as *mut *const *const c_char, env) };
     }
     let args = substrate_cmdline::args();
     let argc = args.len();
     match c_array(args) {
-        Some(argv) if argc > 0 => (argc as c_int, argv.as_ptr()),
-        _ => (1, ARGV.0.as_ptr()),
+        Some(argv) if argc > 0 => (argc as c_int, argv.as_ptr(), env),
+        _ => (1, ARGV.0.as_ptr(), env),
     }
 }
 
@@ -383,25 +384,27 @@ extern "C" {
 /// The stack size of the C main thread: the image's
 /// `const size_t substrate_main_stack_size` when it defines one (a weak
 /// reference: a link-time choice, e.g. `sel4-ocamlfind --stack-size`),
-/// otherwise [`SUBSTRATE_STACK_SIZE`]. From 2 MiB on the stack is mapped in
+/// otherwise `default`. From 2 MiB on the stack is mapped in
 /// 2 MiB frames (`substrate-thread`), so a large one costs few slots.
-fn c_main_stack_size() -> usize {
+fn c_main_stack_size(default: usize) -> usize {
     // SAFETY: a plain read of the word written by the assembler above.
     let addr = unsafe { __substrate_ffi_c_stack_size };
     if addr == 0 {
-        return SUBSTRATE_STACK_SIZE;
+        return default;
     }
     // SAFETY: a non-zero address is that of the image's
     // `substrate_main_stack_size`, a `size_t` in its read-only data.
     match unsafe { core::ptr::read(addr as *const usize) } {
-        0 => SUBSTRATE_STACK_SIZE,
+        0 => default,
         n => n,
     }
 }
 
 type CMain = unsafe extern "C" fn(c_int, *const *const c_char) -> c_int;
 type CExit = unsafe extern "C" fn(c_int) -> !;
-type CInit = unsafe extern "C" fn();
+/// `__libc_init_array`, given `main`'s `argc`, `argv` and `envp` as glibc
+/// gives its constructors (newlib's takes no arguments and ignores them).
+type CInit = unsafe extern "C" fn(c_int, *const *const c_char, *const *const c_char);
 
 /// Runs the C constructors (`__libc_init_array`, if linked), calls the C
 /// program's `main` and then C `exit` with its result (or `substrate_exit`
@@ -419,14 +422,14 @@ pub fn run_c_main() -> ! {
         sel4::debug_println!("substrate-ffi: no C main linked");
         crate::exit::substrate_exit(1);
     }
-    let (argc, argv) = c_args();
+    let (argc, argv, envp) = c_args();
     if init != 0 {
         // SAFETY: a non-zero address is newlib's `__libc_init_array`, which
         // calls the constructors the linker script brackets; it runs on the
         // C main thread, whose TLS and IPC buffer are set up, like `main`.
         unsafe {
             let init: CInit = core::mem::transmute::<usize, CInit>(init);
-            init()
+            init(argc, argv, envp)
         }
     }
     // SAFETY: a non-zero address is the C program's `main`, which has this
@@ -495,10 +498,10 @@ fn attach_notifications(objects: &mut ObjectAllocator) -> Result<(), i32> {
 
 /// Runs the C program's `main` on a thread of its own and reports a fault
 /// that stops it.
-fn run_c_main_thread() -> ExitStatus {
+fn run_c_main_thread(default_stack_size: usize) -> ExitStatus {
     let spawned = with_objects(|objects| {
         substrate_thread::Builder::new()
-            .stack_size(c_main_stack_size())
+            .stack_size(c_main_stack_size(default_stack_size))
             .name("main")
             .spawn(objects, || -> () { run_c_main() })
             .map_err(|e| {
@@ -519,17 +522,34 @@ fn run_c_main_thread() -> ExitStatus {
     ExitStatus::Failure
 }
 
-/// The initial thread's stack: it only starts the C main thread and waits.
-const INITIAL_STACK_SIZE: usize = 64 << 10;
-
-// Not in host test builds (clippy --all-targets), which link std's panic
-// handler and allocator instead of the root task's.
-#[cfg(not(test))]
-#[substrate_root_task::root_task(stack_size = INITIAL_STACK_SIZE, heap_size = SUBSTRATE_HEAP_SIZE)]
-fn main(bootinfo: &sel4::BootInfo) -> ExitStatus {
+/// The body of the image's `main`: sets up the shared state from BootInfo
+/// (object allocator, capability type numbers, timer, wall clock), runs
+/// the program's `main` on a thread of its own as the module documentation
+/// describes, and waits for it. Returns only when the program could not be
+/// started or faulted (the exit status is then failure); a program that
+/// ends ends the system through `exit`. The `c-runtime` feature's
+/// `#[root_task]` main calls it, and so does a std program's
+/// (substrate-std).
+///
+/// `main_stack_size` is the main thread's stack when the image defines no
+/// `substrate_main_stack_size`: [`SUBSTRATE_STACK_SIZE`] for C, 8 MiB for a
+/// std program.
+pub fn run(bootinfo: &sel4::BootInfo, main_stack_size: usize) -> ExitStatus {
     if let Err(status) = init(bootinfo) {
         sel4::debug_println!("substrate-ffi: start-up failed (status {status})");
         return ExitStatus::Failure;
     }
-    run_c_main_thread()
+    run_c_main_thread(main_stack_size)
+}
+
+/// The initial thread's stack: it only starts the program's main thread and
+/// waits on it (also for substrate-std's entry).
+pub const INITIAL_STACK_SIZE: usize = 64 << 10;
+
+// Not in host test builds (clippy --all-targets), which link std's panic
+// handler and allocator instead of the root task's.
+#[cfg(all(not(test), feature = "c-runtime"))]
+#[substrate_root_task::root_task(stack_size = INITIAL_STACK_SIZE, heap_size = SUBSTRATE_HEAP_SIZE)]
+fn main(bootinfo: &sel4::BootInfo) -> ExitStatus {
+    run(bootinfo, SUBSTRATE_STACK_SIZE)
 }

@@ -10,6 +10,7 @@ use crate::runtime::{with_objects, SUBSTRATE_STACK_SIZE};
 use crate::status::*;
 use alloc::vec::Vec;
 use core::ffi::c_void;
+use core::sync::atomic::{AtomicBool, Ordering};
 use substrate_thread::{Builder, JoinError, JoinHandle};
 
 /// A thread handle: the thread's number (never 0).
@@ -82,15 +83,42 @@ pub unsafe extern "C" fn substrate_thread_create(
     if let Err(e) = crate::user_mem::check_obj(out, crate::user_mem::Access::Write) {
         return e;
     }
+    // SAFETY: the caller vouched for calling `entry(arg)` on another thread.
+    match unsafe { create(entry, arg, SUBSTRATE_STACK_SIZE, "c-thread") } {
+        Ok(id) => {
+            // SAFETY: checked non-null; the caller guarantees it is writable.
+            unsafe { out.write(id) };
+            SUBSTRATE_OK
+        }
+        Err(e) => e,
+    }
+}
+
+/// What `substrate_thread_create` does, for a C library in Rust (the std
+/// personality's `pthread_create`): starts a thread named `name` running
+/// `entry(arg)` on a stack of `stack_size` bytes (rounded up as
+/// `substrate_thread::Builder::stack_size` does) and returns its handle,
+/// to be joined with `substrate_thread_join` or given up with [`detach`].
+/// The statuses of `substrate_thread_create`.
+///
+/// # Safety
+/// `entry` must be safe to call with `arg` on another thread.
+pub unsafe fn create(
+    entry: unsafe extern "C" fn(*mut c_void) -> *mut c_void,
+    arg: *mut c_void,
+    stack_size: usize,
+    name: &'static str,
+) -> Result<substrate_thread_t, i32> {
+    reap_detached();
     let mut threads = THREADS.lock();
     if threads.try_reserve(1).is_err() {
-        return SUBSTRATE_ENOMEM;
+        return Err(SUBSTRATE_ENOMEM);
     }
     let arg = SendPtr(arg);
     let spawned = with_objects(|objects| {
         Builder::new()
-            .stack_size(SUBSTRATE_STACK_SIZE)
-            .name("c-thread")
+            .stack_size(stack_size)
+            .name(name)
             .spawn(objects, move || {
                 let arg = arg;
                 // SAFETY: the caller vouched for calling `entry(arg)` here.
@@ -101,16 +129,91 @@ pub unsafe extern "C" fn substrate_thread_create(
                 substrate_thread::SpawnError::Kernel(e) => from_sel4(e),
                 _ => SUBSTRATE_ENOMEM,
             })
-    });
-    match spawned {
-        Ok(handle) => {
-            let id = handle.thread().id();
-            threads.push((id, handle));
-            // SAFETY: checked non-null; the caller guarantees it is writable.
-            unsafe { out.write(id) };
-            SUBSTRATE_OK
+    })?;
+    let id = spawned.thread().id();
+    threads.push((id, spawned));
+    Ok(id)
+}
+
+/// What a detached thread leaves behind: its number, the flag its last act
+/// sets, and what to call once it has been joined.
+struct Detached {
+    id: u64,
+    done: *const AtomicBool,
+    reaped: unsafe fn(*const AtomicBool),
+}
+// SAFETY: `done` points to an atomic the detaching caller keeps alive until
+// `reaped` is called, from whichever thread reaps.
+unsafe impl Send for Detached {}
+
+/// Threads given up with [`detach`] whose entry function has not been seen
+/// to return.
+static DETACHED: substrate_sync::Mutex<Vec<Detached>> = substrate_sync::Mutex::new(Vec::new());
+
+/// Gives up the handle of thread `thread` (pthread's detach): nobody will
+/// join it. `done` must be set (with release ordering) by the thread itself
+/// as the very last thing its entry function does; from then on its
+/// resources (TCB, stack, IPC buffer) go back to the pool at the next
+/// [`create`] or [`detach`], as a join would have returned them, and
+/// `reaped(done)` is called after that join (to free what holds the flag).
+/// `SUBSTRATE_EINVAL` for a handle that is unknown, joined or detached
+/// already; `SUBSTRATE_ENOMEM` if the list of detached threads cannot grow
+/// (the handle is kept).
+///
+/// # Safety
+/// `done` must stay valid until `reaped(done)` is called.
+pub unsafe fn detach(
+    thread: substrate_thread_t,
+    done: *const AtomicBool,
+    reaped: unsafe fn(*const AtomicBool),
+) -> i32 {
+    if !THREADS.lock().iter().any(|(id, _)| *id == thread) {
+        return SUBSTRATE_EINVAL;
+    }
+    {
+        let mut detached = DETACHED.lock();
+        if detached.iter().any(|d| d.id == thread) {
+            return SUBSTRATE_EINVAL;
         }
-        Err(e) => e,
+        if detached.try_reserve(1).is_err() {
+            return SUBSTRATE_ENOMEM;
+        }
+        detached.push(Detached {
+            id: thread,
+            done,
+            reaped,
+        });
+    }
+    reap_detached();
+    SUBSTRATE_OK
+}
+
+/// Joins the detached threads that have finished (their join returns at
+/// once: the completion message follows the flag) and calls their
+/// `reaped`.
+fn reap_detached() {
+    let finished: Vec<Detached> = {
+        let mut detached = DETACHED.lock();
+        let mut finished = Vec::new();
+        if finished.try_reserve(detached.len()).is_err() {
+            return;
+        }
+        let mut i = 0;
+        while i < detached.len() {
+            // SAFETY: valid until reaped (the detaching caller's guarantee).
+            if unsafe { (*detached[i].done).load(Ordering::Acquire) } {
+                finished.push(detached.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        finished
+    };
+    for d in finished {
+        // SAFETY: a null result pointer is never written.
+        let _ = unsafe { substrate_thread_join(d.id, core::ptr::null_mut()) };
+        // SAFETY: called once, after the thread has ended.
+        unsafe { (d.reaped)(d.done) };
     }
 }
 

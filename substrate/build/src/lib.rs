@@ -6,12 +6,30 @@
 //! no C start files or libraries, a static non-PIE executable (the kernel's
 //! ELF loader applies no relocations), linked at a fixed address with one
 //! contiguous loadable segment. [`c_root_task`] does the same for an image
-//! whose program is written in C against the C ABI (`substrate.h`).
+//! whose program is written in C against the C ABI (`substrate.h`), and
+//! [`std_program`] for a std program (the host target's precompiled `std`
+//! on the std personality, `substrate-std`).
 
 use std::path::PathBuf;
 
+pub mod std_link;
+
 /// The linker script every root-task image is linked with.
 pub const LINKER_SCRIPT: &str = include_str!("root-task.ld");
+
+/// The linker-driver arguments of every image: no C start files or
+/// libraries, static, non-PIE, unused sections dropped, no build id, no
+/// RELRO, no executable stack.
+pub const IMAGE_LINK_ARGS: [&str; 8] = [
+    "-nostartfiles",
+    "-nostdlib",
+    "-static",
+    "-no-pie",
+    "-Wl,--gc-sections",
+    "-Wl,--build-id=none",
+    "-Wl,-z,norelro",
+    "-Wl,-z,noexecstack",
+];
 
 /// Emits the `cargo:` directives that link this package's binaries as seL4
 /// root-task images. Only binaries are affected, so the package's own host
@@ -47,16 +65,7 @@ fn link_bins(script_name: &str, entry: Option<&str>) {
         println!("cargo::error=cannot write {}: {e}", script.display());
         return;
     }
-    for arg in [
-        "-nostartfiles",
-        "-nostdlib",
-        "-static",
-        "-no-pie",
-        "-Wl,--gc-sections",
-        "-Wl,--build-id=none",
-        "-Wl,-z,norelro",
-        "-Wl,-z,noexecstack",
-    ] {
+    for arg in IMAGE_LINK_ARGS {
         println!("cargo:rustc-link-arg-bins={arg}");
     }
     if let Some(entry) = entry {
@@ -64,6 +73,46 @@ fn link_bins(script_name: &str, entry: Option<&str>) {
         println!("cargo:rustc-link-arg-bins=-Wl,-e,{entry}");
     }
     println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", script.display());
+    println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// Emits the `cargo:` directives that link every binary of this package
+/// (its bins, and its test, example and bench binaries) as a std program
+/// on seL4: the host target's precompiled `std` with the std personality
+/// (`substrate-std`), static and non-PIE with the substrate's linker
+/// script ([`std_link::prepare`], which builds the personality into
+/// `<target dir>/substrate-std`). `fn main()` stays an ordinary std
+/// `main`; `cargo run` and `cargo test` boot the result through the
+/// runner. Build scripts and proc macros are not affected.
+pub fn std_program() {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
+    // OUT_DIR = <target dir>[/<triple>]/<profile>/build/<package>-<hash>/out
+    // (a relative CARGO_TARGET_DIR would be relative to where cargo ran,
+    // which a build script does not know: OUT_DIR is absolute).
+    let Some(target) = out.ancestors().nth(4) else {
+        println!(
+            "cargo::error=cannot find the target directory above {}",
+            out.display()
+        );
+        return;
+    };
+    match std_link::prepare(&target.join("substrate-std")) {
+        Ok(link) => {
+            println!(
+                "cargo:rustc-link-search=native={}",
+                link.search_dir.display()
+            );
+            for arg in &link.link_args {
+                println!("cargo:rustc-link-arg={arg}");
+            }
+        }
+        Err(e) => println!("cargo::error={e}"),
+    }
+    let root = std_link::workspace_root();
+    for dir in ["substrate", "ffi", "sel4"] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+    }
+    println!("cargo:rerun-if-env-changed=SEL4_PREFIX");
     println!("cargo:rerun-if-changed=build.rs");
 }
 

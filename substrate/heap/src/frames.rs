@@ -237,6 +237,46 @@ impl<const N: usize> FrameHeap<N> {
     }
 }
 
+/// C's allocation functions on a [`FrameHeap`], for a C library whose
+/// `malloc` shares the heap with Rust (the std personality): no layout is
+/// needed to free or resize a block, and the heap grows as for Rust.
+impl<const N: usize> FrameHeap<N> {
+    /// C `memalign`: `size` bytes (at least one) aligned to `align`, a
+    /// power of two (16 or less gives dlmalloc's 16), or null when memory
+    /// runs out or `align` is no power of two.
+    pub fn c_memalign(&self, align: usize, size: usize) -> *mut u8 {
+        let Ok(layout) = Layout::from_size_align(size.max(1), align) else {
+            return ptr::null_mut();
+        };
+        // SAFETY: `align` is a power of two (checked by the layout).
+        self.growing(layout, |dl| unsafe { dl.c_memalign(align, size) })
+    }
+
+    /// C `realloc` of a block from this heap (null: [`FrameHeap::c_memalign`]
+    /// with 16): the block moved or resized to `size` bytes, aligned to 16;
+    /// null when memory runs out, `ptr` then left as it was.
+    ///
+    /// # Safety
+    /// `ptr` must be null or a live block of this heap.
+    pub unsafe fn c_realloc(&self, ptr: *mut u8, size: usize) -> *mut u8 {
+        let Ok(layout) = Layout::from_size_align(size.max(1), 16) else {
+            return ptr::null_mut();
+        };
+        // SAFETY: the caller's guarantee; a failed realloc leaves `ptr`
+        // intact, so it can be retried after growing.
+        self.growing(layout, |dl| unsafe { dl.c_realloc(ptr, size) })
+    }
+
+    /// C `free` of a block from this heap; null does nothing.
+    ///
+    /// # Safety
+    /// `ptr` must be null or a live block of this heap, not used again.
+    pub unsafe fn c_free(&self, ptr: *mut u8) {
+        // SAFETY: the caller's guarantee.
+        self.with(|dl| unsafe { dl.c_free(ptr) })
+    }
+}
+
 impl<const N: usize> Default for FrameHeap<N> {
     fn default() -> Self {
         Self::new()

@@ -13,7 +13,8 @@
 //!
 //! `#[root_task]` defines the initial stack and the heap (a
 //! [`StaticHeap`] of `heap_size` bytes as the `#[global_allocator]`) and
-//! links the panic handler (`substrate-panic`). With
+//! links the panic handler (`substrate-panic`; feature `panic-handler`, on by
+//! default: a std program leaves it to std). With
 //! `#[root_task(global_allocator = false)]` the image brings its own
 //! `#[global_allocator]` instead, e.g. a `substrate_heap::FrameHeap` that
 //! grows with frames from untyped memory (`substrate-heap-frames`); it must
@@ -53,8 +54,9 @@ pub use substrate_root_task_macros::root_task;
 pub use substrate_rt::start::Stack;
 pub use substrate_rt::{exit, ExitStatus};
 
-// Linked for its #[panic_handler] (not into host test builds, which have std's).
-#[cfg(not(test))]
+// Linked for its #[panic_handler] (not into host test builds, which have
+// std's, nor without the `panic-handler` feature: a std program's).
+#[cfg(all(not(test), feature = "panic-handler"))]
 use substrate_panic as _;
 
 use sel4::sys;

@@ -249,6 +249,10 @@ impl Thread {
 /// threads this crate starts.
 struct ThreadData {
     thread: Thread,
+    /// The stack, lowest address to top.
+    stack: Range<usize>,
+    /// The unmapped guard below it.
+    guard: Range<usize>,
 }
 
 /// The calling thread, if this crate started it (`None` on `main`). Read
@@ -262,6 +266,20 @@ pub fn current() -> Option<Thread> {
         // SAFETY: on threads started here the pointer is the thread's own
         // ThreadData, alive as long as the thread runs; elsewhere it is null.
         Some(unsafe { (*p).thread })
+    }
+}
+
+/// The calling thread's stack (lowest address to top) and the unmapped
+/// guard range right below it, if this crate started the thread (`None` on
+/// `main`): what a C library reports as the thread's stack
+/// (`pthread_getattr_np`).
+pub fn current_stack() -> Option<(Range<usize>, Range<usize>)> {
+    let p = substrate_tls::thread_data() as *const ThreadData;
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: as in `current`.
+        Some(unsafe { ((*p).stack.clone(), (*p).guard.clone()) })
     }
 }
 
@@ -467,6 +485,8 @@ impl Resources {
                 id: 0,
                 tcb: cap::Tcb::from_cptr(0),
             },
+            stack: 0..0,
+            guard: 0..0,
         })?;
         POOL.lock().reserve_one()?;
 
@@ -764,6 +784,8 @@ impl Builder {
             tcb,
         };
         res.data.thread = thread;
+        res.data.stack = res.stack_top() - res.stack_size..res.stack_top();
+        res.data.guard = res.guard_page();
         let ipc = res.ipc_buffer() as *mut sys::seL4_IPCBuffer;
         // SAFETY: the block was allocated with the image's block layout, and
         // nothing runs on it (a new or joined, suspended thread).

@@ -46,6 +46,9 @@ pub struct ThreadControlBlock {
     pub stack_guard: usize,
     /// `fs:48`: reserved for pointer mangling.
     pub pointer_guard: usize,
+    /// `fs:56`: the C library's per-thread record (the std personality's
+    /// thread record, `substrate-std`); null until it stores one.
+    pub libc_data: *mut (),
 }
 
 const _: () = assert!(
@@ -131,6 +134,7 @@ impl TlsImage {
                 reply: 0,
                 stack_guard: 0x5eed_0f5e_14ca_fe00 ^ tcb as usize,
                 pointer_guard: 0,
+                libc_data: ptr::null_mut(),
             });
             tcb
         }
@@ -139,6 +143,9 @@ impl TlsImage {
 
 /// Offset of [`ThreadControlBlock::thread_data`] from the thread pointer.
 pub const THREAD_DATA_OFFSET: usize = core::mem::offset_of!(ThreadControlBlock, thread_data);
+
+/// Offset of [`ThreadControlBlock::libc_data`] from the thread pointer.
+pub const LIBC_DATA_OFFSET: usize = core::mem::offset_of!(ThreadControlBlock, libc_data);
 
 /// Offset of [`ThreadControlBlock::reply`] from the thread pointer.
 pub const REPLY_OFFSET: usize = core::mem::offset_of!(ThreadControlBlock, reply);
@@ -219,6 +226,26 @@ pub fn thread_data() -> *mut () {
 pub unsafe fn set_thread_data(data: *mut ()) {
     // SAFETY: the caller's guarantee, passed on.
     unsafe { write_word::<THREAD_DATA_OFFSET>(data as usize) }
+}
+
+/// The running thread's C library record (`fs:56`,
+/// [`ThreadControlBlock::libc_data`]): null until [`set_libc_data`] stored
+/// one.
+#[inline]
+pub fn libc_data() -> *mut () {
+    read_word::<LIBC_DATA_OFFSET>() as *mut ()
+}
+
+/// Stores `data` as the running thread's C library record (`fs:56`).
+///
+/// # Safety
+/// The thread pointer must point to this thread's initialised control block,
+/// and every reader must agree on what `data` points to (one C library
+/// owns the field).
+#[inline]
+pub unsafe fn set_libc_data(data: *mut ()) {
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { write_word::<LIBC_DATA_OFFSET>(data as usize) }
 }
 
 /// The running thread's reply object on MCS kernels (`fs:32`,
