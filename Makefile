@@ -1,7 +1,8 @@
 # sel4-substrate: the two commands a new user needs.
 #
 #   make run [EXAMPLE=<name>]   boot an example (default: hello) on the embedded seL4 5.0 kernel
-#   make test                   the whole suite: lints, host tests, generator tests, every image booted in QEMU
+#   make test                   the whole suite: lints, host tests, generator tests, every image booted in QEMU,
+#                               OCaml's test suite and crates' test suites on seL4
 #   make bench                  benchmarks under QEMU -icount (not part of make test)
 #   make fuzz [FUZZ_CALLS=n] [FUZZ_SEED=x]
 #                               the C ABI fuzzer, a long run (make test runs a short one)
@@ -24,10 +25,10 @@ WITH_PREFIX = prefix="$(PREFIX_CMD)" && [ -n "$$prefix" ] && export SEL4_PREFIX=
 
 # std programs: packages with a workspace of their own (they unwind), built
 # into target/std.
-STD_MANIFESTS = examples/std-hello/Cargo.toml examples/std-threads/Cargo.toml tests/std-images/Cargo.toml
+STD_MANIFESTS = examples/std-hello/Cargo.toml examples/std-threads/Cargo.toml tests/std-images/Cargo.toml bench/std/Cargo.toml
 STD_TARGET = CARGO_TARGET_DIR=$(CURDIR)/target/std
 
-.PHONY: all deps kernel run build test lint host-test boot-test ocaml-test doc bench fuzz clean-cache test-kernels
+.PHONY: all deps kernel run build test lint host-test boot-test ocaml-test crates-test doc bench fuzz clean-cache test-kernels
 
 all: build
 
@@ -74,10 +75,16 @@ boot-test: deps
 ocaml-test: deps
 	@$(WITH_PREFIX) python3 ocaml-mirage/testsuite.py
 
+# The test suites of widely used crates from crates.io (pinned versions,
+# fetched by cargo), unmodified, on seL4 (tools/cargo-sel4 test) and on the
+# host: the same number of tests must pass.
+crates-test: deps
+	@$(WITH_PREFIX) python3 tests/crates/run.py
+
 # The parts in order, stopping at the first failure; the time of each is
 # printed at the end (tools/test-parts.py).
 test: deps
-	@python3 tools/test-parts.py lint doc host-test boot-test ocaml-test
+	@python3 tools/test-parts.py lint doc host-test boot-test ocaml-test crates-test
 
 # The boot suite and OCaml's test suite on several kernels: the embedded one
 # plus every install prefix in SEL4_PREFIXES; prints kernel x passed/failed.
@@ -85,7 +92,8 @@ test-kernels: deps
 	@python3 tools/test-kernels.py $(SEL4_PREFIXES)
 
 # Benchmarks (not part of `make test`): the release hello's section sizes,
-# then one QEMU run with -icount, so the counts repeat, then OCaml's
+# then one QEMU run with -icount, so the counts repeat, then std on seL4
+# against the substrate's primitives (bench/std, -icount), then OCaml's
 # instructions per iteration on seL4 against Linux (bench/ocaml/run.py,
 # valgrind); see BENCHMARKS.md.
 # SEL4_PREFIX=<install> benchmarks that kernel.
@@ -94,6 +102,8 @@ bench: deps
 		size -A $${CARGO_TARGET_DIR:-target}/release/hello | awk '/^\.(text|rodata|data|bss) / { printf "%s%s %s", sep, $$1, $$2; sep = ", " } \
 			END { print " bytes: image size of the release hello" }' && \
 		tools/runner/sel4-run --icount 0 --timeout 300 $${CARGO_TARGET_DIR:-target}/release/substrate-bench && \
+		$(STD_TARGET) $(CARGO) build -q --release --manifest-path bench/std/Cargo.toml && \
+		tools/runner/sel4-run --quiet --icount 0 --timeout 300 target/std/release/std-bench && \
 		python3 bench/ocaml/run.py
 
 # The C ABI fuzzer (c-newlib/tests/fuzz-abi.c) for FUZZ_CALLS calls from

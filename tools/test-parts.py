@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """`make test`: runs the suite's parts in order (`make lint`, `doc`,
-`host-test`, `boot-test`, `ocaml-test`), stops at the first that fails, and
+`host-test`, `boot-test`, `ocaml-test`, `crates-test`), stops at the first that fails, and
 prints the time each part took at the end, whatever happened.
 
-Usage: tools/test-parts.py [PART ...]   (default: all five)
+Usage: tools/test-parts.py [PART ...]   (default: all six)
 """
 
 import subprocess
 import sys
 import time
 
-PARTS = ["lint", "doc", "host-test", "boot-test", "ocaml-test"]
+PARTS = ["lint", "doc", "host-test", "boot-test", "ocaml-test", "crates-test"]
 
 
 def main(parts):

@@ -35,6 +35,9 @@ pub struct StdLink {
     pub inputs: Vec<PathBuf>,
 }
 
+/// The target of std programs (the host's own, with its precompiled std).
+pub const TARGET: &str = "x86_64-unknown-linux-gnu";
+
 /// The libraries std's `#[link]` attributes name on `x86_64-unknown-linux-gnu`.
 const STD_LIBS: [&str; 8] = ["c", "m", "rt", "pthread", "gcc_s", "util", "dl", "gcc_eh"];
 
@@ -69,6 +72,10 @@ pub fn prepare(target_dir: &Path) -> Result<StdLink, String> {
         "-p",
         "substrate-std",
         "--message-format=json-render-diagnostics",
+        // Explicit, so that the rlibs for the program are told apart from
+        // those of build scripts and proc macros (host artifacts).
+        "--target",
+        TARGET,
         "--target-dir",
     ])
     .arg(target_dir)

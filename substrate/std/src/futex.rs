@@ -136,9 +136,13 @@ pub unsafe fn wait_on(
             sel4::yield_now();
         }
     }
-    if let (Some(a), Some(t)) = (alarm, timer) {
-        t.cancel(a);
-    }
+    // An alarm that fired before it could be cancelled may have left its
+    // signal on the notification (or be about to); without one, the only
+    // signal was the waker's, which the wait took.
+    let stale = match (alarm, timer) {
+        (Some(a), Some(t)) => !t.cancel(a),
+        _ => false,
+    };
     let mut table = TABLE.lock();
     match table.iter().position(|w| w.who == who) {
         Some(i) => {
@@ -154,9 +158,11 @@ pub unsafe fn wait_on(
         }
         None => {
             // Woken: the waker signalled under the lock, so its signal is
-            // in; take whatever is left (an alarm's) so that the next wait
-            // does not return at once.
-            let _ = ntfn.poll();
+            // in; if an alarm fired too, take what is left so that the
+            // next wait does not return at once.
+            if stale {
+                let _ = ntfn.poll();
+            }
             Ok(())
         }
     }

@@ -18,6 +18,7 @@
 //! | console | `write`, `writev`, `read`, `readv`, `poll`, `isatty`, `fcntl`, `fstat` on descriptors 0-2 ([`io`]) | `substrate_console_write` and `_read` |
 //! | environment | `getenv`, `environ`, arguments ([`mod@env`]) | the boot command line (`substrate-cmdline`) |
 //! | exit | `exit`, `_exit`, `abort`, `atexit`, `__cxa_atexit` ([`exit`]) | `substrate_exit`, `substrate_abort` |
+//! | math | `log2`, `pow`, `sin`, `cbrt`, `lgamma_r`, ... and their `f32` twins ([`math`]) | the `libm` crate |
 //! | entropy | `getrandom`, `syscall(SYS_getrandom, ...)` ([`random`]) | `RDRAND`, or without it the TSC mixed by a PRNG (not cryptographic) |
 //! | unwinder | `dl_iterate_phdr`, `_dl_find_object` ([`unwind`]) | the image's own program headers and `.eh_frame_hdr`; gcc's `libgcc_eh.a` supplies `_Unwind_*` |
 //! | the rest | files, processes, sockets, signals, users ([`unsupported`], [`signal`]) | the error a program can handle (`ENOENT`, `ENOSYS`, `EBADF`, ...) |
@@ -51,6 +52,7 @@ pub mod exit;
 pub mod futex;
 pub mod io;
 pub mod malloc;
+pub mod math;
 pub mod mman;
 pub mod pthread;
 pub mod random;

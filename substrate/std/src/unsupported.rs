@@ -400,10 +400,27 @@ pub unsafe extern "C" fn sched_getaffinity(_pid: c_int, size: usize, set: *mut u
     0
 }
 
-/// `dlsym`: no dynamic symbols: NULL (std then uses its fallbacks).
+/// `dlsym`: the image is linked statically, so the only symbols to find
+/// are the C library's own that programs look up by name to learn whether
+/// the C library has them (std's and the `getrandom` crate's weak
+/// symbols): `getrandom`, `getentropy`, `statx`, `gnu_get_libc_version`.
+/// Any other name gives NULL (callers then use their fallbacks).
+///
+/// # Safety
+/// `name` must be a NUL-terminated string.
 #[no_mangle]
-pub extern "C" fn dlsym(_handle: *mut c_void, _name: *const c_char) -> *mut c_void {
-    core::ptr::null_mut()
+pub unsafe extern "C" fn dlsym(_handle: *mut c_void, name: *const c_char) -> *mut c_void {
+    if name.is_null() {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: the caller's guarantee.
+    match unsafe { core::ffi::CStr::from_ptr(name) }.to_bytes() {
+        b"getrandom" => crate::random::getrandom as *mut c_void,
+        b"getentropy" => crate::random::getentropy as *mut c_void,
+        b"statx" => statx as *mut c_void,
+        b"gnu_get_libc_version" => gnu_get_libc_version as *mut c_void,
+        _ => core::ptr::null_mut(),
+    }
 }
 
 /// glibc's `gnu_get_libc_version`: this is not glibc, and std only uses
