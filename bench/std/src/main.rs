@@ -88,6 +88,31 @@ fn notification_handoff(rounds: u64) -> u64 {
     ticks
 }
 
+/// The same ping-pong with `seL4_Signal` and `seL4_Wait` called directly
+/// (the typed `sel4` crate: no argument checks).
+fn direct_handoff(rounds: u64) -> u64 {
+    use sel4::cap::Notification;
+    let (a, b) = (notification(), notification());
+    let (na, nb) = (
+        Notification::from_cptr(a as sel4::CPtr),
+        Notification::from_cptr(b as sel4::CPtr),
+    );
+    let peer = thread::spawn(move || {
+        for _ in 0..rounds {
+            na.wait();
+            nb.signal();
+        }
+    });
+    let t = rdtsc();
+    for _ in 0..rounds {
+        na.signal();
+        nb.wait();
+    }
+    let ticks = (rdtsc() - t) / (2 * rounds);
+    peer.join().unwrap();
+    ticks
+}
+
 /// Ticks per hand-off through std's thread parking (the futex: wake, then
 /// wait), the same ping-pong as `notification_handoff`.
 fn futex_handoff(rounds: u64) -> u64 {
@@ -142,15 +167,17 @@ fn main() {
             substrate_mutex_unlock(&mut sm);
         }
     });
-    row("Mutex lock + unlock, uncontended", std_lock, sub_lock);
+    row(
+        "Mutex lock + unlock, uncontended: std / substrate_mutex_*",
+        std_lock,
+        sub_lock,
+    );
 
     let futex = futex_handoff(2000);
+    let direct = direct_handoff(2000);
     let ntfn = notification_handoff(2000);
-    row(
-        "hand-off to another thread (futex / notification)",
-        futex,
-        ntfn,
-    );
+    row("hand-off: futex / seL4_Signal + seL4_Wait", futex, direct);
+    row("hand-off: futex / C ABI notification calls", futex, ntfn);
 
     let std_spawn = measure(200, || thread::spawn(|| ()).join().unwrap());
     let sub_spawn = measure(200, || {
@@ -179,6 +206,10 @@ fn main() {
     });
     drop(to_tx);
     echo.join().unwrap();
-    row("mpsc round trip (send, reply)", std_rt, 2 * ntfn);
+    row(
+        "mpsc round trip (send, reply) / two direct hand-offs",
+        std_rt,
+        2 * direct,
+    );
     println!("std-bench: done");
 }
