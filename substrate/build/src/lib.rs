@@ -83,8 +83,15 @@ fn link_bins(script_name: &str, entry: Option<&str>) {
 /// script ([`std_link::prepare`], which builds the personality into
 /// `<target dir>/substrate-std`). `fn main()` stays an ordinary std
 /// `main`; `cargo run` and `cargo test` boot the result through the
-/// runner. Build scripts and proc macros are not affected.
+/// runner. Build scripts and proc macros are not affected. Under
+/// `tools/cargo-sel4` (which sets `SUBSTRATE_STD_LINKED` and links every
+/// binary itself) it does nothing.
 pub fn std_program() {
+    println!("cargo:rerun-if-env-changed=SUBSTRATE_STD_LINKED");
+    if std::env::var_os("SUBSTRATE_STD_LINKED").is_some() {
+        // tools/cargo-sel4 passes the same link to every binary already.
+        return;
+    }
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     // OUT_DIR = <target dir>[/<triple>]/<profile>/build/<package>-<hash>/out
     // (a relative CARGO_TARGET_DIR would be relative to where cargo ran,
