@@ -11,7 +11,7 @@
 //!
 //! | area | functions | on the substrate |
 //! |---|---|---|
-//! | memory | `malloc`, `calloc`, `realloc`, `free`, `posix_memalign`, `aligned_alloc`, `memalign`, `malloc_usable_size` ([`malloc`]); `mmap`, `munmap`, `mprotect` ([`mman`]) | dlmalloc over the program break (`substrate_sbrk`); anonymous mappings of their own frames, `PROT_NONE` unmapping them |
+//! | memory | `malloc`, `calloc`, `realloc`, `free`, `posix_memalign`, `aligned_alloc`, `memalign` ([`malloc`]); `mmap`, `munmap`, `mprotect` ([`mman`]) | dlmalloc over the program break (`substrate_sbrk`); anonymous mappings of their own frames, `PROT_NONE` unmapping them |
 //! | threads | `pthread_create`, `_join`, `_detach`, `_self`, attributes, keys, `pthread_getattr_np`, names, mutexes, `pthread_once`, `__cxa_thread_atexit_impl`, `sched_yield` ([`pthread`]) | `substrate_ffi::thread`: threads of `substrate-thread` |
 //! | futex | `syscall(SYS_futex, ...)` ([`futex`]) | a wait queue per address, each waiter blocking on its thread's notification |
 //! | time | `clock_gettime`, `nanosleep`, `clock_nanosleep`, `gettimeofday` ([`time`]) | `substrate_time_ns`, `substrate_realtime_ns`, the timer's sleeps |

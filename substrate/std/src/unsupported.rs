@@ -54,6 +54,16 @@ failing! { libc::ENOENT =>
     fn rmdir(p: *const c_char) -> c_int;
     /// `rename`.
     fn rename(a: *const c_char, b: *const c_char) -> c_int;
+    /// `unlinkat`.
+    fn unlinkat(d: c_int, p: *const c_char, f: c_int) -> c_int;
+    /// `chmod`.
+    fn chmod(p: *const c_char, m: c_uint) -> c_int;
+    /// `chown`.
+    fn chown(p: *const c_char, u: c_uint, g: c_uint) -> c_int;
+    /// `lchown`.
+    fn lchown(p: *const c_char, u: c_uint, g: c_uint) -> c_int;
+    /// `utimensat`.
+    fn utimensat(d: c_int, p: *const c_char, t: *const c_void, f: c_int) -> c_int;
 }
 
 failing! { libc::EINVAL =>
@@ -70,6 +80,12 @@ failing! { libc::EROFS =>
     fn symlink(a: *const c_char, b: *const c_char) -> c_int;
     /// `link`.
     fn link(a: *const c_char, b: *const c_char) -> c_int;
+    /// `linkat`.
+    fn linkat(d: c_int, a: *const c_char, e: c_int, b: *const c_char, f: c_int) -> c_int;
+    /// `symlinkat`.
+    fn symlinkat(a: *const c_char, d: c_int, b: *const c_char) -> c_int;
+    /// `mkdirat`.
+    fn mkdirat(d: c_int, p: *const c_char, m: c_uint) -> c_int;
 }
 
 failing! { libc::ENOSYS =>
@@ -129,6 +145,20 @@ failing! { libc::ENOSYS =>
     fn ftruncate64(d: c_int, l: i64) -> c_int;
     /// `fsync`.
     fn fsync(d: c_int) -> c_int;
+    /// `fdatasync`.
+    fn fdatasync(d: c_int) -> c_int;
+    /// `fchmod`: the console's mode cannot change.
+    fn fchmod(d: c_int, m: c_uint) -> c_int;
+    /// `fchown`.
+    fn fchown(d: c_int, u: c_uint, g: c_uint) -> c_int;
+    /// `futimens`.
+    fn futimens(d: c_int, t: *const c_void) -> c_int;
+    /// `sendfile64`: std's `io::copy` then copies by reading and writing.
+    fn sendfile64(o: c_int, i: c_int, off: *mut i64, n: usize) -> isize;
+    /// `splice`.
+    fn splice(i: c_int, oi: *mut i64, o: c_int, oo: *mut i64, n: usize, f: c_uint) -> isize;
+    /// `copy_file_range`.
+    fn copy_file_range(i: c_int, oi: *mut i64, o: c_int, oo: *mut i64, n: usize, f: c_uint) -> isize;
     /// `prctl`.
     fn prctl(o: c_int, a: c_long, b: c_long, c: c_long, d: c_long) -> c_int;
 }

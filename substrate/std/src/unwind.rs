@@ -73,11 +73,13 @@ pub struct DlPhdrInfo {
     pub phdr: *const libc::Elf64_Phdr,
     /// `dlpi_phnum`.
     pub phnum: u16,
-    /// `dlpi_adds`, `dlpi_subs`.
+    /// `dlpi_adds`: modules loaded so far (the image: 1).
     pub adds: u64,
+    /// `dlpi_subs`: modules unloaded (none).
     pub subs: u64,
-    /// `dlpi_tls_modid`, `dlpi_tls_data`.
+    /// `dlpi_tls_modid` (0: the caller does not look at TLS here).
     pub tls_modid: usize,
+    /// `dlpi_tls_data`.
     pub tls_data: *mut c_void,
 }
 

@@ -48,6 +48,34 @@ fn main() {
         "std-checks: current_dir: {:?}",
         kind(std::env::current_dir()).unwrap()
     );
+    let errors = [
+        kind(std::fs::remove_file("/x")),
+        kind(std::fs::remove_dir_all("/x")),
+        kind(std::fs::create_dir_all("/x/y")),
+        kind(std::fs::copy("/a", "/b")),
+        kind(std::fs::rename("/a", "/b")),
+        kind(std::fs::hard_link("/a", "/b")),
+        kind(std::os::unix::fs::symlink("/a", "/b")),
+        kind(std::fs::canonicalize("/a")),
+        kind(std::fs::metadata("/a")),
+        kind(std::fs::write("/a", b"x")),
+        kind(std::fs::set_permissions(
+            "/a",
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )),
+        kind(std::net::TcpListener::bind("127.0.0.1:0")),
+        kind(std::net::UdpSocket::bind("127.0.0.1:0")),
+        kind(std::os::unix::net::UnixStream::connect("/s")),
+        kind(std::process::Command::new("x").output()),
+        kind(std::env::current_exe()),
+        kind(std::env::set_current_dir("/")),
+    ];
+    let all = errors.iter().all(|e| e.is_some());
+    check(all, "fs, net and process calls");
+    println!(
+        "std-checks: {} fs, net and process calls returned errors: {all}",
+        errors.len()
+    );
 
     // The boot command line.
     println!(
