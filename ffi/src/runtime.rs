@@ -18,7 +18,8 @@
 //!    PIT, and the PIT's interrupt waking sleepers; [`crate::time`]) and
 //!    reads the real-time clock for the wall clock;
 //! 4. starts a thread (`substrate-thread`, stack of `SUBSTRATE_FFI_STACK_SIZE`,
-//!    or of the image's `const size_t substrate_main_stack_size` when it
+//!    or of `--defsym=substrate_main_stack_bytes=N`, or of the image's
+//!    `const size_t substrate_main_stack_size` when it
 //!    defines one, with a guard page below it) that runs the C constructors (newlib's
 //!    `__libc_init_array`: the `.preinit_array` and `.init_array` entries, e.g.
 //!    `__attribute__((constructor))` functions, in priority order), then
@@ -357,6 +358,7 @@ core::arch::global_asm!(
     ".weak exit",
     ".weak __libc_init_array",
     ".weak substrate_main_stack_size",
+    ".weak substrate_main_stack_bytes",
     ".weak environ",
     ".section .rodata.substrate_ffi_c_entry,\"a\",@progbits",
     ".balign 8",
@@ -368,6 +370,8 @@ core::arch::global_asm!(
     "__substrate_ffi_c_init: .quad __libc_init_array",
     ".globl __substrate_ffi_c_stack_size",
     "__substrate_ffi_c_stack_size: .quad substrate_main_stack_size",
+    ".globl __substrate_ffi_c_stack_bytes",
+    "__substrate_ffi_c_stack_bytes: .quad substrate_main_stack_bytes",
     ".globl __substrate_ffi_c_environ",
     "__substrate_ffi_c_environ: .quad environ",
     ".text",
@@ -378,17 +382,24 @@ extern "C" {
     static __substrate_ffi_c_exit: usize;
     static __substrate_ffi_c_init: usize;
     static __substrate_ffi_c_stack_size: usize;
+    static __substrate_ffi_c_stack_bytes: usize;
     static __substrate_ffi_c_environ: usize;
 }
 
-/// The stack size of the C main thread: the image's
-/// `const size_t substrate_main_stack_size` when it defines one (a weak
-/// reference: a link-time choice, e.g. `sel4-ocamlfind --stack-size`),
+/// The stack size of the C main thread: the address of the absolute
+/// symbol `substrate_main_stack_bytes` when the link defines one
+/// (`-Wl,--defsym=substrate_main_stack_bytes=N`, as
+/// `substrate_build::StdProgram::main_stack_size` passes), else the
+/// image's `const size_t substrate_main_stack_size` when it defines one (a
+/// weak reference: a link-time choice, e.g. `sel4-ocamlfind --stack-size`),
 /// otherwise `default`. From 2 MiB on the stack is mapped in
 /// 2 MiB frames (`substrate-thread`), so a large one costs few slots.
 fn c_main_stack_size(default: usize) -> usize {
-    // SAFETY: a plain read of the word written by the assembler above.
-    let addr = unsafe { __substrate_ffi_c_stack_size };
+    // SAFETY: plain reads of the words written by the assembler above.
+    let (bytes, addr) = unsafe { (__substrate_ffi_c_stack_bytes, __substrate_ffi_c_stack_size) };
+    if bytes != 0 {
+        return bytes;
+    }
     if addr == 0 {
         return default;
     }

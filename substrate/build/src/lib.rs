@@ -85,42 +85,76 @@ fn link_bins(script_name: &str, entry: Option<&str>) {
 /// `main`; `cargo run` and `cargo test` boot the result through the
 /// runner. Build scripts and proc macros are not affected. Under
 /// `tools/cargo-sel4` (which sets `SUBSTRATE_STD_LINKED` and links every
-/// binary itself) it does nothing.
+/// binary itself) it does nothing. [`StdProgram`] sets options.
 pub fn std_program() {
-    println!("cargo:rerun-if-env-changed=SUBSTRATE_STD_LINKED");
-    if std::env::var_os("SUBSTRATE_STD_LINKED").is_some() {
-        // tools/cargo-sel4 passes the same link to every binary already.
-        return;
+    StdProgram::new().link();
+}
+
+/// The options of a std program's link (see [`std_program`]):
+///
+/// ```ignore
+/// substrate_build::StdProgram::new().main_stack_size(64 << 20).link();
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct StdProgram {
+    main_stack_size: Option<usize>,
+}
+
+impl StdProgram {
+    /// The defaults: an 8 MiB main thread stack.
+    pub fn new() -> Self {
+        Self::default()
     }
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
-    // OUT_DIR = <target dir>[/<triple>]/<profile>/build/<package>-<hash>/out
-    // (a relative CARGO_TARGET_DIR would be relative to where cargo ran,
-    // which a build script does not know: OUT_DIR is absolute).
-    let Some(target) = out.ancestors().nth(4) else {
-        println!(
-            "cargo::error=cannot find the target directory above {}",
-            out.display()
-        );
-        return;
-    };
-    match std_link::prepare(&target.join("substrate-std")) {
-        Ok(link) => {
-            println!(
-                "cargo:rustc-link-search=native={}",
-                link.search_dir.display()
-            );
-            for arg in &link.link_args {
-                println!("cargo:rustc-link-arg={arg}");
-            }
+
+    /// The main thread's stack (the one that runs `fn main`), in bytes,
+    /// instead of 8 MiB; from 2 MiB on it is mapped in 2 MiB frames with a
+    /// 2 MiB unmapped guard below. Passed to the runtime as the absolute
+    /// symbol `substrate_main_stack_bytes` (`-Wl,--defsym`).
+    pub fn main_stack_size(mut self, bytes: usize) -> Self {
+        self.main_stack_size = Some(bytes);
+        self
+    }
+
+    /// Emits the directives (see [`std_program`]).
+    pub fn link(self) {
+        println!("cargo:rerun-if-changed=build.rs");
+        if let Some(bytes) = self.main_stack_size {
+            println!("cargo:rustc-link-arg=-Wl,--defsym=substrate_main_stack_bytes={bytes}");
         }
-        Err(e) => println!("cargo::error={e}"),
+        println!("cargo:rerun-if-env-changed=SUBSTRATE_STD_LINKED");
+        if std::env::var_os("SUBSTRATE_STD_LINKED").is_some() {
+            // tools/cargo-sel4 passes the same link to every binary already.
+            return;
+        }
+        let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
+        // OUT_DIR = <target dir>[/<triple>]/<profile>/build/<package>-<hash>/out
+        // (a relative CARGO_TARGET_DIR would be relative to where cargo ran,
+        // which a build script does not know: OUT_DIR is absolute).
+        let Some(target) = out.ancestors().nth(4) else {
+            println!(
+                "cargo::error=cannot find the target directory above {}",
+                out.display()
+            );
+            return;
+        };
+        match std_link::prepare(&target.join("substrate-std")) {
+            Ok(link) => {
+                println!(
+                    "cargo:rustc-link-search=native={}",
+                    link.search_dir.display()
+                );
+                for arg in &link.link_args {
+                    println!("cargo:rustc-link-arg={arg}");
+                }
+            }
+            Err(e) => println!("cargo::error={e}"),
+        }
+        let root = std_link::workspace_root();
+        for dir in ["substrate", "ffi", "sel4"] {
+            println!("cargo:rerun-if-changed={}", root.join(dir).display());
+        }
+        println!("cargo:rerun-if-env-changed=SEL4_PREFIX");
     }
-    let root = std_link::workspace_root();
-    for dir in ["substrate", "ffi", "sel4"] {
-        println!("cargo:rerun-if-changed={}", root.join(dir).display());
-    }
-    println!("cargo:rerun-if-env-changed=SEL4_PREFIX");
-    println!("cargo:rerun-if-changed=build.rs");
 }
 
 /// Links this package's binaries as root-task images ([`root_task`]) and

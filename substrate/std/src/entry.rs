@@ -4,7 +4,7 @@
 //! `substrate_ffi::runtime::run`, the runtime C programs use: it sets up
 //! the object allocator, the timer and the wall clock, then starts the
 //! program's main thread (8 MiB of stack unless the program says otherwise
-//! with [`main_stack_size!`](crate::main_stack_size)), which calls
+//! with `substrate_build::StdProgram::main_stack_size`), which calls
 //! [`__libc_init_array`] with `argc`, `argv` and `envp`, then the `main`
 //! that rustc generates for a std program (`std::rt::lang_start`), then
 //! [`exit`](crate::exit::exit) with its result.

@@ -60,17 +60,3 @@ pub mod signal;
 pub mod time;
 pub mod unsupported;
 pub mod unwind;
-
-/// Sets the stack size of the program's main thread (the one that runs
-/// `fn main`), in bytes, at link time: `substrate_std::main_stack_size!(8 << 20);`
-/// at the crate's top level. Without it the main thread gets 8 MiB, as
-/// glibc's default `ulimit -s` gives a Linux program. From 2 MiB on the
-/// stack is mapped in 2 MiB frames, with a 2 MiB unmapped guard below it.
-#[macro_export]
-macro_rules! main_stack_size {
-    ($bytes:expr) => {
-        #[no_mangle]
-        #[used]
-        static substrate_main_stack_size: usize = $bytes;
-    };
-}

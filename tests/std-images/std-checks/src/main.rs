@@ -16,6 +16,24 @@ fn kind<T>(r: std::io::Result<T>) -> Option<ErrorKind> {
     r.err().map(|e| e.kind())
 }
 
+extern "C" {
+    fn pthread_self() -> usize;
+    fn pthread_getattr_np(t: usize, attr: *mut [u64; 7]) -> i32;
+    fn pthread_attr_getstack(attr: *const [u64; 7], addr: *mut usize, size: *mut usize) -> i32;
+}
+
+/// The calling thread's stack size, as the C library reports it.
+fn stack_size() -> usize {
+    let (mut attr, mut addr, mut size) = ([0u64; 7], 0, 0);
+    // SAFETY: a pthread_attr_t is 56 bytes; the pointers are valid.
+    unsafe {
+        assert_eq!(pthread_getattr_np(pthread_self(), &mut attr), 0);
+        assert_eq!(pthread_attr_getstack(&attr, &mut addr, &mut size), 0);
+    }
+    check(addr != 0, "stack address");
+    size
+}
+
 static DROPPED: AtomicUsize = AtomicUsize::new(0);
 
 struct CountsDrop(Cell<u32>);
@@ -75,6 +93,14 @@ fn main() {
     println!(
         "std-checks: {} fs, net and process calls returned errors: {all}",
         errors.len()
+    );
+
+    // The stack build.rs asked for, and std's default for a thread.
+    let spawned = std::thread::spawn(stack_size).join().unwrap();
+    println!(
+        "std-checks: main stack {} MiB, thread stack {} MiB",
+        stack_size() >> 20,
+        spawned >> 20
     );
 
     // The boot command line.
