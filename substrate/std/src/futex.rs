@@ -45,14 +45,17 @@ pub fn init() {
     }
 }
 
-fn new_notification() -> Result<cap::Notification, i32> {
+/// A new notification (`seL4_Untyped_Retype` through the runtime's object
+/// allocator), for the C library's own waits and locks.
+pub(crate) fn new_notification() -> Result<cap::Notification, i32> {
     substrate_ffi::runtime::with_objects(|o| {
         o.allocate(sel4::ObjectType::Notification, 0)
             .map_err(substrate_ffi::status::from_alloc)
     })
 }
 
-fn delete(n: cap::Notification) {
+/// Deletes a notification of [`new_notification`].
+pub(crate) fn delete(n: cap::Notification) {
     let _ = substrate_ffi::runtime::with_objects(|o| {
         o.delete(n.cptr())
             .map_err(substrate_ffi::status::from_alloc)
@@ -202,23 +205,6 @@ pub fn wake(word: &AtomicI32, n: i32) -> i32 {
     wake_on(word.as_ptr().cast(), n, u32::MAX)
 }
 
-/// A `timespec` as nanoseconds, or `None` if it is not valid.
-///
-/// # Safety
-/// `ts` must be readable.
-unsafe fn timespec_ns(ts: *const libc::timespec) -> Option<u64> {
-    // SAFETY: the caller's guarantee.
-    let ts = unsafe { ts.read() };
-    if ts.tv_sec < 0 || !(0..1_000_000_000).contains(&ts.tv_nsec) {
-        return None;
-    }
-    Some(
-        (ts.tv_sec as u64)
-            .saturating_mul(1_000_000_000)
-            .saturating_add(ts.tv_nsec as u64),
-    )
-}
-
 /// `SYS_futex`: `FUTEX_WAIT` (relative timeout), `FUTEX_WAIT_BITSET`
 /// (absolute timeout on `CLOCK_MONOTONIC`, or `CLOCK_REALTIME` with
 /// `FUTEX_CLOCK_REALTIME`), `FUTEX_WAKE` and `FUTEX_WAKE_BITSET`, private
@@ -254,7 +240,7 @@ unsafe fn futex(
                 None
             } else {
                 // SAFETY: the caller's guarantee.
-                let Some(t) = (unsafe { timespec_ns(timeout) }) else {
+                let Some(t) = crate::time::duration_ns(unsafe { &*timeout }) else {
                     return crate::errno::fail_long(libc::EINVAL) as c_long;
                 };
                 Some(if cmd == libc::FUTEX_WAIT {

@@ -66,15 +66,9 @@ pub fn attach_program_break() {
 /// once the runtime can make one): a thread that needs to grow the heap
 /// while another does then blocks instead of spinning.
 pub fn attach_notification() {
-    if let Ok(n) = substrate_ffi::runtime::with_objects(|o| {
-        o.allocate(sel4::ObjectType::Notification, 0)
-            .map_err(substrate_ffi::status::from_alloc)
-    }) {
+    if let Ok(n) = crate::futex::new_notification() {
         if let Err(n) = HEAP.set_notification(n) {
-            let _ = substrate_ffi::runtime::with_objects(|o| {
-                o.delete(n.cptr())
-                    .map_err(substrate_ffi::status::from_alloc)
-            });
+            crate::futex::delete(n);
         }
     }
 }

@@ -79,10 +79,7 @@ impl Drop for Record {
     fn drop(&mut self) {
         let n = *self.ntfn.get_mut();
         if n != 0 {
-            let _ = substrate_ffi::runtime::with_objects(|o| {
-                o.delete(n as sel4::CPtr)
-                    .map_err(substrate_ffi::status::from_alloc)
-            });
+            crate::futex::delete(sel4::cap::Notification::from_cptr(n as sel4::CPtr));
         }
     }
 }
@@ -202,6 +199,26 @@ pub extern "C" fn pthread_attr_setstacksize(a: *mut pthread_attr_t, size: usize)
     }
 }
 
+/// Writes `field(attributes)` to `out`: 0, or `EINVAL` for attributes that
+/// are not initialised or a NULL `out`.
+///
+/// # Safety
+/// `out` must be NULL or writable.
+unsafe fn read_attr(
+    a: *const pthread_attr_t,
+    out: *mut usize,
+    field: impl Fn(&Attr) -> usize,
+) -> c_int {
+    match attr_ref(a) {
+        Some(a) if !out.is_null() => {
+            // SAFETY: the caller's guarantee.
+            unsafe { out.write(field(a)) };
+            0
+        }
+        _ => libc::EINVAL,
+    }
+}
+
 /// `pthread_attr_getstacksize`.
 ///
 /// # Safety
@@ -211,14 +228,8 @@ pub unsafe extern "C" fn pthread_attr_getstacksize(
     a: *const pthread_attr_t,
     out: *mut usize,
 ) -> c_int {
-    match attr_ref(a) {
-        Some(a) if !out.is_null() => {
-            // SAFETY: the caller's guarantee.
-            unsafe { out.write(a.stack_size) };
-            0
-        }
-        _ => libc::EINVAL,
-    }
+    // SAFETY: the caller's guarantee.
+    unsafe { read_attr(a, out, |a| a.stack_size) }
 }
 
 /// `pthread_attr_getguardsize`: the unmapped guard below the stack.
@@ -230,14 +241,8 @@ pub unsafe extern "C" fn pthread_attr_getguardsize(
     a: *const pthread_attr_t,
     out: *mut usize,
 ) -> c_int {
-    match attr_ref(a) {
-        Some(a) if !out.is_null() => {
-            // SAFETY: the caller's guarantee.
-            unsafe { out.write(a.guard_size) };
-            0
-        }
-        _ => libc::EINVAL,
-    }
+    // SAFETY: the caller's guarantee.
+    unsafe { read_attr(a, out, |a| a.guard_size) }
 }
 
 /// `pthread_attr_getstack`: the lowest address and the size of the stack

@@ -88,7 +88,7 @@ pub unsafe extern "C" fn gettimeofday(
 
 /// A `timespec` as nanoseconds; `None` if invalid (negative, or
 /// `tv_nsec` out of range).
-fn duration_ns(ts: &timespec) -> Option<u64> {
+pub(crate) fn duration_ns(ts: &timespec) -> Option<u64> {
     if ts.tv_sec < 0 || !(0..NS as libc::c_long).contains(&ts.tv_nsec) {
         return None;
     }
