@@ -43,7 +43,10 @@ kernel: deps
 # ocaml-mirage/tests/$(EXAMPLE).toml (ocaml-hello, mirage-hello, ...), built
 # as its boot test builds it.
 run: deps
-	@$(WITH_PREFIX) if [ -f c-newlib/tests/$(EXAMPLE).toml ] || [ -f ocaml-mirage/tests/$(EXAMPLE).toml ]; \
+	@$(WITH_PREFIX) if [ -f examples/$(EXAMPLE)/$(EXAMPLE).dfy ]; \
+		then dafny-backend/sel4-dafny build examples/$(EXAMPLE)/$(EXAMPLE).dfy -o target/dafny/$(EXAMPLE).elf && \
+		tools/runner/sel4-run target/dafny/$(EXAMPLE).elf; \
+		elif [ -f c-newlib/tests/$(EXAMPLE).toml ] || [ -f ocaml-mirage/tests/$(EXAMPLE).toml ]; \
 		then python3 c-newlib/tests/cimages.py $(EXAMPLE); \
 		elif grep -qs '^\[workspace\]' examples/$(EXAMPLE)/Cargo.toml; \
 		then $(STD_TARGET) $(CARGO) run -q --manifest-path examples/$(EXAMPLE)/Cargo.toml; \
@@ -75,6 +78,12 @@ boot-test: deps
 ocaml-test: deps
 	@$(WITH_PREFIX) python3 ocaml-mirage/testsuite.py
 
+# Dafny programs (dafny-backend/tests/programs, examples/dafny-*) verified,
+# translated to Rust, booted in one image; each one's output compared with
+# Dafny 2.3's own JavaScript and C# backends on the host.
+dafny-test: deps
+	@$(WITH_PREFIX) python3 dafny-backend/tests/run.py
+
 # The test suites of widely used crates from crates.io (pinned versions,
 # fetched by cargo), unmodified, on seL4 (tools/cargo-sel4 test) and on the
 # host: the same number of tests must pass.
@@ -84,7 +93,7 @@ crates-test: deps
 # The parts in order, stopping at the first failure; the time of each is
 # printed at the end (tools/test-parts.py).
 test: deps
-	@python3 tools/test-parts.py lint doc host-test boot-test ocaml-test crates-test
+	@python3 tools/test-parts.py lint doc host-test boot-test ocaml-test dafny-test crates-test
 
 # The boot suite and OCaml's test suite on several kernels: the embedded one
 # plus every install prefix in SEL4_PREFIXES; prints kernel x passed/failed.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks for building and booting
 # sel4-substrate: QEMU, libclang (bindgen), python3-venv, binutils, newlib's
-# source, OCaml (compiler, findlib, the runtime's source, libraries). Quiet and
+# source, OCaml (compiler, findlib, the runtime's source, libraries), Dafny
+# (with z3 and mono) and node/npm for the Dafny oracle. Quiet and
 # quick when everything is already there.
 set -euo pipefail
 
@@ -25,6 +26,12 @@ for lib in lwt:liblwt-ocaml-dev fmt:libfmt-ocaml-dev logs:liblogs-ocaml-dev \
 done
 # make bench counts OCaml's instructions on Linux with valgrind.
 command -v valgrind >/dev/null || need+=(valgrind)
+# Dafny guests: dafny-backend/tests/oracle.py runs Debian's Dafny 2.3 (which
+# depends on z3, mono-runtime and mono-mcs for its C# backend) and node for
+# its JavaScript backend; npm installs the bignumber.js that one needs.
+command -v dafny >/dev/null || need+=(dafny)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 command -v make >/dev/null || need+=(make)
 command -v xz >/dev/null || need+=(xz-utils)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """`make test`: runs the suite's parts in order (`make lint`, `doc`,
-`host-test`, `boot-test`, `ocaml-test`, `crates-test`), stops at the first that fails, and
+`host-test`, `boot-test`, `ocaml-test`, `dafny-test`, `crates-test`), stops at the first that fails, and
 prints the time each part took at the end, whatever happened.
 
 Usage: tools/test-parts.py [PART ...]   (default: all six)
@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-PARTS = ["lint", "doc", "host-test", "boot-test", "ocaml-test", "crates-test"]
+PARTS = ["lint", "doc", "host-test", "boot-test", "ocaml-test", "dafny-test", "crates-test"]
 
 
 def main(parts):
