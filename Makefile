@@ -25,7 +25,7 @@ WITH_PREFIX = prefix="$(PREFIX_CMD)" && [ -n "$$prefix" ] && export SEL4_PREFIX=
 
 # std programs: packages with a workspace of their own (they unwind), built
 # into target/std.
-STD_MANIFESTS = examples/std-hello/Cargo.toml examples/std-threads/Cargo.toml tests/std-images/Cargo.toml bench/std/Cargo.toml
+STD_MANIFESTS = examples/std-hello/Cargo.toml examples/std-threads/Cargo.toml examples/dafny-from-rust/Cargo.toml examples/dafny-server/Cargo.toml bench/dafny/Cargo.toml tests/std-images/Cargo.toml bench/std/Cargo.toml
 STD_TARGET = CARGO_TARGET_DIR=$(CURDIR)/target/std
 
 .PHONY: all deps kernel run build test lint host-test boot-test ocaml-test crates-test doc bench fuzz clean-cache test-kernels
@@ -113,7 +113,8 @@ bench: deps
 		tools/runner/sel4-run --icount 0 --timeout 300 $${CARGO_TARGET_DIR:-target}/release/substrate-bench && \
 		$(STD_TARGET) $(CARGO) build -q --release --manifest-path bench/std/Cargo.toml && \
 		tools/runner/sel4-run --quiet --icount 0 --timeout 300 target/std/release/std-bench && \
-		python3 bench/ocaml/run.py
+		python3 bench/ocaml/run.py && \
+		python3 bench/dafny/run.py
 
 # The C ABI fuzzer (c-newlib/tests/fuzz-abi.c) for FUZZ_CALLS calls from
 # FUZZ_SEED, booted once; make test boots a short run of it (c:fuzz-abi).

@@ -85,7 +85,7 @@ def images():
 # std programs (the host target's precompiled std on the std personality,
 # substrate-std): Cargo packages with a workspace of their own each (they
 # unwind; the main workspace's images abort), built into target/std.
-STD_PACKAGES = ["examples/std-hello", "examples/std-threads", "tests/std-images"]
+STD_PACKAGES = ["examples/std-hello", "examples/std-threads", "examples/dafny-from-rust", "examples/dafny-server", "tests/std-images"]
 STD_TARGET = os.path.join(TARGET, "std")
 
 

@@ -46,7 +46,8 @@ def main():
             expected[p] = r["js"]
         else:
             disagree.append(p)
-    image = os.path.join(ROOT, "target", "dafny", "tests.elf")
+    target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+    image = os.path.join(target, "dafny", "tests.elf")
     os.makedirs(os.path.dirname(image), exist_ok=True)
     build = subprocess.run(
         [os.path.join(ROOT, "dafny-backend", "sel4-dafny"), "batch",

@@ -316,6 +316,10 @@ pub enum Decl {
 pub struct Module {
     /// Its name (the top-level module is `_module`).
     pub name: String,
+    /// `abstract module`: never compiled, only refined.
+    pub is_abstract: bool,
+    /// `refines B`: the module it refines.
+    pub refines: Option<Vec<String>>,
     /// Its declarations.
     pub decls: Vec<Decl>,
     /// Line.

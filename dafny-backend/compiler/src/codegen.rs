@@ -204,6 +204,7 @@ pub fn generate(program: &Module, options: &Options) -> GResult<String> {
         scopes: Vec::new(),
         tmp: 0,
     };
+    let program = &refine(program)?;
     g.collect(program, vec![], None)?;
     g.heights();
     let mut out = String::new();
@@ -262,6 +263,14 @@ impl<'a> Gen<'a> {
             deps: Vec::new(),
             print_prefix: String::new(),
         });
+        if let Some(base) = &m.refines {
+            self.mods[idx].deps.push(Dep::Import(base.clone()));
+        }
+        if m.is_abstract {
+            // Never compiled: only refined (its members were copied into
+            // its refinements).
+            return Ok(idx);
+        }
         for d in &m.decls {
             match d {
                 Decl::Module(sub) => {
@@ -731,6 +740,9 @@ impl<'a> Gen<'a> {
     // ---------------------------------------------------------------
 
     fn emit_module(&mut self, m: &Module, idx: usize, out: &mut String) -> GResult<()> {
+        if m.is_abstract {
+            return Ok(());
+        }
         let name = if idx == 0 {
             "_module".to_string()
         } else {
@@ -744,7 +756,7 @@ impl<'a> Gen<'a> {
         };
         let _ = writeln!(
             out,
-            "#[allow(non_snake_case, non_camel_case_types, non_upper_case_globals, unused_mut, unused_variables, unused_parens, unused_braces, unused_imports, dead_code, unreachable_code, unreachable_patterns, clippy::all)]\npub mod {name} {{\n use ::dafny_support::prelude::*;"
+            "#[allow(non_snake_case, non_camel_case_types, non_upper_case_globals, unused_mut, unused_variables, unused_assignments, unused_labels, while_true, unused_parens, unused_braces, unused_imports, dead_code, unreachable_code, unreachable_patterns, clippy::all)]\npub mod {name} {{\n use ::dafny_support::prelude::*;"
         );
         let ctx = Ctx {
             module: idx,
@@ -4064,6 +4076,112 @@ impl<'a> Gen<'a> {
             )),
         }
     }
+}
+
+// -------------------------------------------------------------------
+// Refinement
+// -------------------------------------------------------------------
+
+/// The program with refinement applied: a module `X refines B` gets every
+/// declaration of `B` (itself refined first) that `X` does not redeclare,
+/// as Dafny's resolver does. Dafny 2.3's NoGhost printer shows only what
+/// `X` itself declares.
+fn refine(top: &Module) -> GResult<Module> {
+    let mut done: HashMap<Vec<String>, Module> = HashMap::new();
+    refine_module(top, &[], top, &mut done, 0)
+}
+
+fn decl_name(d: &Decl) -> Option<String> {
+    match d {
+        Decl::Module(m) => Some(m.name.clone()),
+        Decl::Import(alias, _, _) => Some(alias.clone()),
+        Decl::Datatype { name, .. }
+        | Decl::Newtype { name, .. }
+        | Decl::Synonym { name, .. }
+        | Decl::Class { name, .. } => Some(name.clone()),
+        Decl::Member(m) => Some(member_name(m)),
+        Decl::Unsupported(what, _) => what.split('`').nth(1).map(String::from),
+    }
+}
+
+/// The module at `path` below `m`.
+fn module_at<'m>(m: &'m Module, path: &[String]) -> Option<&'m Module> {
+    let Some((first, rest)) = path.split_first() else {
+        return Some(m);
+    };
+    m.decls.iter().find_map(|d| match d {
+        Decl::Module(sub) if &sub.name == first => module_at(sub, rest),
+        _ => None,
+    })
+}
+
+fn refine_module(
+    m: &Module,
+    path: &[String],
+    top: &Module,
+    done: &mut HashMap<Vec<String>, Module>,
+    depth: u32,
+) -> GResult<Module> {
+    if let Some(r) = done.get(path) {
+        return Ok(r.clone());
+    }
+    if depth > 64 {
+        return Err((m.line, format!("module `{}` refines itself", m.name)));
+    }
+    let mut decls = Vec::new();
+    for d in &m.decls {
+        decls.push(match d {
+            Decl::Module(sub) => {
+                let mut p = path.to_vec();
+                p.push(sub.name.clone());
+                Decl::Module(refine_module(sub, &p, top, done, depth + 1)?)
+            }
+            d => d.clone(),
+        });
+    }
+    if let Some(base) = &m.refines {
+        // The base: a sibling (or a sibling of an ancestor), else top-level.
+        let mut found = None;
+        for k in (0..path.len()).rev() {
+            let mut p = path[..k].to_vec();
+            p.extend(base.iter().cloned());
+            if let Some(b) = module_at(top, &p[..]) {
+                if p != path {
+                    found = Some((p, b));
+                    break;
+                }
+            }
+        }
+        let Some((bpath, b)) = found else {
+            return Err((
+                m.line,
+                format!(
+                    "module `{}` refines an unknown module `{}`",
+                    m.name,
+                    base.join(".")
+                ),
+            ));
+        };
+        let b = refine_module(b, &bpath, top, done, depth + 1)?;
+        let own: BTreeSet<String> = decls.iter().filter_map(decl_name).collect();
+        let mut inherited: Vec<Decl> = b
+            .decls
+            .iter()
+            .filter(|d| decl_name(d).is_none_or(|n| !own.contains(&n)))
+            .cloned()
+            .collect();
+        inherited.extend(decls);
+        decls = inherited;
+    }
+    let r = Module {
+        name: m.name.clone(),
+        is_abstract: m.is_abstract,
+        refines: m.refines.clone(),
+        decls,
+        line: m.line,
+    };
+    done.insert(path.to_vec(), r.clone());
+    Ok(r)
 }
 
 // -------------------------------------------------------------------

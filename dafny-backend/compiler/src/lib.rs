@@ -81,3 +81,40 @@ pub fn translate(source: &str, options: &Options) -> Result<String, Error> {
     })?;
     Ok(prettyplease::unparse(&file))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(src: &str) -> Error {
+        translate(src, &Options::default()).expect_err("an error")
+    }
+
+    #[test]
+    fn unsupported_constructs_are_errors_with_their_line() {
+        let e =
+            error_of("method Main()\n{\n  print 1;\n}\n\niterator Gen() yields (x: int)\n{\n}\n");
+        assert_eq!(e.line, 6, "{e}");
+        assert!(e.message.contains("iterator"), "{e}");
+        let e = error_of("codatatype Stream = Cons(head: int, tail: Stream)\n");
+        assert!(e.message.contains("codatatype"), "{e}");
+        let e = error_of("method Main()\n{\n  var x: int :| x > 0;\n}\n");
+        assert_eq!((e.line, e.message.contains(":|")), (3, true), "{e}");
+        let e = error_of("method Main()\n{\n  var s: iset<int> := iset{};\n}\n");
+        assert!(e.message.contains("iset"), "{e}");
+        let e = error_of("method Main()\n{\n  print Undefined(3);\n}\n");
+        assert!(e.message.contains("Undefined"), "{e}");
+    }
+
+    #[test]
+    fn a_small_program_translates_to_formatted_rust() {
+        let src = "function method Twice(x: int): int\n{\n  2 * x\n}\n\nmethod Main()\n{\n  print Twice(21), \"\\n\";\n}\n";
+        let rust = translate(src, &Options::default()).expect("translates");
+        assert!(rust.contains("pub mod _module"), "{rust}");
+        assert!(
+            rust.contains("pub fn Twice(x: DafnyInt) -> DafnyInt"),
+            "{rust}"
+        );
+        assert!(rust.contains("pub fn dafny_main()"), "{rust}");
+    }
+}

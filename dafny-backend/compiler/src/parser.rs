@@ -31,6 +31,8 @@ pub fn parse(toks: &[Token]) -> PResult<Module> {
     let decls = p.decls(true)?;
     Ok(Module {
         name: "_module".into(),
+        is_abstract: false,
+        refines: None,
         decls,
         line: 1,
     })
@@ -246,22 +248,18 @@ impl<'a> Parser<'a> {
                 self.bump();
                 self.attributes();
                 let name = self.dotted()?;
-                if self.eat_kw("refines") {
-                    self.dotted()?;
-                }
+                let refines = if self.eat_kw("refines") {
+                    Some(self.dotted()?)
+                } else {
+                    None
+                };
                 self.expect_sym("{")?;
                 let decls = self.decls(false)?;
                 self.expect_sym("}")?;
-                if is_abstract {
-                    // An abstract module is never compiled.
-                    return Ok(Decl::Module(Module {
-                        name: name.join("."),
-                        decls: vec![],
-                        line,
-                    }));
-                }
                 Ok(Decl::Module(Module {
                     name: name.join("."),
+                    is_abstract,
+                    refines,
                     decls,
                     line,
                 }))
@@ -409,9 +407,11 @@ impl<'a> Parser<'a> {
                     self.skip_parens()?;
                 }
                 if !self.eat_sym("=") {
-                    return Err((
+                    // An opaque type: fine in an abstract module that a
+                    // refinement completes; an error where it is compiled.
+                    return Ok(Decl::Unsupported(
+                        format!("opaque type `{name}` (no definition)"),
                         line,
-                        format!("opaque type `{name}` (no definition) is not supported"),
                     ));
                 }
                 let (base, _) = self.subset_rhs()?;
@@ -1720,6 +1720,9 @@ impl<'a> Parser<'a> {
                         self.expect_sym(";")?;
                         let body = self.expr()?;
                         mk(ExprKind::Let(pats, es, Box::new(body)))
+                    }
+                    "iset" if matches!(self.peek_at(1), Tok::Sym("{")) => {
+                        Err((line, "iset (infinite sets) is not supported".into()))
                     }
                     "multiset" => {
                         self.bump();
