@@ -9,9 +9,9 @@
    seL4 the loop's nanoseconds under QEMU `-icount shift=0` (one per guest
    instruction, user and kernel); on Linux valgrind's executed instructions
    of the process (`cachegrind --cache-sim=no`, "I refs").
-2. The build time of each Dafny example: verification (Dafny 2.3, no
-   cache), translation (dafny-backend), and the Rust compile of the
-   example with its dependencies already built.
+2. The build time of each Dafny example: verification (Dafny 2.3 through
+   `sel4-dafny translate`, no cache), translation (dafny-backend), and the
+   Rust compile of the example with its dependencies already built.
 
 Usage: bench/dafny/run.py [N1 N2]
 """
@@ -82,6 +82,7 @@ def queue(n1, n2, tmp):
 def build_times(tmp):
     translate = os.path.join(TARGET, "debug", "examples", "translate")
     sh(["cargo", "build", "-q", "-p", "dafny-backend", "--example", "translate"])
+    sel4_dafny = os.path.join(ROOT, "dafny-backend", "sel4-dafny")
     print("\n| example | verify | translate | compile |")
     print("|---|---|---|---|")
     examples = [("dafny-hello", "examples/dafny-hello/dafny-hello.dfy", None),
@@ -89,18 +90,15 @@ def build_times(tmp):
                 ("dafny-server", "examples/dafny-server/src/server.dfy", "dafny-server")]
     for name, dfy, package in examples:
         src = os.path.join(ROOT, dfy)
-        # One file: the includes inlined, as dafny-build verifies them.
-        joined = os.path.join(tmp, name + ".dfy")
-        with open(joined, "w") as out:
-            for line in open(src):
-                m = re.match(r'\s*include "(.*)"', line)
-                if m:
-                    out.write(open(os.path.join(os.path.dirname(src), m.group(1))).read())
-                else:
-                    out.write(line)
-        printed = os.path.join(tmp, name + ".r.dfy")
-        verify = timed(["dafny", "/nologo", "/compile:0", "/printMode:NoGhost", f"/rprint:{printed}", joined])
+        # Verification and translation as sel4-dafny does them (includes
+        # joined into one program by dafny-build), with an empty cache;
+        # then the translation alone, of the program the cache now holds.
+        cache = os.path.join(tmp, "cache-" + name)
+        both = timed([sel4_dafny, "translate", src, "-o", os.path.join(tmp, name + ".rs")],
+                     env={"SUBSTRATE_CACHE": cache})
+        [printed] = [os.path.join(d, f) for d, _, fs in os.walk(cache) for f in fs if f.endswith(".dfy")]
         trans = timed([translate, printed])
+        verify = both - trans
         if package:
             manifest = os.path.join(ROOT, "examples", name, "Cargo.toml")
             env = {"CARGO_TARGET_DIR": STD_TARGET}
@@ -111,7 +109,6 @@ def build_times(tmp):
             compile_s = timed(["cargo", "build", "-q", "--manifest-path", manifest], env=env)
         else:
             image = os.path.join(tmp, name + ".elf")
-            sel4_dafny = os.path.join(ROOT, "dafny-backend", "sel4-dafny")
             sh([sel4_dafny, "build", src, "-o", image])
             # Add a function so that the program's Rust changes and its
             # package rebuilds; its verification is then not cached

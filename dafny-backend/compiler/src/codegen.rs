@@ -1852,22 +1852,23 @@ impl<'a> Gen<'a> {
                     }
                     return Ok((format!("{tpath}::_allocate()"), ty));
                 }
-                let params = self.callable_params(
-                    &Member::Callable(
-                        self.find_class_member(ci, &cname)
-                            .ok_or((line, "constructor".to_string()))?,
-                    ),
+                let ctor_fn = self
+                    .find_class_member(ci, &cname)
+                    .ok_or((line, "constructor".to_string()))?;
+                let cl = self.classes[ci].clone();
+                let sub = self.class_subst(ci, targs);
+                let (call, _) = self.typed_call(
+                    format!("rd!(_o).{}", ident(&cname)),
+                    &ctor_fn,
+                    cl.module,
+                    &cl.type_params,
+                    sub,
+                    args,
                     ctx,
                     line,
                 )?;
-                let sub = self.class_subst(ci, targs);
-                let args = self.args(args, &params, &sub, ctx)?;
                 Ok((
-                    format!(
-                        "{{ let _o = {tpath}::_allocate(); rd!(_o).{}({}); _o }}",
-                        ident(&cname),
-                        args.join(", ")
-                    ),
+                    format!("{{ let _o = {tpath}::_allocate(); {call}; _o }}"),
                     ty,
                 ))
             }
@@ -1945,56 +1946,19 @@ impl<'a> Gen<'a> {
             .collect()
     }
 
-    /// Parameter types of a callable as seen from its declaration.
-    fn callable_params(&self, m: &Member, ctx: &Ctx, line: u32) -> GResult<Vec<Ty>> {
-        let Member::Callable(c) = m else {
-            return Ok(vec![]);
-        };
-        let owner_tps = self.owner_type_params(c, ctx);
-        let mut tps = owner_tps;
-        tps.extend(c.type_params.iter().cloned());
-        let cctx = Ctx {
-            type_params: tps,
-            ..ctx.clone()
-        };
-        c.ins.iter().map(|f| self.ty(&f.ty, &cctx, line)).collect()
-    }
-
-    fn owner_type_params(&self, c: &Callable, ctx: &Ctx) -> Vec<String> {
-        // Type parameters of the class or datatype that declares `c`.
-        for cl in &self.classes {
-            if cl.members.iter().any(|m| matches!(m, Member::Callable(c2) if std::ptr::eq(c2, c) || (c2.name == c.name && c2.line == c.line))) {
-                return cl.type_params.clone();
-            }
-        }
-        for d in &self.dts {
-            if d.members.iter().any(
-                |m| matches!(m, Member::Callable(c2) if c2.name == c.name && c2.line == c.line),
-            ) {
-                return d.type_params.clone();
-            }
-        }
-        let _ = ctx;
-        vec![]
-    }
-
-    fn callable_result(
+    /// The type of a call's result (a tuple for several out-parameters),
+    /// in `cctx`, the callable's own scope.
+    fn result_type(
         &self,
         c: &Callable,
-        ctx: &Ctx,
+        cctx: &Ctx,
         sub: &HashMap<String, Ty>,
         line: u32,
     ) -> GResult<Ty> {
-        let mut tps = self.owner_type_params(c, ctx);
-        tps.extend(c.type_params.iter().cloned());
-        let cctx = Ctx {
-            type_params: tps,
-            ..ctx.clone()
-        };
         let outs: Vec<Ty> = c
             .outs
             .iter()
-            .map(|f| self.ty(&f.ty, &cctx, line))
+            .map(|f| self.ty(&f.ty, cctx, line))
             .collect::<GResult<_>>()?;
         let t = match outs.len() {
             0 => Ty::Tuple(vec![]),
@@ -3263,7 +3227,7 @@ impl<'a> Gen<'a> {
             .iter()
             .map(|f| self.ty(&f.ty, &mctx, line))
             .collect::<GResult<_>>()?;
-        let r = self.callable_result(c, &mctx, &HashMap::new(), line)?;
+        let r = self.result_type(c, &mctx, &HashMap::new(), line)?;
         let (ps, r) = match expect {
             Some(Ty::Arrow(a, rr)) if a.len() == ps.len() => (a.clone(), (**rr).clone()),
             _ => (ps, r),
@@ -3825,26 +3789,7 @@ impl<'a> Gen<'a> {
                 ),
             ));
         }
-        let mctx = Ctx {
-            module: mi,
-            type_params: c.type_params.clone(),
-            ..ctx.clone()
-        };
-        let params: Vec<Ty> = c
-            .ins
-            .iter()
-            .map(|f| self.ty(&f.ty, &mctx, line))
-            .collect::<GResult<_>>()?;
-        let mut sub = HashMap::new();
-        let mut codes = Vec::new();
-        for (a, p) in args.iter().zip(&params) {
-            let expect_p = if has_param(p) { None } else { Some(p.clone()) };
-            let (ac, at) = self.expr_expect(a, ctx, expect_p.as_ref())?;
-            unify(p, &at, &mut sub);
-            codes.push(self.coerce(ac, &at, p));
-        }
-        let r = self.callable_result(c, &mctx, &sub, line)?;
-        Ok((format!("{path}({})", codes.join(", ")), r))
+        self.typed_call(path, c, mi, &[], HashMap::new(), args, ctx, line)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -3859,11 +3804,59 @@ impl<'a> Gen<'a> {
         line: u32,
     ) -> GResult<(String, Ty)> {
         let cl = self.classes[ci].clone();
-        let mut sub = self.class_subst(ci, targs);
-        let mut tps = cl.type_params.clone();
+        let callee = match recv {
+            Some(r) => format!("{r}.{}", ident(&c.name)),
+            None => format!("{}::{}", cl.path, ident(&c.name)),
+        };
+        let sub = self.class_subst(ci, targs);
+        self.typed_call(callee, c, cl.module, &cl.type_params, sub, args, ctx, line)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dt_method_call(
+        &mut self,
+        c: &Callable,
+        di: usize,
+        recv: Option<String>,
+        targs: &[Ty],
+        args: &[Expr],
+        ctx: &Ctx,
+        line: u32,
+    ) -> GResult<(String, Ty)> {
+        let dt = self.dts[di].clone();
+        let callee = match recv {
+            Some(r) => format!("{r}.{}", ident(&c.name)),
+            None => format!("{}::{}", dt.path, ident(&c.name)),
+        };
+        let sub = dt
+            .type_params
+            .iter()
+            .cloned()
+            .zip(targs.iter().cloned())
+            .collect();
+        self.typed_call(callee, c, dt.module, &dt.type_params, sub, args, ctx, line)
+    }
+
+    /// A call of `c` (declared in `module`, inside a class or datatype with
+    /// type parameters `owner_tps` bound by `sub`): each argument is
+    /// translated against its parameter's type, which binds the remaining
+    /// type parameters, and the result's type follows.
+    #[allow(clippy::too_many_arguments)]
+    fn typed_call(
+        &mut self,
+        callee: String,
+        c: &Callable,
+        module: usize,
+        owner_tps: &[String],
+        mut sub: HashMap<String, Ty>,
+        args: &[Expr],
+        ctx: &Ctx,
+        line: u32,
+    ) -> GResult<(String, Ty)> {
+        let mut tps = owner_tps.to_vec();
         tps.extend(c.type_params.iter().cloned());
         let cctx = Ctx {
-            module: cl.module,
+            module,
             type_params: tps,
             ..ctx.clone()
         };
@@ -3884,61 +3877,7 @@ impl<'a> Gen<'a> {
             unify(p, &at, &mut sub);
             codes.push(self.coerce(ac, &at, &ps));
         }
-        let r = self.callable_result(c, &cctx, &sub, line)?;
-        let callee = match recv {
-            Some(r) => format!("{r}.{}", ident(&c.name)),
-            None => format!("{}::{}", cl.path, ident(&c.name)),
-        };
-        Ok((format!("{callee}({})", codes.join(", ")), r))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn dt_method_call(
-        &mut self,
-        c: &Callable,
-        di: usize,
-        recv: Option<String>,
-        targs: &[Ty],
-        args: &[Expr],
-        ctx: &Ctx,
-        line: u32,
-    ) -> GResult<(String, Ty)> {
-        let dt = self.dts[di].clone();
-        let mut sub: HashMap<String, Ty> = dt
-            .type_params
-            .iter()
-            .cloned()
-            .zip(targs.iter().cloned())
-            .collect();
-        let mut tps = dt.type_params.clone();
-        tps.extend(c.type_params.iter().cloned());
-        let dctx = Ctx {
-            module: dt.module,
-            type_params: tps,
-            ..ctx.clone()
-        };
-        let params: Vec<Ty> = c
-            .ins
-            .iter()
-            .map(|f| self.ty(&f.ty, &dctx, line))
-            .collect::<GResult<_>>()?;
-        let mut codes = Vec::new();
-        for (a, p) in args.iter().zip(&params) {
-            let ps = subst(p, &sub);
-            let expect_p = if has_param(&ps) {
-                None
-            } else {
-                Some(ps.clone())
-            };
-            let (ac, at) = self.expr_expect(a, ctx, expect_p.as_ref())?;
-            unify(p, &at, &mut sub);
-            codes.push(ac);
-        }
-        let r = self.callable_result(c, &dctx, &sub, line)?;
-        let callee = match recv {
-            Some(r) => format!("{r}.{}", ident(&c.name)),
-            None => format!("{}::{}", dt.path, ident(&c.name)),
-        };
+        let r = self.result_type(c, &cctx, &sub, line)?;
         Ok((format!("{callee}({})", codes.join(", ")), r))
     }
 

@@ -68,6 +68,16 @@ fn unescape(chars: &[char], i: &mut usize, line: u32) -> Result<char, (u32, Stri
     })
 }
 
+/// Appends the digits from `chars[*i]` on to `s`, dropping `_` separators.
+fn digit_run(chars: &[char], i: &mut usize, s: &mut String, digit: fn(&char) -> bool) {
+    while *i < chars.len() && (digit(&chars[*i]) || chars[*i] == '_') {
+        if chars[*i] != '_' {
+            s.push(chars[*i]);
+        }
+        *i += 1;
+    }
+}
+
 /// Splits the printed program into tokens; comments are dropped.
 pub fn lex(src: &str) -> Result<Vec<Token>, (u32, String)> {
     let chars: Vec<char> = src.chars().collect();
@@ -75,12 +85,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, (u32, String)> {
     let mut i = 0;
     let mut line = 1u32;
     let mut line_start = 0usize;
-    let mut cols: Vec<u32> = Vec::new();
-    let mut col = 0u32;
     while i < chars.len() {
-        while cols.len() < out.len() {
-            cols.push(col);
-        }
         let c = chars[i];
         if c == '\n' {
             line += 1;
@@ -121,50 +126,35 @@ pub fn lex(src: &str) -> Result<Vec<Token>, (u32, String)> {
             continue;
         }
         let start_line = line;
-        col = (i - line_start) as u32;
+        let col = (i - line_start) as u32;
         if c.is_ascii_digit() {
             let mut s = String::new();
             if c == '0' && matches!(chars.get(i + 1), Some('x')) {
                 i += 2;
                 s.push_str("0x");
-                while i < chars.len() && (chars[i].is_ascii_hexdigit() || chars[i] == '_') {
-                    if chars[i] != '_' {
-                        s.push(chars[i]);
-                    }
-                    i += 1;
-                }
+                digit_run(&chars, &mut i, &mut s, |d| d.is_ascii_hexdigit());
                 out.push(Token {
                     tok: Tok::Int(s),
                     line,
-                    col: 0,
+                    col,
                 });
                 continue;
             }
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '_') {
-                if chars[i] != '_' {
-                    s.push(chars[i]);
-                }
-                i += 1;
-            }
+            digit_run(&chars, &mut i, &mut s, |d| d.is_ascii_digit());
             if chars.get(i) == Some(&'.') && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()) {
                 s.push('.');
                 i += 1;
-                while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '_') {
-                    if chars[i] != '_' {
-                        s.push(chars[i]);
-                    }
-                    i += 1;
-                }
+                digit_run(&chars, &mut i, &mut s, |d| d.is_ascii_digit());
                 out.push(Token {
                     tok: Tok::Real(s),
                     line,
-                    col: 0,
+                    col,
                 });
             } else {
                 out.push(Token {
                     tok: Tok::Int(s),
                     line,
-                    col: 0,
+                    col,
                 });
             }
             continue;
@@ -201,7 +191,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, (u32, String)> {
             out.push(Token {
                 tok: Tok::Ident(s),
                 line,
-                col: 0,
+                col,
             });
             continue;
         }
@@ -216,7 +206,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, (u32, String)> {
             out.push(Token {
                 tok: Tok::Char(ch),
                 line,
-                col: 0,
+                col,
             });
             continue;
         }
@@ -250,7 +240,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, (u32, String)> {
             out.push(Token {
                 tok: Tok::Str(s),
                 line: start_line,
-                col: 0,
+                col,
             });
             continue;
         }
@@ -266,14 +256,8 @@ pub fn lex(src: &str) -> Result<Vec<Token>, (u32, String)> {
         out.push(Token {
             tok: Tok::Sym(sym),
             line,
-            col: 0,
+            col,
         });
-    }
-    while cols.len() < out.len() {
-        cols.push(col);
-    }
-    for (t, c) in out.iter_mut().zip(&cols) {
-        t.col = *c;
     }
     out.push(Token {
         tok: Tok::Eof,

@@ -1279,49 +1279,36 @@ impl<'a> Parser<'a> {
         Ok(result.unwrap_or_else(|| operands.remove(0)))
     }
 
-    /// Shifts bind tighter than `+` in what Dafny 2.3 prints (its printer
-    /// omits the parentheses of `(x << n) + y`).
-    fn shift(&mut self) -> PResult<Expr> {
-        let mut l = self.factor()?;
+    /// A left-associative chain of `next`s joined by the operators `ops`.
+    fn left_assoc(
+        &mut self,
+        ops: &[&'static str],
+        next: fn(&mut Self) -> PResult<Expr>,
+    ) -> PResult<Expr> {
+        let mut l = next(self)?;
         loop {
-            if self.eat_sym("<<") {
-                let r = self.factor()?;
-                l = self.bin("<<", l, r);
-            } else if self.eat_sym(">>") {
-                let r = self.factor()?;
-                l = self.bin(">>", l, r);
-            } else {
-                return Ok(l);
-            }
+            let op = match self.peek() {
+                Tok::Sym(s) if ops.contains(s) => *s,
+                _ => return Ok(l),
+            };
+            self.bump();
+            let r = next(self)?;
+            l = self.bin(op, l, r);
         }
     }
 
     fn term(&mut self) -> PResult<Expr> {
-        let mut l = self.shift()?;
-        loop {
-            if self.eat_sym("+") {
-                let r = self.shift()?;
-                l = self.bin("+", l, r);
-            } else if self.eat_sym("-") {
-                let r = self.shift()?;
-                l = self.bin("-", l, r);
-            } else {
-                return Ok(l);
-            }
-        }
+        self.left_assoc(&["+", "-"], Self::shift)
+    }
+
+    /// Shifts bind tighter than `+` in what Dafny 2.3 prints (its printer
+    /// omits the parentheses of `(x << n) + y`).
+    fn shift(&mut self) -> PResult<Expr> {
+        self.left_assoc(&["<<", ">>"], Self::factor)
     }
 
     fn factor(&mut self) -> PResult<Expr> {
-        let mut l = self.bvfactor()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Sym(s @ ("*" | "/" | "%")) => *s,
-                _ => return Ok(l),
-            };
-            self.bump();
-            let r = self.bvfactor()?;
-            l = self.bin(op, l, r);
-        }
+        self.left_assoc(&["*", "/", "%"], Self::bvfactor)
     }
 
     fn bvfactor(&mut self) -> PResult<Expr> {
