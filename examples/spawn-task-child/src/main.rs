@@ -11,14 +11,20 @@ mod protocol;
 
 use alloc::string::String;
 use core::fmt::Write;
+use core::sync::atomic::{AtomicU64, Ordering};
 use protocol::*;
 use substrate_component::{component, sel4};
 
+/// Counts starts, in `.data` (its initial value is not zero): a child
+/// restarted from its initial state counts from 1000 again.
+static STARTS: AtomicU64 = AtomicU64::new(FIRST_START - 1);
+
 #[component(heap_size = 64 * 1024)]
 fn main(parent: sel4::cap::Endpoint) -> Result<(), &'static str> {
-    parent.call(sel4::MessageInfo::new(HELLO, 0, 0));
     // SAFETY: this thread holds no other IpcBuffer.
     let mut ipc = unsafe { sel4::IpcBuffer::current() };
+    ipc.msg_regs()[0] = STARTS.fetch_add(1, Ordering::Relaxed) + 1;
+    parent.call(sel4::MessageInfo::new(HELLO, 0, 1));
     let (mode, id) = (ipc.msg_regs()[0], ipc.msg_regs()[1]);
     match mode {
         MODE_TALK => {

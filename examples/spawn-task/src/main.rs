@@ -13,7 +13,13 @@
 //! 3. talk again, to show the system is unharmed;
 //! 4. panic: the component runtime prints the panic and reports status 101;
 //! 5. overflow: the child recurses until its stack runs into the unmapped
-//!    guard page below it, a VM fault the root task recognises.
+//!    guard page below it, a VM fault the root task recognises;
+//! 6. restart: a child loaded restartable faults, is restarted from its
+//!    initial state (`Child::restart`: its data, `.bss` and heap written
+//!    again from the image, stack and TLS reset, same address space and
+//!    CSpace), and then talks. Every child reports a counter kept in its
+//!    `.data` with its first message, which would show a start that kept
+//!    the previous run's data.
 //!
 //! Before that it shows that a damaged image is refused with an error.
 #![no_std]
@@ -124,7 +130,30 @@ fn main(bootinfo: &sel4::BootInfo) -> Result<(), Error> {
         }
     }
 
-    sel4::debug_println!("root: 5 children done");
+    let restartable = Config {
+        restartable: true,
+        ..config
+    };
+    let endpoints = Endpoints {
+        endpoint: inbox.endpoint,
+        badge: 6,
+        fault_endpoint: inbox.endpoint,
+        fault_badge: 6 + FAULT_BADGE,
+    };
+    let child = Child::spawn(&mut objects, &image, &endpoints, &restartable)?;
+    match serve(&child, &inbox, 6, MODE_FAULT)? {
+        Outcome::Faulted(sel4::Fault::VmFault(f)) if f.addr == 0 => {}
+        _ => return Err(Error::Unexpected("child 6 did not fault reading address 0")),
+    }
+    child.restart(&mut objects, &image)?;
+    sel4::debug_println!("root: child 6 restarted from its initial state");
+    match serve(&child, &inbox, 6, MODE_TALK)? {
+        Outcome::Exited(0) => {}
+        _ => return Err(Error::Unexpected("restarted child 6 did not exit with 0")),
+    }
+    child.destroy(&mut objects)?;
+
+    sel4::debug_println!("root: 6 children done");
     Ok(())
 }
 
@@ -180,6 +209,9 @@ fn serve(child: &Child, inbox: &Inbox, id: Word, mode: Word) -> Result<Outcome, 
         let msg = ipc.msg_regs();
         match child.event(info, badge, msg) {
             Some(Event::Message(info)) if info.label() == HELLO => {
+                if info.length() != 1 || msg[0] != FIRST_START {
+                    return Err(Error::Unexpected("a child started with another run's data"));
+                }
                 msg[0] = mode;
                 msg[1] = id;
                 inbox.reply.send(MessageInfo::new(0, 0, 2));

@@ -22,3 +22,7 @@ pub const MODE_PANIC: Word = 3;
 
 /// How many pings a talking child sends.
 pub const PINGS: Word = 3;
+
+/// The value of the child's `.data` counter after it counted its start:
+/// what every child reports with `HELLO`, a restarted one too.
+pub const FIRST_START: Word = 1001;

@@ -77,6 +77,16 @@
 //!   kernels where a thread cannot set its own thread pointer (seL4 5.0) also
 //!   `tls_base` = the thread pointer (elsewhere the child sets it itself).
 //!
+//! # Restarting
+//!
+//! A child loaded with [`Config::restartable`] can be restarted from its
+//! initial state with [`Child::restart`]: the loader keeps a second
+//! capability to each frame the child can write (one parent slot per
+//! page), and a restart writes those pages again from the image (the
+//! parent's read-only copy), zeroes stack and IPC buffer, rebuilds the TLS
+//! block and starts the thread at its entry point, keeping its address
+//! space and CSpace.
+//!
 //! # Building the parent
 //!
 //! The parent embeds the child's ELF file: its `build.rs` calls
@@ -406,6 +416,10 @@ pub struct Config {
     /// On MCS kernels, the child's CPU time in microseconds per period and
     /// the period (its scheduling context); ignored elsewhere.
     pub budget: (u64, u64),
+    /// Keep what [`Child::restart`] needs: a second capability to every
+    /// frame the child can write (its writable segments, stack, IPC buffer
+    /// and TLS block), one slot of the parent's CSpace each.
+    pub restartable: bool,
 }
 
 /// The budget and period of a child's scheduling context on MCS kernels
@@ -422,6 +436,7 @@ impl Config {
             stack_size: DEFAULT_STACK_SIZE,
             temp_vaddr: DEFAULT_TEMP_VADDR,
             budget: DEFAULT_BUDGET_US,
+            restartable: false,
         }
     }
 }
@@ -457,6 +472,25 @@ pub struct Child {
     console: CPtr,
     /// Slots of every capability the loader created, in creation order.
     slots: Vec<CPtr>,
+    /// For a restartable child: a second capability to each frame the
+    /// child can write, with its address in the child and what it holds
+    /// initially.
+    restore: Vec<(cap::Frame, usize, Initial)>,
+    /// Where the TLS block starts in the child, and the IPC buffer's address.
+    tls_vaddr: usize,
+    ipc_vaddr: usize,
+    temp_vaddr: usize,
+}
+
+/// What a writable frame of a child holds when it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Initial {
+    /// The image's bytes for this page (zeros beyond the segments' file bytes).
+    Image,
+    /// Zeros (stack, IPC buffer).
+    Zero,
+    /// Page `n` of the TLS block.
+    Tls(usize),
 }
 
 /// Where the runtime region above the image goes (see the crate
@@ -593,6 +627,10 @@ impl Child {
             thread_pointer: 0,
             console: 0,
             slots: Vec::new(),
+            restore: Vec::new(),
+            tls_vaddr: 0,
+            ipc_vaddr: 0,
+            temp_vaddr: config.temp_vaddr,
         };
         match child.build(objects, image, endpoints, config) {
             Ok(()) => Ok(child),
@@ -628,7 +666,7 @@ impl Child {
         // Address space.
         self.vspace = self.allocate(objects, ObjectType::VSpace, 0)?;
         init_thread::ASID_POOL.assign(self.vspace)?;
-        self.load_segments(objects, image, config.temp_vaddr)?;
+        self.load_segments(objects, image, config)?;
 
         // Runtime region: guard page, stack, IPC buffer, TLS block.
         let tls = image.tls_image();
@@ -643,41 +681,31 @@ impl Child {
         } = RuntimeRegion::new(image.end, config.stack_size, layout.size())?;
         for i in 0..stack_pages {
             let frame = self.frame(objects)?;
-            objects.map_frame(
-                self.vspace,
-                frame,
-                stack_bottom + i * PAGE_SIZE,
-                CapRights::read_write(),
-            )?;
+            let vaddr = stack_bottom + i * PAGE_SIZE;
+            objects.map_frame(self.vspace, frame, vaddr, CapRights::read_write())?;
+            self.keep(objects, config, frame, vaddr, Initial::Zero)?;
         }
         let ipc_frame = self.frame(objects)?;
         objects.map_frame(self.vspace, ipc_frame, ipc_vaddr, CapRights::read_write())?;
+        self.keep(objects, config, ipc_frame, ipc_vaddr, Initial::Zero)?;
+        self.tls_vaddr = tls_vaddr;
+        self.ipc_vaddr = ipc_vaddr;
 
         let tls_frames = (0..tls_pages)
             .map(|_| self.frame(objects))
             .collect::<Result<Vec<_>, _>>()?;
-        {
-            let mut temp = TempMapping::new(objects, &tls_frames, config.temp_vaddr)?;
-            let block = temp.bytes();
-            block.fill(0);
-            // SAFETY: `block` spans `tls_pages` pages >= layout.size() and
-            // starts on a page boundary, which satisfies the layout's
-            // alignment (at most a page, checked by Image::parse).
-            let tcb = unsafe { tls.init_block(block.as_mut_ptr(), ipc_vaddr as *mut _) };
-            // The block was built at the temporary address: point the
-            // control block's self pointer at where the child sees it.
-            self.thread_pointer = tls_vaddr + (tcb as usize - block.as_ptr() as usize);
-            // SAFETY: init_block returned a pointer to the initialised
-            // control block inside the mapped window.
-            unsafe { (*tcb).self_ptr = self.thread_pointer as *mut ThreadControlBlock };
-        }
+        self.thread_pointer = Self::fill_tls(
+            objects,
+            image,
+            &tls_frames,
+            config.temp_vaddr,
+            tls_vaddr,
+            ipc_vaddr,
+        )?;
         for (i, &frame) in tls_frames.iter().enumerate() {
-            objects.map_frame(
-                self.vspace,
-                frame,
-                tls_vaddr + i * PAGE_SIZE,
-                CapRights::read_write(),
-            )?;
+            let vaddr = tls_vaddr + i * PAGE_SIZE;
+            objects.map_frame(self.vspace, frame, vaddr, CapRights::read_write())?;
+            self.keep(objects, config, frame, vaddr, Initial::Tls(i))?;
         }
         self.stack_top = stack_top;
         self.stack_bottom = stack_bottom;
@@ -764,37 +792,154 @@ impl Child {
         &mut self,
         objects: &mut ObjectAllocator,
         image: &Image<'_>,
-        temp_vaddr: usize,
+        config: &Config,
     ) -> Result<(), LoadError> {
         for page in image.pages() {
-            let page_end = page + PAGE_SIZE;
-            let overlapping = image.segments.iter().filter(|s| s.overlaps(page));
             let frame = self.frame(objects)?;
-            let mut writable = false;
-            {
+            let writable = {
                 let frames = [frame];
-                let mut temp = TempMapping::new(objects, &frames, temp_vaddr)?;
-                let bytes = temp.bytes();
-                bytes.fill(0);
-                for s in overlapping {
-                    writable |= s.writable;
-                    // The part of the segment's file bytes inside this page.
-                    let from = s.vaddr.max(page);
-                    let to = (s.vaddr + s.file.len()).min(page_end);
-                    if from < to {
-                        bytes[from - page..to - page]
-                            .copy_from_slice(&s.file[from - s.vaddr..to - s.vaddr]);
-                    }
-                }
-            }
+                let mut temp = TempMapping::new(objects, &frames, config.temp_vaddr)?;
+                Self::fill_image_page(temp.bytes(), image, page)
+            };
             let rights = if writable {
                 CapRights::read_write()
             } else {
                 CapRights::read_only()
             };
             objects.map_frame(self.vspace, frame, page, rights)?;
+            if writable {
+                self.keep(objects, config, frame, page, Initial::Image)?;
+            }
         }
         Ok(())
+    }
+
+    /// Builds the TLS block in `frames` (mapped at `temp_vaddr` meanwhile)
+    /// for a child that sees it at `tls_vaddr`; returns the child's thread
+    /// pointer.
+    fn fill_tls(
+        objects: &mut ObjectAllocator,
+        image: &Image<'_>,
+        frames: &[cap::Frame],
+        temp_vaddr: usize,
+        tls_vaddr: usize,
+        ipc_vaddr: usize,
+    ) -> Result<usize, LoadError> {
+        let tls = image.tls_image();
+        let mut temp = TempMapping::new(objects, frames, temp_vaddr)?;
+        let block = temp.bytes();
+        block.fill(0);
+        // SAFETY: `block` spans the TLS pages (>= the block layout's size)
+        // and starts on a page boundary, which satisfies the layout's
+        // alignment (at most a page, checked by Image::parse).
+        let tcb = unsafe { tls.init_block(block.as_mut_ptr(), ipc_vaddr as *mut _) };
+        // The block was built at the temporary address: point the control
+        // block's self pointer at where the child sees it.
+        let thread_pointer = tls_vaddr + (tcb as usize - block.as_ptr() as usize);
+        // SAFETY: init_block returned a pointer to the initialised control
+        // block inside the mapped window.
+        unsafe { (*tcb).self_ptr = thread_pointer as *mut ThreadControlBlock };
+        Ok(thread_pointer)
+    }
+
+    /// Fills one page with the image's bytes for the page at `page`.
+    fn fill_image_page(bytes: &mut [u8], image: &Image<'_>, page: usize) -> bool {
+        let page_end = page + PAGE_SIZE;
+        let mut writable = false;
+        bytes.fill(0);
+        for s in image.segments.iter().filter(|s| s.overlaps(page)) {
+            writable |= s.writable;
+            // The part of the segment's file bytes inside this page.
+            let from = s.vaddr.max(page);
+            let to = (s.vaddr + s.file.len()).min(page_end);
+            if from < to {
+                bytes[from - page..to - page]
+                    .copy_from_slice(&s.file[from - s.vaddr..to - s.vaddr]);
+            }
+        }
+        writable
+    }
+
+    /// For a restartable child, keeps a second capability to `frame`.
+    fn keep(
+        &mut self,
+        objects: &mut ObjectAllocator,
+        config: &Config,
+        frame: cap::Frame,
+        vaddr: usize,
+        initial: Initial,
+    ) -> Result<(), LoadError> {
+        if !config.restartable {
+            return Ok(());
+        }
+        let slot = objects.alloc_slot()?;
+        if let Err(e) = objects
+            .slot(slot)
+            .copy(&objects.slot(frame.cptr()), CapRights::all())
+        {
+            objects.free_slot(slot);
+            return Err(e.into());
+        }
+        self.slots.push(slot);
+        self.restore
+            .push((sel4::Cap::from_cptr(slot), vaddr, initial));
+        Ok(())
+    }
+
+    /// Restarts a child loaded with [`Config::restartable`] from its
+    /// initial state: stops its thread (`seL4_TCB_Suspend`, which also
+    /// abandons a fault it waits to have answered), writes every writable
+    /// page again from `image` (the read-only copy the parent keeps: data
+    /// and `.bss`, so a heap inside the image too), zeroes its stack and IPC
+    /// buffer, builds its TLS block again, and starts it at its entry point.
+    /// Its address space, CSpace and every capability in it stay as they
+    /// are. `image` must be the one it was loaded from.
+    pub fn restart(
+        &self,
+        objects: &mut ObjectAllocator,
+        image: &Image<'_>,
+    ) -> Result<(), LoadError> {
+        if self.restore.is_empty() {
+            return Err(LoadError::Config("the child was not loaded restartable"));
+        }
+        if image.entry != self.entry || image.range() != self.image {
+            return Err(LoadError::Config("not the image the child was loaded from"));
+        }
+        self.suspend()?;
+        let tls: Vec<cap::Frame> = self
+            .restore
+            .iter()
+            .filter(|r| matches!(r.2, Initial::Tls(_)))
+            .map(|r| r.0)
+            .collect();
+        for &(frame, vaddr, initial) in &self.restore {
+            match initial {
+                Initial::Image => {
+                    let frames = [frame];
+                    let mut temp = TempMapping::new(objects, &frames, self.temp_vaddr)?;
+                    Self::fill_image_page(temp.bytes(), image, vaddr);
+                }
+                Initial::Zero => {
+                    let frames = [frame];
+                    TempMapping::new(objects, &frames, self.temp_vaddr)?
+                        .bytes()
+                        .fill(0);
+                }
+                Initial::Tls(_) => {}
+            }
+        }
+        let tp = Self::fill_tls(
+            objects,
+            image,
+            &tls,
+            self.temp_vaddr,
+            self.tls_vaddr,
+            self.ipc_vaddr,
+        )?;
+        if tp != self.thread_pointer {
+            return Err(LoadError::Config("the TLS block moved"));
+        }
+        self.start()
     }
 
     /// Starts the thread: writes its registers and resumes it
