@@ -36,7 +36,8 @@ TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 
 
 # Where descriptions live, and the prefix of their images' names.
-DIRS = [(HERE, "c:"), (os.path.join(ROOT, "ocaml-mirage", "tests"), "ocaml:")]
+DIRS = [(HERE, "c:"), (os.path.join(ROOT, "ocaml-mirage", "tests"), "ocaml:"),
+        (os.path.join(ROOT, "system", "tests"), "system:")]
 
 
 def discover():

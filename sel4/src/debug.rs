@@ -11,7 +11,7 @@ use crate::capability::Cap;
 use crate::serial::SerialPort;
 use crate::CPtr;
 use core::fmt;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// The registered serial console: the port capability's slot in the low 48
 /// bits, the UART's base port above; 0 for none. One word, so a reader on
@@ -44,11 +44,42 @@ pub fn serial_console() -> Option<SerialPort> {
     })
 }
 
-/// Writes one byte to the console: the kernel's debug console
+/// The registered console sink ([`set_console_sink`]): a `fn(&[u8])` as a
+/// word, 0 for none.
+static CONSOLE_SINK: AtomicUsize = AtomicUsize::new(0);
+
+/// Sends everything written to the console to `sink` instead of the
+/// kernel's debug console or the serial port: what a component does whose
+/// console is a service (a system's components write whole lines through
+/// the initializer, so the lines of several components never mix).
+/// `None` restores the default.
+pub fn set_console_sink(sink: Option<fn(&[u8])>) {
+    CONSOLE_SINK.store(sink.map_or(0, |f| f as usize), Ordering::Release);
+}
+
+fn console_sink() -> Option<fn(&[u8])> {
+    let word = CONSOLE_SINK.load(Ordering::Acquire);
+    // SAFETY: a non-zero word was stored from a `fn(&[u8])` by
+    // `set_console_sink`, so it is a valid pointer to such a function.
+    (word != 0).then(|| unsafe { core::mem::transmute::<usize, fn(&[u8])>(word) })
+}
+
+/// Writes one byte to the console: the sink registered with
+/// [`set_console_sink`] if there is one, else the kernel's debug console
 /// (`seL4_DebugPutChar`) where the kernel has one, otherwise the registered
 /// serial console (a `\n` as `\r\n`); dropped when there is neither.
 #[inline]
 pub fn debug_put_char(c: u8) {
+    if let Some(sink) = console_sink() {
+        return sink(&[c]);
+    }
+    device_put_char(c);
+}
+
+/// Writes one byte to the kernel's debug console or the serial console,
+/// bypassing any sink: what a console service itself writes with.
+#[inline]
+pub fn device_put_char(c: u8) {
     #[cfg(sel4_printing)]
     // SAFETY: DebugPutChar takes no pointers and has no preconditions.
     unsafe {
@@ -66,7 +97,10 @@ pub struct DebugWriter;
 
 impl fmt::Write for DebugWriter {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        s.bytes().for_each(debug_put_char);
+        match console_sink() {
+            Some(sink) => sink(s.as_bytes()),
+            None => s.bytes().for_each(device_put_char),
+        }
         Ok(())
     }
 }

@@ -175,6 +175,16 @@ impl AbsoluteCPtr {
         check(unsafe { sys::seL4_CNode_Delete(self.root.cptr(), self.path, self.depth as _) })
     }
 
+    /// Moves the calling thread's reply capability (the one its last
+    /// `seL4_Recv` of a call left in its TCB) into this empty slot
+    /// (`seL4_CNode_SaveCaller`, non-MCS kernels); `seL4_Send` on the
+    /// saved capability then answers the caller.
+    #[cfg(not(sel4_mcs))]
+    pub fn save_caller(&self) -> Result<()> {
+        // SAFETY: registers only; the kernel checks every argument.
+        check(unsafe { sys::seL4_CNode_SaveCaller(self.root.cptr(), self.path, self.depth as _) })
+    }
+
     /// Deletes every capability derived from the one in this slot
     /// (`seL4_CNode_Revoke`); derived frame capabilities that are mapped get
     /// unmapped.

@@ -33,7 +33,10 @@ pub mod serial;
 
 pub use bootinfo::{BootInfo, SlotRegion, UntypedDesc};
 pub use capability::{cap, cap_type, init_thread, Cap, CapType, WORD_BITS};
-pub use debug::{debug_put_char, serial_console, set_serial_console, DebugWriter};
+pub use debug::{
+    debug_put_char, device_put_char, serial_console, set_console_sink, set_serial_console,
+    DebugWriter,
+};
 pub use error::{Error, Result};
 pub use fault::Fault;
 pub use invocations::{

@@ -89,6 +89,16 @@ pub const FAULT_FLAG: u64 = 1 << 26;
 /// success, else an error of [`RestartError`].
 pub const RESTART_LABEL: u64 = 0x5e1;
 
+/// Label of a component's console line, a call on the parent endpoint:
+/// message register 0 is the number of bytes, the bytes follow packed
+/// little-endian from message register 1 (at most [`CONSOLE_BYTES`]).
+/// The initializer prints the line whole, so lines of several components
+/// never mix, and replies with label 0.
+pub const CONSOLE_LABEL: u64 = 0x5e2;
+
+/// The most bytes one [`CONSOLE_LABEL`] message carries.
+pub const CONSOLE_BYTES: usize = 512;
+
 /// Label of the error reply a caller gets when the component it called
 /// faulted before answering and was restarted (only restartable components
 /// keep the reply capability where the initializer can answer it).
@@ -222,6 +232,11 @@ pub struct SystemInfo {
     /// (`seL4_CNode_SaveCaller`) so the initializer can answer it after a
     /// fault. 0 if the component serves no calls.
     pub reply_slot: u64,
+    /// Slot of a capability to the component's own CNode (no guard: name
+    /// slots with depth 8), given only to restartable components that
+    /// serve calls on non-MCS kernels, for `seL4_CNode_SaveCaller` into
+    /// [`SystemInfo::reply_slot`]; else 0.
+    pub cnode_slot: u64,
     /// 1 if the description says `restart = true`.
     pub restartable: u64,
     /// Start of the heap ([`HEAP_VADDR`]) and its size in bytes.

@@ -179,6 +179,12 @@ pub struct System {
     pub regions: Vec<MemoryRegion>,
     /// Channels.
     pub channels: Vec<Channel>,
+    /// The components whose exit ends the system (`[system] wait_for`,
+    /// indices into [`System::components`]): once all of them have
+    /// exited, the initializer stops the system, successfully if each
+    /// exited with status 0. Empty (the default): the system runs until
+    /// the machine stops, as a system of servers does.
+    pub wait_for: Vec<usize>,
 }
 
 // ---- the file as TOML gives it ----
@@ -248,6 +254,8 @@ struct RawFile {
 struct RawHeader {
     name: Option<String>,
     memory: Option<Spanned<Size>>,
+    #[serde(default)]
+    wait_for: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -951,12 +959,26 @@ fn check(ck: &mut Checker, raw: RawFile) -> System {
         }
     }
 
+    let mut wait_for = Vec::new();
+    for w in raw.system.iter().flat_map(|h| &h.wait_for) {
+        match names.get(w.get_ref()) {
+            Some(&i) if wait_for.contains(&i) => {
+                ck.at(w.span(), format!("`{}` is in wait_for twice", w.get_ref()))
+            }
+            Some(&i) => wait_for.push(i),
+            None => ck.at(
+                w.span(),
+                format!("unknown component `{}` in wait_for", w.get_ref()),
+            ),
+        }
+    }
     let system = System {
         name,
         memory,
         components,
         regions,
         channels,
+        wait_for,
     };
     let asked = system.ram_asked();
     let usable = memory.saturating_sub(RESERVED_MEMORY);

@@ -55,6 +55,7 @@ fn a_good_description_reads_back() {
     assert_eq!(pong.stack, DEFAULT_STACK);
     assert!(pong.restart);
     assert_eq!(pong.line, 10);
+    assert!(s.wait_for.is_empty());
     assert_eq!(pong.maps.len(), 1);
     assert_eq!(pong.maps[0].flags, abi::REGION_READ | abi::REGION_WRITE);
     assert_eq!(s.components[0].priority, 90);
@@ -231,4 +232,26 @@ fn images_must_end_below_the_window() {
         .unwrap_err();
     assert_eq!(e.line, 5);
     assert!(e.message.contains("inside the mapping window"), "{e}");
+}
+
+#[test]
+fn wait_for_names_known_components_once() {
+    let good = PINGPONG.replace(
+        "name = \"pingpong\"",
+        "name = \"pingpong\"\nwait_for = [\"pong\"]",
+    );
+    assert_eq!(System::parse(&good).unwrap().wait_for, vec![1]);
+    let text = PINGPONG.replace(
+        "name = \"pingpong\"",
+        "name = \"pingpong\"\nwait_for = [\"ping\", \"pang\", \"ping\"]",
+    );
+    let e = errors(&text);
+    assert!(
+        e.contains(&(4, "unknown component `pang` in wait_for".into())),
+        "{e:?}"
+    );
+    assert!(
+        e.contains(&(4, "`ping` is in wait_for twice".into())),
+        "{e:?}"
+    );
 }

@@ -1,0 +1,266 @@
+//! The build-script side of a system image: from a `system.toml` to the
+//! plan `sel4-system-initializer` runs.
+//!
+//! A system image is a root-task crate whose `build.rs` says
+//!
+//! ```ignore
+//! fn main() {
+//!     substrate_build::root_task();
+//!     sel4_system_build::system("system.toml");
+//! }
+//! ```
+//!
+//! and whose `main` runs the initializer on the plan
+//! (`sel4_system_initializer::include_system!()`). [`system`]:
+//!
+//! 1. reads and checks the description (`sel4-system-description`); every
+//!    error becomes a `cargo::error` line `system.toml:LINE: reason`, so
+//!    nothing is built from a wrong description;
+//! 2. builds each component: a `package` with `cargo build -p` (as
+//!    `substrate_build::embed_component` does, into the target directory's
+//!    `child-images`), an `elf` as it is, relative to the description;
+//! 3. checks every image against the system's layout (it must start above
+//!    the information page and end, with its stack, below the mapping
+//!    window), naming the component's line;
+//! 4. writes `sel4-system-plan.rs` into `OUT_DIR`: a `static SYSTEM` of
+//!    `sel4_system_initializer::plan::Plan`, generated with `quote` and
+//!    formatted with `prettyplease`, which `include_bytes!`s every image.
+
+use std::path::{Path, PathBuf};
+
+use object::{Object, ObjectSegment};
+use proc_macro2::TokenStream;
+use quote::quote;
+use sel4_system_description::{Error, Source, System};
+
+/// The plan file's name in `OUT_DIR`.
+pub const PLAN_FILE: &str = "sel4-system-plan.rs";
+
+/// Builds the system `description` names (a path relative to the
+/// package's directory) and writes its plan; reports errors as
+/// `cargo::error` lines. Returns whether it succeeded.
+pub fn system(description: impl AsRef<Path>) -> bool {
+    let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let path = dir.join(description);
+    println!("cargo:rerun-if-changed={}", path.display());
+    match build(&path) {
+        Ok(plan) => {
+            write_plan(&plan);
+            true
+        }
+        Err(errors) => {
+            for e in errors {
+                println!("cargo::error={e}");
+            }
+            false
+        }
+    }
+}
+
+/// [`system`] for the description whose path the environment variable
+/// `var` holds (`sel4-system build` sets it); without it, an empty plan,
+/// which the initializer refuses to run, so that workspace builds work.
+pub fn system_from_env(var: &str) -> bool {
+    println!("cargo:rerun-if-env-changed={var}");
+    match std::env::var_os(var) {
+        Some(path) => system(PathBuf::from(path)),
+        None => {
+            write_plan(&quote! {
+                pub static SYSTEM: ::sel4_system_initializer::plan::Plan =
+                    ::sel4_system_initializer::plan::EMPTY;
+            });
+            true
+        }
+    }
+}
+
+fn write_plan(plan: &TokenStream) {
+    let file: syn::File = syn::parse2(plan.clone()).expect("the generated plan parses");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join(PLAN_FILE);
+    std::fs::write(&out, prettyplease::unparse(&file))
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+}
+
+/// Reads, builds and checks; the plan's tokens, or every error as
+/// `path:line: reason`.
+fn build(path: &Path) -> Result<TokenStream, Vec<String>> {
+    let shown = path.display().to_string();
+    let at = |e: Error| format!("{shown}:{}: {}", e.line, e.message);
+    let text =
+        std::fs::read_to_string(path).map_err(|e| vec![format!("cannot read {shown}: {e}")])?;
+    let system = System::parse(&text).map_err(|es| es.into_iter().map(at).collect::<Vec<_>>())?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut errors = Vec::new();
+    for c in &system.components {
+        if c.supervisor.is_some() {
+            errors.push(format!(
+                "{shown}:{}: component `{}`: supervisors are not supported by the initializer yet",
+                c.line, c.name
+            ));
+        }
+    }
+    for r in &system.regions {
+        if r.phys.is_some() {
+            errors.push(format!(
+                "{shown}: memory region `{}`: device memory is not supported by the initializer yet",
+                r.name
+            ));
+        }
+    }
+    let mut images = Vec::new();
+    for (i, c) in system.components.iter().enumerate() {
+        let elf = match &c.source {
+            Source::Package(p) => match substrate_build::embed_component(p) {
+                Some(elf) => elf,
+                None => {
+                    errors.push(format!(
+                        "{shown}:{}: component `{}`: package `{p}` did not build (cargo's output is above)",
+                        c.line, c.name
+                    ));
+                    continue;
+                }
+            },
+            Source::Elf(e) => {
+                let elf = base.join(e);
+                println!("cargo:rerun-if-changed={}", elf.display());
+                elf
+            }
+        };
+        match image_range(&elf) {
+            Ok((range, tls)) => {
+                let runtime = 4096
+                    + c.stack.div_ceil(4096) * 4096
+                    + 4096
+                    + (tls + 4096).div_ceil(4096) * 4096;
+                if let Err(e) = system.check_image(i, range, runtime) {
+                    errors.push(at(e));
+                }
+            }
+            Err(e) => errors.push(format!(
+                "{shown}:{}: component `{}`: {}: {e}",
+                c.line,
+                c.name,
+                elf.display()
+            )),
+        }
+        images.push(elf);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(plan_tokens(&system, &images))
+}
+
+/// The range the image's `PT_LOAD` segments occupy, and its TLS
+/// segment's size.
+fn image_range(path: &Path) -> Result<(std::ops::Range<u64>, u64), String> {
+    let data = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let file = object::File::parse(&*data).map_err(|e| format!("not an ELF image: {e}"))?;
+    let mut start = u64::MAX;
+    let mut end = 0;
+    for s in file.segments() {
+        if s.size() == 0 {
+            continue;
+        }
+        start = start.min(s.address());
+        end = end.max(s.address() + s.size());
+    }
+    if start >= end {
+        return Err("it has no loadable segments".into());
+    }
+    let tls = match &file {
+        object::File::Elf64(elf) => {
+            use object::read::elf::ProgramHeader;
+            let endian = elf.endian();
+            elf.elf_program_headers()
+                .iter()
+                .find(|p| p.p_type(endian) == object::elf::PT_TLS)
+                .map(|p| p.p_memsz(endian))
+                .unwrap_or(0)
+        }
+        _ => return Err("not a 64-bit ELF image".into()),
+    };
+    Ok((start..end.div_ceil(4096) * 4096, tls))
+}
+
+fn plan_tokens(system: &System, images: &[PathBuf]) -> TokenStream {
+    let p = quote!(::sel4_system_initializer::plan);
+    let name = &system.name;
+    let components = system.components.iter().zip(images).map(|(c, elf)| {
+        let name = &c.name;
+        let elf = elf.display().to_string();
+        let priority = c.priority;
+        let stack = c.stack as usize;
+        let heap = c.heap as usize;
+        let budget = c.budget_us;
+        let period = c.period_us;
+        let restart = c.restart;
+        let supervisor = match c.supervisor {
+            Some(s) => quote!(Some(#s)),
+            None => quote!(None),
+        };
+        let maps = c.maps.iter().map(|m| {
+            let region = m.region;
+            let vaddr = m.vaddr as usize;
+            let flags = m.flags;
+            quote!(#p::Map { region: #region, vaddr: #vaddr, flags: #flags })
+        });
+        let ioports = c.ioports.iter().map(|r| {
+            let (first, last) = (r.first, r.last);
+            quote!(#p::IoPorts { first: #first, last: #last })
+        });
+        let irqs = c.irqs.iter().map(|q| {
+            let (ioapic, pin, level, low, channel) = (q.ioapic, q.pin, q.level, q.active_low, q.channel);
+            quote!(#p::Irq { ioapic: #ioapic, pin: #pin, level: #level, active_low: #low, channel: #channel })
+        });
+        quote! {
+            #p::Component {
+                name: #name,
+                elf: include_bytes!(#elf),
+                priority: #priority,
+                stack: #stack,
+                heap: #heap,
+                budget_us: #budget,
+                period_us: #period,
+                restart: #restart,
+                supervisor: #supervisor,
+                maps: &[#(#maps),*],
+                ioports: &[#(#ioports),*],
+                irqs: &[#(#irqs),*],
+            }
+        }
+    });
+    let regions = system.regions.iter().map(|r| {
+        let name = &r.name;
+        let size = r.size as usize;
+        let phys = match r.phys {
+            Some(a) => {
+                let a = a as usize;
+                quote!(Some(#a))
+            }
+            None => quote!(None),
+        };
+        quote!(#p::Region { name: #name, size: #size, phys: #phys })
+    });
+    let channels = system.channels.iter().map(|ch| {
+        let (fc, fi, tc, ti, prot) = (
+            ch.from.component,
+            ch.from.id,
+            ch.to.component,
+            ch.to.id,
+            ch.protected,
+        );
+        quote!(#p::Channel { from: (#fc, #fi), to: (#tc, #ti), protected: #prot })
+    });
+    let wait_for = &system.wait_for;
+    quote! {
+        /// The system described by its `system.toml` (generated by sel4-system-build).
+        pub static SYSTEM: #p::Plan = #p::Plan {
+            name: #name,
+            components: &[#(#components),*],
+            regions: &[#(#regions),*],
+            channels: &[#(#channels),*],
+            wait_for: &[#(#wait_for),*],
+        };
+    }
+}

@@ -1,0 +1,440 @@
+//! The Rust runtime of a component in a system (`system.toml`), in the
+//! style of the seL4 Microkit's protection domains.
+//!
+//! ```ignore
+//! #![no_std]
+//! #![no_main]
+//! use sel4_system_component::{Channel, Handler, MessageInfo};
+//!
+//! struct Counter(u64);
+//!
+//! impl Handler for Counter {
+//!     fn notified(&mut self, channel: Channel) {
+//!         self.0 += 1;
+//!         let _ = channel.notify(); // and back
+//!     }
+//!     fn protected(&mut self, _channel: Channel, msg: MessageInfo) -> MessageInfo {
+//!         sel4_system_component::set_mr(0, self.0);
+//!         MessageInfo::new(msg.label(), 0, 1)
+//!     }
+//! }
+//!
+//! fn init() -> Counter {
+//!     Counter(0)
+//! }
+//!
+//! sel4_system_component::component!(init);
+//! ```
+//!
+//! with `build.rs` containing `fn main() { substrate_build::component(); }`.
+//!
+//! # What a component gets
+//!
+//! The system initializer starts it with the capabilities its description
+//! grants and a read-only [`SystemInfo`] page that says where they are
+//! ([`info`]). [`component!`] adds the entry point, a panic handler (the
+//! panic is printed and the component exits with status 101) and a global
+//! allocator on the heap the initializer mapped (its size is the
+//! description's `heap`). It calls `init`, then serves events forever:
+//!
+//! * a peer's notification on channel `id`, or an interrupt the
+//!   description routes to `id`: [`Handler::notified`];
+//! * a protected call from the peer of channel `id`: [`Handler::protected`],
+//!   whose return value is the reply (message registers through [`mr`]
+//!   and [`set_mr`]);
+//! * the peer of a channel was restarted after a fault:
+//!   [`Handler::peer_restarted`].
+//!
+//! A component that serves protected calls waits on its endpoint with its
+//! notification bound (one `seL4_Recv` for both); others wait on the
+//! notification (`seL4_Wait`). Nothing polls. [`exit`] ends the component.
+#![no_std]
+
+use sel4::{cap, Cap, Word};
+
+pub use sel4;
+pub use sel4::MessageInfo;
+pub use sel4_system_abi as abi;
+pub use sel4_system_abi::SystemInfo;
+pub use substrate_component::exit;
+
+/// The static arena the heap starts on before `init` runs (the runtime's
+/// own start-up allocations fit in it); the rest of the heap is the
+/// region the initializer mapped.
+pub const ARENA: usize = 16 * 1024;
+
+/// The component's global allocator: dlmalloc on [`ARENA`], then on the
+/// heap the initializer mapped at [`abi::HEAP_VADDR`].
+pub type Heap = substrate_heap::FrameHeap<ARENA>;
+
+/// The component's [`SystemInfo`] page (mapped read-only by the
+/// initializer before the component started).
+pub fn info() -> &'static SystemInfo {
+    // SAFETY: the initializer maps the page read-only at INFO_VADDR before
+    // the thread starts and never unmaps it; it changes only the restart
+    // counters, plain integers read as whole words.
+    unsafe { &*(abi::INFO_VADDR as *const SystemInfo) }
+}
+
+/// The page as a raw pointer, for the counters the initializer changes.
+fn page() -> *const SystemInfo {
+    abi::INFO_VADDR as *const SystemInfo
+}
+
+/// The component's name in the system description.
+pub fn name() -> &'static str {
+    abi::name_str(&info().name)
+}
+
+/// How often this component has been restarted.
+pub fn restarts() -> u64 {
+    // SAFETY: as in `info`; a volatile read, as the initializer updates it.
+    unsafe { core::ptr::addr_of!((*page()).restarts).read_volatile() }
+}
+
+/// Message register `i` of the current message (`seL4_GetMR`).
+pub fn mr(i: usize) -> Word {
+    // SAFETY: components run one thread; the IpcBuffer lives only here.
+    unsafe { sel4::IpcBuffer::current() }.msg_regs()[i]
+}
+
+/// Sets message register `i` of the next message (`seL4_SetMR`).
+pub fn set_mr(i: usize, value: Word) {
+    // SAFETY: as in `mr`.
+    unsafe { sel4::IpcBuffer::current() }.msg_regs()[i] = value;
+}
+
+/// Why a channel operation was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelError {
+    /// The description gives this component no such channel (or not this
+    /// use of it: a call where it may only notify). Nothing was sent.
+    NotGranted,
+    /// The peer faulted before answering the call and was restarted
+    /// ([`abi::PEER_RESTARTED_LABEL`]); calling again reaches its new run.
+    PeerRestarted,
+}
+
+impl core::fmt::Display for ChannelError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ChannelError::NotGranted => "the description grants no such channel",
+            ChannelError::PeerRestarted => "the peer was restarted before it answered",
+        })
+    }
+}
+
+/// A channel of this component, by its id in the description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Channel(u8);
+
+impl Channel {
+    /// Channel `id` (whether the description grants it is checked when it
+    /// is used).
+    pub const fn new(id: u8) -> Self {
+        Channel(id)
+    }
+
+    /// Its id.
+    pub const fn id(self) -> u8 {
+        self.0
+    }
+
+    fn entry(self) -> Option<&'static abi::Channel> {
+        info()
+            .channels
+            .get(self.0 as usize)
+            .filter(|c| c.flags != 0)
+    }
+
+    /// Signals the peer (`seL4_Signal` on the peer's notification, badged
+    /// with the peer's id for this channel).
+    pub fn notify(self) -> Result<(), ChannelError> {
+        let c = self.entry().filter(|c| c.notify_slot != 0);
+        let c = c.ok_or(ChannelError::NotGranted)?;
+        Cap::<sel4::cap_type::Notification>::from_cptr(c.notify_slot).signal();
+        Ok(())
+    }
+
+    /// Makes a protected call to the peer (`seL4_Call` on its endpoint,
+    /// badged with the peer's id for this channel) and returns its reply;
+    /// message registers through [`mr`] and [`set_mr`].
+    pub fn call(self, msg: MessageInfo) -> Result<MessageInfo, ChannelError> {
+        let c = self.entry().filter(|c| c.flags & abi::CHANNEL_CALLS != 0);
+        let c = c.ok_or(ChannelError::NotGranted)?;
+        let reply = Cap::<sel4::cap_type::Endpoint>::from_cptr(c.call_slot).call(msg);
+        if reply.label() == abi::PEER_RESTARTED_LABEL {
+            return Err(ChannelError::PeerRestarted);
+        }
+        Ok(reply)
+    }
+
+    /// Acknowledges the interrupt delivered on this channel, so the next
+    /// one can come (`seL4_IRQHandler_Ack`).
+    pub fn irq_ack(self) -> Result<(), ChannelError> {
+        let info = info();
+        let irq = info.irqs[..info.irq_count as usize]
+            .iter()
+            .find(|q| q.channel == self.0 as u64)
+            .ok_or(ChannelError::NotGranted)?;
+        Cap::<sel4::cap_type::IrqHandler>::from_cptr(irq.handler_slot)
+            .ack()
+            .map_err(|_| ChannelError::NotGranted)
+    }
+
+    /// How often the peer has been restarted.
+    pub fn peer_restarts(self) -> u64 {
+        match self.entry() {
+            // SAFETY: the page is mapped (see `info`) and `id` is in range
+            // (`entry` found it); the initializer updates this counter, so
+            // read it afresh through the raw pointer.
+            Some(_) => unsafe {
+                core::ptr::addr_of!((*page()).channels[self.0 as usize].peer_restarts)
+                    .read_volatile()
+            },
+            None => 0,
+        }
+    }
+}
+
+/// What a component does with its events. Every method has a default:
+/// notifications are ignored, calls are answered with label 0 and no
+/// words, restarts of peers are ignored.
+pub trait Handler {
+    /// The peer of `channel` signalled it, or its interrupt arrived.
+    fn notified(&mut self, channel: Channel) {
+        let _ = channel;
+    }
+
+    /// The peer of `channel` made a protected call; the return value is
+    /// the reply.
+    fn protected(&mut self, channel: Channel, msg: MessageInfo) -> MessageInfo {
+        let _ = (channel, msg);
+        MessageInfo::new(0, 0, 0)
+    }
+
+    /// The peer of `channel` faulted and was restarted from its initial
+    /// state (the counter in [`Channel::peer_restarts`] went up).
+    fn peer_restarted(&mut self, channel: Channel) {
+        let _ = channel;
+    }
+}
+
+/// Where the heap's pages come from: the initializer mapped all of them
+/// before the component started, so "mapping" hands out the next ones.
+struct Premapped {
+    end: usize,
+}
+
+// SAFETY: the pages from HEAP_VADDR to `end` are mapped read-write and
+// zeroed by the initializer (fresh frames, zeroed again on a restart),
+// used by nothing but this heap, and only ever reported once each (the
+// heap asks for the pages after those it has).
+unsafe impl substrate_heap::PageSource for Premapped {
+    fn map_pages(&mut self, vaddr: usize, pages: usize) -> usize {
+        if vaddr >= self.end {
+            return 0;
+        }
+        pages.min((self.end - vaddr) / substrate_heap::PAGE_SIZE)
+    }
+
+    fn growth_step(&self) -> usize {
+        2 << 20
+    }
+}
+
+/// Runs `init` and then the event loop (called by [`component!`]'s entry).
+#[doc(hidden)]
+pub fn __run<H: Handler>(heap: &'static Heap, init: fn() -> H) -> Word {
+    let info = info();
+    if info.magic == abi::MAGIC {
+        sel4::set_console_sink(Some(console_write));
+    }
+    if info.magic != abi::MAGIC || info.version != abi::VERSION {
+        sel4::debug_println!("component: no system information page; started outside a system?");
+        return substrate_component::abi::FAILURE_STATUS;
+    }
+    if info.heap_size != 0 {
+        static mut SOURCE: Premapped = Premapped { end: 0 };
+        let base = info.heap_base as usize;
+        let size = info.heap_size as usize;
+        // SAFETY: `__run` runs once per start, before anything else uses
+        // SOURCE; the heap keeps the only reference from here on.
+        let source = unsafe {
+            let s = &mut *core::ptr::addr_of_mut!(SOURCE);
+            s.end = base + size;
+            s
+        };
+        if heap.set_source(base, size, source).is_err() {
+            sel4::debug_println!("component {}: its heap region is unusable", name());
+            return substrate_component::abi::FAILURE_STATUS;
+        }
+    }
+    // Restarts of peers count from before `init`, which may already have
+    // seen a peer fail.
+    let mut seen = [0u64; abi::MAX_CHANNELS];
+    for (id, s) in seen.iter_mut().enumerate() {
+        *s = Channel(id as u8).peer_restarts();
+    }
+    let mut handler = init();
+    serve(&mut handler, seen)
+}
+
+/// The console line being written (components run one thread).
+struct Line {
+    bytes: [u8; abi::CONSOLE_BYTES],
+    len: usize,
+}
+
+static mut LINE: Line = Line {
+    bytes: [0; abi::CONSOLE_BYTES],
+    len: 0,
+};
+
+/// The console sink: collects bytes and sends each line (or a full
+/// buffer) to the initializer, which prints it whole.
+fn console_write(bytes: &[u8]) {
+    // SAFETY: a component runs one thread, and nothing here prints (which
+    // would re-enter): LINE is only ever borrowed here, once at a time.
+    let line = unsafe { &mut *core::ptr::addr_of_mut!(LINE) };
+    for &b in bytes {
+        line.bytes[line.len] = b;
+        line.len += 1;
+        if b == b'\n' || line.len == abi::CONSOLE_BYTES {
+            send_line(&line.bytes[..line.len]);
+            line.len = 0;
+        }
+    }
+}
+
+/// Calls the initializer with one console line ([`abi::CONSOLE_LABEL`]),
+/// keeping the message registers it uses as they were, so that printing
+/// between receiving a message and reading it changes nothing.
+fn send_line(bytes: &[u8]) {
+    const WORDS: usize = 1 + abi::CONSOLE_BYTES / 8;
+    // SAFETY: components run one thread; the IpcBuffer lives only here.
+    let mut ipc = unsafe { sel4::IpcBuffer::current() };
+    let mrs = ipc.msg_regs();
+    let words = 1 + bytes.len().div_ceil(8);
+    let mut saved = [0; WORDS];
+    saved[..words].copy_from_slice(&mrs[..words]);
+    mrs[0] = bytes.len() as Word;
+    for (i, chunk) in bytes.chunks(8).enumerate() {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        mrs[1 + i] = Word::from_le_bytes(word);
+    }
+    substrate_component::endpoint().call(MessageInfo::new(abi::CONSOLE_LABEL, 0, words));
+    ipc.msg_regs()[..words].copy_from_slice(&saved[..words]);
+}
+
+/// The event loop: never returns.
+fn serve<H: Handler>(h: &mut H, mut seen: [u64; abi::MAX_CHANNELS]) -> ! {
+    let info = info();
+    let notification: cap::Notification = Cap::from_cptr(info.notification_slot);
+    if info.endpoint_slot == 0 {
+        loop {
+            let bits = notification.wait();
+            dispatch(h, bits, &mut seen);
+        }
+    }
+    let endpoint: cap::Endpoint = Cap::from_cptr(info.endpoint_slot);
+    #[cfg(sel4_mcs)]
+    let reply = sel4::Reply::new(Cap::from_cptr(info.reply_slot));
+    #[cfg(not(sel4_mcs))]
+    let reply = sel4::Reply::implicit();
+    // A restartable server on a non-MCS kernel keeps each caller's reply
+    // capability in its reply slot (seL4_CNode_SaveCaller), where the
+    // initializer finds it to answer the caller if this component faults.
+    #[cfg(not(sel4_mcs))]
+    let save = (info.restartable != 0 && info.cnode_slot != 0).then(|| sel4::AbsoluteCPtr {
+        root: Cap::from_cptr(info.cnode_slot),
+        path: info.reply_slot,
+        depth: substrate_component::abi::CNODE_SIZE_BITS,
+    });
+    let mut pending: Option<MessageInfo> = None;
+    loop {
+        let (msg, badge) = match pending.take() {
+            Some(answer) => endpoint.reply_recv(answer, &reply),
+            None => endpoint.recv(&reply),
+        };
+        if badge & abi::CALL_FLAG == 0 {
+            dispatch(h, badge, &mut seen);
+            continue;
+        }
+        let channel = Channel((badge & 0xff) as u8);
+        #[cfg(not(sel4_mcs))]
+        if let Some(slot) = &save {
+            if slot.save_caller().is_ok() {
+                let answer = h.protected(channel, msg);
+                Cap::<sel4::cap_type::Endpoint>::from_cptr(slot.path).send(answer);
+                continue;
+            }
+        }
+        pending = Some(h.protected(channel, msg));
+    }
+}
+
+/// Calls the handler for peers that restarted if the control bit is set,
+/// then for every channel bit in `bits` (a peer's restart came before
+/// anything it signalled since).
+fn dispatch<H: Handler>(h: &mut H, bits: Word, seen: &mut [u64; abi::MAX_CHANNELS]) {
+    if bits & (1 << abi::CONTROL_BIT) != 0 {
+        for (id, s) in seen.iter_mut().enumerate() {
+            let now = Channel(id as u8).peer_restarts();
+            if now != *s {
+                *s = now;
+                h.peer_restarted(Channel(id as u8));
+            }
+        }
+    }
+    for id in 0..abi::MAX_CHANNELS {
+        if bits & (1 << id) != 0 {
+            h.notified(Channel(id as u8));
+        }
+    }
+}
+
+/// Defines the component's entry point, global allocator and panic
+/// handler around `init`, a `fn() -> impl Handler` (see the crate
+/// documentation).
+#[macro_export]
+macro_rules! component {
+    ($init:path) => {
+        const _: () = {
+            #[global_allocator]
+            static __SEL4_SYSTEM_HEAP: $crate::Heap = $crate::Heap::new();
+
+            #[panic_handler]
+            fn __sel4_system_panic(info: &core::panic::PanicInfo<'_>) -> ! {
+                $crate::__panic(info)
+            }
+
+            #[no_mangle]
+            unsafe extern "C" fn _substrate_component_start(
+                thread_pointer: usize,
+                console: usize,
+            ) -> ! {
+                // SAFETY: the loader entered here with these arguments.
+                unsafe {
+                    $crate::__start(thread_pointer, console, |_parent| {
+                        $crate::__run(&__SEL4_SYSTEM_HEAP, $init)
+                    })
+                }
+            }
+        };
+    };
+}
+
+#[doc(hidden)]
+pub use substrate_component::__panic;
+
+/// The component runtime's entry (see `substrate_component::__start`).
+///
+/// # Safety
+/// Only the entry point [`component!`] defines calls this.
+#[doc(hidden)]
+pub unsafe fn __start(thread_pointer: usize, console: usize, main: fn(cap::Endpoint) -> Word) -> ! {
+    // SAFETY: passed on from the entry point.
+    unsafe { substrate_component::__start(thread_pointer, console, main) }
+}

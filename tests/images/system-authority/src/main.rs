@@ -1,0 +1,8 @@
+//! The `authority` test system: the root task is the system initializer, which
+//! starts the components `system.toml` describes (probe, witness and server, in
+//! this directory) with the capabilities it grants them, and serves as
+//! their fault handler until probe and witness have exited.
+#![no_std]
+#![no_main]
+
+sel4_system_initializer::system_image!();
