@@ -104,7 +104,9 @@ test-kernels: deps
 # then one QEMU run with -icount, so the counts repeat, then std on seL4
 # against the substrate's primitives (bench/std, -icount), then OCaml's
 # instructions per iteration on seL4 against Linux (bench/ocaml/run.py,
-# valgrind); see BENCHMARKS.md.
+# valgrind), Dafny, then the start-up cost of the example systems (kernel
+# objects and instructions until every component's init returned); see
+# BENCHMARKS.md.
 # SEL4_PREFIX=<install> benchmarks that kernel.
 bench: deps
 	@$(WITH_PREFIX) $(CARGO) build -q --release -p substrate-bench -p hello && \
@@ -114,7 +116,10 @@ bench: deps
 		$(STD_TARGET) $(CARGO) build -q --release --manifest-path bench/std/Cargo.toml && \
 		tools/runner/sel4-run --quiet --icount 0 --timeout 300 target/std/release/std-bench && \
 		python3 bench/ocaml/run.py && \
-		python3 bench/dafny/run.py
+		python3 bench/dafny/run.py && \
+		$(CARGO) build -q --release -p system-pingpong -p system-restart && \
+		for s in system-pingpong system-restart; do \
+			tools/runner/sel4-run --icount 0 --timeout 300 $${CARGO_TARGET_DIR:-target}/release/$$s | grep 'components initialized' || exit 1; done
 
 # The C ABI fuzzer (c-newlib/tests/fuzz-abi.c) for FUZZ_CALLS calls from
 # FUZZ_SEED, booted once; make test boots a short run of it (c:fuzz-abi).

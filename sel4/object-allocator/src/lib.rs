@@ -103,6 +103,7 @@ pub struct ObjectAllocator {
     end_slot: usize,
     free_slots: Vec<usize>,
     untypeds: Vec<Untyped>,
+    created: usize,
 }
 
 impl ObjectAllocator {
@@ -131,6 +132,7 @@ impl ObjectAllocator {
             end_slot: empty.end,
             free_slots: Vec::new(),
             untypeds,
+            created: 0,
         }
     }
 
@@ -150,6 +152,13 @@ impl ObjectAllocator {
         return Ok(sel4::Reply::new(self.allocate(ObjectType::Reply, 0)?));
         #[cfg(not(sel4_mcs))]
         return Ok(sel4::Reply::implicit());
+    }
+
+    /// How many kernel objects this allocator has created
+    /// (`seL4_Untyped_Retype` calls that succeeded, paging structures
+    /// included).
+    pub fn objects_created(&self) -> usize {
+        self.created
     }
 
     /// The CNode slots are allocated in.
@@ -256,7 +265,10 @@ impl ObjectAllocator {
         for _ in 0..OCCUPIED_RETRIES {
             let slot = self.alloc_slot()?;
             match self.retype_into(object, size_bits, slot) {
-                Ok(()) => return Ok(Cap::from_cptr(slot)),
+                Ok(()) => {
+                    self.created += 1;
+                    return Ok(Cap::from_cptr(slot));
+                }
                 Err(AllocError::Kernel(sel4::Error::DeleteFirst)) => continue,
                 Err(e) => {
                     self.free_slot(slot);

@@ -35,7 +35,7 @@ pub const IMAGE_LINK_ARGS: [&str; 8] = [
 /// root-task images. Only binaries are affected, so the package's own host
 /// unit tests still link normally.
 pub fn root_task() {
-    link_bins("substrate-root-task.ld", None);
+    link_bins("substrate-root-task.ld", None, "");
 }
 
 /// The entry symbol of a child component (`substrate_component::abi::ENTRY_SYMBOL`).
@@ -51,17 +51,33 @@ pub const COMPONENT_ENTRY: &str = "_substrate_component_start";
 /// missing section is also what tells `tools/runner/sel4-run` that the file
 /// is not a bootable root-task image.
 pub fn component() {
-    link_bins("substrate-component.ld", Some(COMPONENT_ENTRY));
+    link_bins(
+        "substrate-component.ld",
+        Some(COMPONENT_ENTRY),
+        COMPONENT_SCRIPT_EXTRA,
+    );
 }
 
+/// Appended to a component's linker script: a component never runs the
+/// root task's `_start` (it enters at [`COMPONENT_ENTRY`]), but where the
+/// linker keeps it (release builds put it in the object file with the
+/// `mem*` functions a component needs) its references to the root task's
+/// stack and entry must resolve. `PROVIDE` defines them only then, as 0.
+const COMPONENT_SCRIPT_EXTRA: &str = "
+/* A component has no root-task stack or entry; _start, kept with mem*, is never run. */
+PROVIDE(__substrate_stack = 0);
+PROVIDE(__substrate_stack_size = 0);
+PROVIDE(__substrate_root_task_entry = 0);
+";
+
 /// What [`root_task`] and [`component`] share: writes [`LINKER_SCRIPT`] into
-/// `OUT_DIR` as `script_name` and emits the link arguments of a static,
+/// `OUT_DIR` as `script_name` (with `extra` appended) and emits the link arguments of a static,
 /// non-PIE image linked with it, entering at `entry` instead of the script's
 /// `_start` if given.
-fn link_bins(script_name: &str, entry: Option<&str>) {
+fn link_bins(script_name: &str, entry: Option<&str>, extra: &str) {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     let script = out.join(script_name);
-    if let Err(e) = std::fs::write(&script, LINKER_SCRIPT) {
+    if let Err(e) = std::fs::write(&script, format!("{LINKER_SCRIPT}{extra}")) {
         println!("cargo::error=cannot write {}: {e}", script.display());
         return;
     }

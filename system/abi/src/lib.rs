@@ -96,6 +96,11 @@ pub const RESTART_LABEL: u64 = 0x5e1;
 /// never mix, and replies with label 0.
 pub const CONSOLE_LABEL: u64 = 0x5e2;
 
+/// Label of a component's call on the parent endpoint saying its `init`
+/// has returned (after each start); the initializer replies with label 0
+/// and reports the system's start-up cost once every component has.
+pub const INIT_DONE_LABEL: u64 = 0x5e3;
+
 /// The most bytes one [`CONSOLE_LABEL`] message carries.
 pub const CONSOLE_BYTES: usize = 512;
 

@@ -277,6 +277,7 @@ pub fn __run<H: Handler>(heap: &'static Heap, init: fn() -> H) -> Word {
         *s = Channel(id as u8).peer_restarts();
     }
     let mut handler = init();
+    substrate_component::endpoint().call(MessageInfo::new(abi::INIT_DONE_LABEL, 0, 0));
     serve(&mut handler, seen)
 }
 
