@@ -118,6 +118,9 @@ _Static_assert(-SUBSTRATE_EFAULT == EFAULT, "SUBSTRATE_EFAULT is not -EFAULT");
 _Static_assert(-SUBSTRATE_EBUSY == EBUSY, "SUBSTRATE_EBUSY is not -EBUSY");
 _Static_assert(-SUBSTRATE_EDEADLK == EDEADLK, "SUBSTRATE_EDEADLK is not -EDEADLK");
 _Static_assert(-SUBSTRATE_EPERM == EPERM, "SUBSTRATE_EPERM is not -EPERM");
+_Static_assert(-SUBSTRATE_EPROTO == EPROTO, "SUBSTRATE_EPROTO is not -EPROTO");
+_Static_assert(-SUBSTRATE_ERANGE == ERANGE, "SUBSTRATE_ERANGE is not -ERANGE");
+_Static_assert(-SUBSTRATE_ENOBUFS == ENOBUFS, "SUBSTRATE_ENOBUFS is not -ENOBUFS");
 
 /* The prototypes of the functions below (newlib declares most in
    <reent.h>/<_syslist.h>, not all with these types). */

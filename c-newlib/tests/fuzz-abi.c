@@ -120,7 +120,9 @@
 
 #define PAGE SUBSTRATE_PAGE_SIZE
 #define LARGE_PAGE (2ull << 20)
-#define CNODE_SLOTS 4096 /* seL4 5.0's root CNode (ROOT_CNODE_SIZE_BITS 12) */
+/* The root CNode's slots, as the kernel was built (substrate_cnode_slots():
+   4096 on seL4 5.0's default configuration, 2^19 in upstream's verified one). */
+static uint64_t CNODE_SLOTS;
 
 /* ---- console output without the C library's locks ------------------------ */
 
@@ -3660,6 +3662,11 @@ static void setup(void)
 
 int main(void)
 {
+    CNODE_SLOTS = substrate_cnode_slots();
+    if (CNODE_SLOTS == 0) {
+        out_str("fuzz: FAILED: substrate_cnode_slots() is 0 after the runtime started\n");
+        return 1;
+    }
     rng_state = (uint64_t)FUZZ_SEED;
     out_str("fuzz: seed ");
     out_hex((uint64_t)FUZZ_SEED);

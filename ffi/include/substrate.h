@@ -190,6 +190,23 @@
 #define SUBSTRATE_EPERM -1
 
 /*
+ The peer's side of a shared ring is impossible (`EPROTO`, 71 in
+ newlib): its index implies more entries than the ring holds.
+ */
+#define SUBSTRATE_EPROTO -71
+
+/*
+ A descriptor names bytes outside its data region (`ERANGE`, 34); it was
+ consumed, so the next one can be read.
+ */
+#define SUBSTRATE_ERANGE -34
+
+/*
+ No room: a full ring (`ENOBUFS`, 105 in newlib).
+ */
+#define SUBSTRATE_ENOBUFS -105
+
+/*
  Base of kernel errors without an errno: the code is
  `SUBSTRATE_ESEL4_BASE - seL4_Error` (e.g. `seL4_RangeError` = 4 gives -1004).
  */
@@ -252,6 +269,42 @@
  Size in bytes of `substrate_cond_t`.
  */
 #define SUBSTRATE_COND_SIZE 48
+
+/*
+ A pool of bounce buffers in a data region (opaque; see
+ `substrate_ring_pool_create`).
+ */
+typedef struct substrate_ring_pool_t substrate_ring_pool_t;
+
+/*
+ One end of a ring: opaque storage for the substrate (fill it with
+ `substrate_ring_producer_init` or `substrate_ring_consumer_init`).
+ */
+typedef struct {
+    /*
+     Storage; not for the caller's use.
+     */
+    uint64_t opaque[6];
+} substrate_ring_t;
+
+/*
+ A buffer in a data region: `len` bytes at `offset`, and a word the
+ producer chooses that the ring carries unchanged.
+ */
+typedef struct {
+    /*
+     Byte offset into the data region.
+     */
+    uint64_t offset;
+    /*
+     Length in bytes.
+     */
+    uint32_t len;
+    /*
+     Carried unchanged.
+     */
+    uint32_t cookie;
+} substrate_ring_desc_t;
 
 /*
  A received message's description, filled by `substrate_ep_recv` and
@@ -445,6 +498,123 @@ void *substrate_pages_alloc(size_t npages);
  No pointer into the pages may be used after a successful call.
  */
 int32_t substrate_pages_free(void *p, size_t npages);
+
+/*
+ Makes `*r` the producing end of the ring in the `bytes` bytes of shared
+ memory at `region` (64-byte aligned), whose descriptors address a data
+ region of `data_len` bytes. A fresh region is all zeros; a region that
+ already holds a ring is continued. `SUBSTRATE_EINVAL` for a region too
+ small or misaligned, `SUBSTRATE_EPROTO` for one whose state is
+ impossible, `SUBSTRATE_EFAULT` for memory the program does not have.
+ # Safety
+ The pointers are checked against the program's memory
+ (`SUBSTRATE_EFAULT`); beyond that, a region must be shared with the
+ peer only and stay mapped while the ring is used.
+ */
+int32_t substrate_ring_producer_init(substrate_ring_t *r,
+                                     uint8_t *region,
+                                     size_t bytes,
+                                     uint64_t data_len);
+
+/*
+ Makes `*r` the consuming end of the ring at `region` (see
+ `substrate_ring_producer_init`); descriptors outside `data_len` bytes
+ are refused.
+ # Safety
+ The pointers are checked against the program's memory
+ (`SUBSTRATE_EFAULT`); beyond that, a region must be shared with the
+ peer only and stay mapped while the ring is used.
+ */
+int32_t substrate_ring_consumer_init(substrate_ring_t *r,
+                                     uint8_t *region,
+                                     size_t bytes,
+                                     uint64_t data_len);
+
+/*
+ Pushes `*d` (producer). Returns 1 if the consumer asked to be woken
+ (signal its notification now), 0 if not; `SUBSTRATE_ENOBUFS` if the
+ ring is full, `SUBSTRATE_ERANGE` if `*d` lies outside the data region,
+ `SUBSTRATE_EPROTO` if the consumer's index is impossible,
+ `SUBSTRATE_EINVAL` for a consumer or an uninitialised ring.
+ # Safety
+ The pointers are checked against the program's memory
+ (`SUBSTRATE_EFAULT`); beyond that, a region must be shared with the
+ peer only and stay mapped while the ring is used.
+ */
+int32_t substrate_ring_push(substrate_ring_t *r, const substrate_ring_desc_t *d);
+
+/*
+ Takes the next descriptor into `*d` (consumer). Returns 1 if it took
+ one, 0 if the ring is empty; `SUBSTRATE_ERANGE` for a descriptor
+ outside the data region (consumed: call again for the next),
+ `SUBSTRATE_EPROTO` if the producer's index is impossible,
+ `SUBSTRATE_EINVAL` for a producer or an uninitialised ring.
+ # Safety
+ The pointers are checked against the program's memory
+ (`SUBSTRATE_EFAULT`); beyond that, a region must be shared with the
+ peer only and stay mapped while the ring is used.
+ */
+int32_t substrate_ring_pop(substrate_ring_t *r, substrate_ring_desc_t *d);
+
+/*
+ Asks the producer to signal after its next push (consumer), before
+ blocking on the channel's notification. Returns 1 if the ring is still
+ empty (block now), 0 if something arrived meanwhile (pop it); errors as
+ for `substrate_ring_pop`.
+ */
+int32_t substrate_ring_want_signal(substrate_ring_t *r);
+
+/*
+ The number of descriptors the ring holds (either end), or
+ `SUBSTRATE_EINVAL` for an uninitialised ring.
+ */
+int64_t substrate_ring_capacity(substrate_ring_t *r);
+
+/*
+ Creates a pool of `data_len / buffer_size` buffers of `buffer_size`
+ bytes (`buffer_size` > 0) on the heap; null if the arguments are bad
+ or memory is short. Only the owner's bookkeeping: nothing of it is in
+ shared memory.
+ */
+substrate_ring_pool_t *substrate_ring_pool_create(uint64_t data_len, uint32_t buffer_size);
+
+/*
+ Lends a buffer: fills `*d` with its offset and whole length (cookie 0)
+ and returns 1, or 0 if none is free; `SUBSTRATE_EINVAL` for a bad pool.
+ # Safety
+ The pointers are checked against the program's memory
+ (`SUBSTRATE_EFAULT`); beyond that, a region must be shared with the
+ peer only and stay mapped while the ring is used.
+ */
+int32_t substrate_ring_pool_take(substrate_ring_pool_t *p, substrate_ring_desc_t *d);
+
+/*
+ Takes back the buffer `*d` names: `SUBSTRATE_EINVAL` if the pool did
+ not lend it (or has it back already), so a peer cannot make two users
+ share one buffer.
+ # Safety
+ The pointers are checked against the program's memory
+ (`SUBSTRATE_EFAULT`); beyond that, a region must be shared with the
+ peer only and stay mapped while the ring is used.
+ */
+int32_t substrate_ring_pool_give_back(substrate_ring_pool_t *p, const substrate_ring_desc_t *d);
+
+/*
+ Frees a pool (null is ignored); `SUBSTRATE_EINVAL` for a pointer that
+ is not a live pool.
+ # Safety
+ `p` is checked against the program's memory and for a live pool's
+ mark; a pool must not be used after it is destroyed.
+ */
+int32_t substrate_ring_pool_destroy(substrate_ring_pool_t *p);
+
+/*
+ The number of slots of the program's root CNode, as the kernel was
+ built (`2^initThreadCNodeSizeBits` from BootInfo; 4096 on seL4 5.0's
+ default configuration, 2^19 in upstream's verification configuration),
+ or 0 before the runtime has started. Calls nothing in the kernel.
+ */
+uint64_t substrate_cnode_slots(void);
 
 /*
  C `sbrk`: moves the program break by `increment` bytes (negative values

@@ -462,6 +462,10 @@ pub fn run_c_main() -> ! {
 /// Sets up the shared state from BootInfo (object allocator, capability
 /// type numbers, the timer).
 fn init(bootinfo: &sel4::BootInfo) -> Result<(), i32> {
+    ROOT_CNODE_BITS.store(
+        bootinfo.cnode_size_bits(),
+        core::sync::atomic::Ordering::Relaxed,
+    );
     let mut objects = ObjectAllocator::new(bootinfo);
     #[cfg(sel4_syscall = "DebugCapIdentify")]
     learn_tags(bootinfo, &mut objects)?;
@@ -475,6 +479,22 @@ fn init(bootinfo: &sel4::BootInfo) -> Result<(), i32> {
     crate::time::init_wall_clock(&mut objects);
     *OBJECTS.lock() = Some(objects);
     Ok(())
+}
+
+/// log2 of the root CNode's slots (BootInfo's `initThreadCNodeSizeBits`),
+/// 0 before the runtime has started.
+static ROOT_CNODE_BITS: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+/// The number of slots of the program's root CNode, as the kernel was
+/// built (`2^initThreadCNodeSizeBits` from BootInfo; 4096 on seL4 5.0's
+/// default configuration, 2^19 in upstream's verification configuration),
+/// or 0 before the runtime has started. Calls nothing in the kernel.
+#[no_mangle]
+pub extern "C" fn substrate_cnode_slots() -> u64 {
+    match ROOT_CNODE_BITS.load(core::sync::atomic::Ordering::Relaxed) {
+        0 => 0,
+        bits => 1u64 << bits,
+    }
 }
 
 /// Gives every lock of the C ABI that is held across system calls (the

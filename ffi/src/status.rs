@@ -39,6 +39,14 @@ pub const SUBSTRATE_EDEADLK: i32 = -45;
 /// A slot or address that C may not use: outside the ranges the runtime
 /// gives C (`EPERM`, 1), e.g. the runtime's own capability slots.
 pub const SUBSTRATE_EPERM: i32 = -1;
+/// The peer's side of a shared ring is impossible (`EPROTO`, 71 in
+/// newlib): its index implies more entries than the ring holds.
+pub const SUBSTRATE_EPROTO: i32 = -71;
+/// A descriptor names bytes outside its data region (`ERANGE`, 34); it was
+/// consumed, so the next one can be read.
+pub const SUBSTRATE_ERANGE: i32 = -34;
+/// No room: a full ring (`ENOBUFS`, 105 in newlib).
+pub const SUBSTRATE_ENOBUFS: i32 = -105;
 /// Base of kernel errors without an errno: the code is
 /// `SUBSTRATE_ESEL4_BASE - seL4_Error` (e.g. `seL4_RangeError` = 4 gives -1004).
 pub const SUBSTRATE_ESEL4_BASE: i32 = -1000;
