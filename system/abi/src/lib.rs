@@ -144,6 +144,16 @@ pub enum RestartError {
     Failed = 3,
 }
 
+impl core::fmt::Display for RestartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            RestartError::NoSuchChild => "no such child",
+            RestartError::NotRestartable => "its description does not say restart = true",
+            RestartError::Failed => "restoring it failed",
+        })
+    }
+}
+
 /// One end of a channel, as this component sees it.
 #[derive(Debug, Clone, Copy, Default)]
 #[repr(C)]

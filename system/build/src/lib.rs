@@ -91,14 +91,6 @@ fn build(path: &Path) -> Result<TokenStream, Vec<String>> {
     let system = System::parse(&text).map_err(|es| es.into_iter().map(at).collect::<Vec<_>>())?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut errors = Vec::new();
-    for c in &system.components {
-        if c.supervisor.is_some() {
-            errors.push(format!(
-                "{shown}:{}: component `{}`: supervisors are not supported by the initializer yet",
-                c.line, c.name
-            ));
-        }
-    }
     for r in &system.regions {
         if r.phys.is_some() {
             errors.push(format!(

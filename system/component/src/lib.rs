@@ -218,6 +218,64 @@ pub trait Handler {
     fn peer_restarted(&mut self, channel: Channel) {
         let _ = channel;
     }
+
+    /// A component this one supervises (`supervisor = "<this>"` in its
+    /// description) faulted; the kernel stopped it. Return what to do:
+    /// [`FaultAction::Restart`] asks the initializer to restart it from
+    /// its initial state (if its description says `restart = true`), and
+    /// the result arrives in [`Handler::restart_result`]. The default stops it.
+    fn fault(&mut self, child: Child, fault: sel4::Fault) -> FaultAction {
+        let _ = (child, fault);
+        FaultAction::Stop
+    }
+
+    /// The initializer's answer to a restart this supervisor asked for.
+    fn restart_result(&mut self, child: Child, result: Result<(), abi::RestartError>) {
+        let _ = (child, result);
+    }
+}
+
+/// What a supervisor does with a child's fault ([`Handler::fault`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultAction {
+    /// Leave it stopped.
+    Stop,
+    /// Restart it from its initial state.
+    Restart,
+}
+
+/// A component this one supervises, by its index in
+/// [`SystemInfo::children`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Child(u8);
+
+impl Child {
+    /// Its index among this component's children.
+    pub const fn index(self) -> u8 {
+        self.0
+    }
+
+    /// Its name in the description.
+    pub fn name(self) -> &'static str {
+        let info = info();
+        match info.children[..info.child_count as usize].get(self.0 as usize) {
+            Some(c) => abi::name_str(&c.name),
+            None => "?",
+        }
+    }
+}
+
+/// Asks the initializer to restart child `k` (`RESTART_LABEL` on the
+/// parent endpoint).
+fn request_restart(k: u8) -> Result<(), abi::RestartError> {
+    set_mr(0, k as Word);
+    let reply = substrate_component::endpoint().call(MessageInfo::new(abi::RESTART_LABEL, 0, 1));
+    match reply.label() {
+        0 => Ok(()),
+        1 => Err(abi::RestartError::NoSuchChild),
+        2 => Err(abi::RestartError::NotRestartable),
+        _ => Err(abi::RestartError::Failed),
+    }
 }
 
 /// Where the heap's pages come from: the initializer mapped all of them
@@ -359,6 +417,22 @@ fn serve<H: Handler>(h: &mut H, mut seen: [u64; abi::MAX_CHANNELS]) -> ! {
             Some(answer) => endpoint.reply_recv(answer, &reply),
             None => endpoint.recv(&reply),
         };
+        if badge & abi::FAULT_FLAG != 0 {
+            // A child's fault, sent by the kernel; it stays stopped unless
+            // restarted (never answered: the restart abandons the fault).
+            let child = Child((badge & 0xff) as u8);
+            // SAFETY: components run one thread; the IpcBuffer lives only here.
+            let fault = sel4::Fault::new(msg, unsafe { sel4::IpcBuffer::current() }.msg_regs());
+            let fault = fault.unwrap_or(sel4::Fault::Other {
+                label: msg.label(),
+                length: msg.length(),
+            });
+            if h.fault(child, fault) == FaultAction::Restart {
+                let result = request_restart(child.0);
+                h.restart_result(child, result);
+            }
+            continue;
+        }
         if badge & abi::CALL_FLAG == 0 {
             dispatch(h, badge, &mut seen);
             continue;

@@ -225,6 +225,7 @@ impl<T, E: Into<Cause>> Context<T> for Result<T, E> {
 
 /// The kernel objects of one component that exist before it is loaded
 /// (peers' capabilities are minted from them).
+#[derive(Clone)]
 struct Objects {
     /// Its notification (all rights, in the initializer's CSpace).
     notification: cap::Notification,
@@ -286,6 +287,22 @@ const fn rights(read: bool, write: bool, grant: bool, grant_reply: bool) -> CapR
     }
 }
 
+/// The index of component `child` among the components `supervisor`
+/// supervises (in the plan's order): its `SystemInfo::children` entry.
+fn child_index(plan: &plan::Plan, supervisor: usize, child: usize) -> usize {
+    plan.components[..child]
+        .iter()
+        .filter(|c| c.supervisor == Some(supervisor))
+        .count()
+}
+
+/// The component that is child `k` of `supervisor`.
+fn nth_child(plan: &plan::Plan, supervisor: usize, k: usize) -> Option<usize> {
+    (0..plan.components.len())
+        .filter(|&c| plan.components[c].supervisor == Some(supervisor))
+        .nth(k)
+}
+
 /// The inbox badge of component `i`'s messages; +1 for its faults.
 fn badge_of(i: usize) -> Word {
     2 * i as Word + 2
@@ -345,13 +362,23 @@ pub fn run(bootinfo: &sel4::BootInfo, plan: &'static plan::Plan) -> Result<(), E
 
     // 2. Load every component and grant it what the plan says.
     let mut running: Vec<Running> = Vec::new();
-    for (i, (c, objs)) in plan.components.iter().zip(created).enumerate() {
+    for i in 0..plan.components.len() {
+        let c = &plan.components[i];
         let image = Image::parse(c.elf).during(c.name, "reading its image")?;
+        // A supervised component's faults go to its supervisor's endpoint,
+        // badged with the fault flag and its index among the children.
+        let (fault_endpoint, fault_badge) = match c.supervisor {
+            Some(s) => (
+                created[s].endpoint.expect("a supervisor has an endpoint"),
+                abi::FAULT_FLAG | child_index(plan, s, i) as Word,
+            ),
+            None => (inbox, badge_of(i) + 1),
+        };
         let endpoints = Endpoints {
             endpoint: inbox,
             badge: badge_of(i),
-            fault_endpoint: inbox,
-            fault_badge: badge_of(i) + 1,
+            fault_endpoint,
+            fault_badge,
         };
         let config = Config {
             stack_size: c.stack,
@@ -376,7 +403,7 @@ pub fn run(bootinfo: &sel4::BootInfo, plan: &'static plan::Plan) -> Result<(), E
             plan: c,
             image,
             child,
-            objects: objs,
+            objects: created[i].clone(),
             info: (INFO_WINDOW + i * PAGE) as *mut SystemInfo,
             heap: Vec::new(),
             exited: None,
@@ -409,7 +436,10 @@ fn create_objects(
         CapRights::write_only(),
         1 << abi::CONTROL_BIT,
     )?;
-    let serves = plan.channels.iter().any(|ch| ch.protected && ch.to.0 == i);
+    // A peer may call it, or it supervises components whose faults arrive
+    // on its endpoint.
+    let serves = plan.channels.iter().any(|ch| ch.protected && ch.to.0 == i)
+        || plan.components.iter().any(|c| c.supervisor == Some(i));
     let endpoint = if serves {
         Some(objects.allocate::<sel4::cap_type::Endpoint>(ObjectType::Endpoint, 0)?)
     } else {
@@ -529,6 +559,23 @@ fn grant(
                 entry.flags |= abi::CHANNEL_SERVES;
             }
         }
+    }
+
+    // Supervised components.
+    for (index, child) in plan.components.iter().enumerate() {
+        if child.supervisor != Some(i) {
+            continue;
+        }
+        let k = info.child_count as usize;
+        if k >= abi::MAX_CHILDREN {
+            return Err(Cause::Limit("too many supervised components"))
+                .during(name, "listing its children");
+        }
+        info.children[k] = abi::Child {
+            name: abi::name_bytes(child.name),
+            component: index as u64,
+        };
+        info.child_count += 1;
     }
 
     // I/O ports and interrupts.
@@ -786,6 +833,36 @@ fn serve(
                     }
                 }
                 reply.send(MessageInfo::new(0, 0, 0));
+            }
+            Some(Event::Message(info)) if info.label() == abi::RESTART_LABEL => {
+                let k = if info.length() >= 1 {
+                    ipc.msg_regs()[0] as usize
+                } else {
+                    usize::MAX
+                };
+                let answer = match nth_child(plan, i, k) {
+                    None => abi::RestartError::NoSuchChild as Word,
+                    Some(c) if !plan.components[c].restart => {
+                        abi::RestartError::NotRestartable as Word
+                    }
+                    Some(c) => match restart(objects, plan, running, c) {
+                        Ok(n) => {
+                            sel4::debug_println!(
+                                "system: `{}` restarted by `{name}` (restart {n})",
+                                plan.components[c].name
+                            );
+                            0
+                        }
+                        Err(e) => {
+                            sel4::debug_println!(
+                                "system: restarting `{}` failed: {e}",
+                                plan.components[c].name
+                            );
+                            abi::RestartError::Failed as Word
+                        }
+                    },
+                };
+                reply.send(MessageInfo::new(answer, 0, 0));
             }
             Some(Event::Message(info)) if info.label() == abi::CONSOLE_LABEL => {
                 let mrs = ipc.msg_regs();
