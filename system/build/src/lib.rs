@@ -256,3 +256,89 @@ fn plan_tokens(system: &System, images: &[PathBuf]) -> TokenStream {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SYSTEM: &str = r#"
+[system]
+name = "t"
+wait_for = ["a"]
+
+[[component]]
+name = "a"
+elf = "a.elf"
+restart = true
+
+[[component.map]]
+memory = "m"
+vaddr = 0x1_0000_0000
+perms = "r"
+
+[[component]]
+name = "b"
+elf = "b.elf"
+supervisor = "a"
+
+[[memory]]
+name = "m"
+size = "8 KiB"
+
+[[channel]]
+from = { component = "a", id = 1 }
+to = { component = "b", id = 2 }
+protected = true
+"#;
+
+    #[test]
+    fn the_plan_is_rust_with_every_part_of_the_description() {
+        let system = System::parse(SYSTEM).unwrap();
+        let images = [PathBuf::from("/x/a.elf"), PathBuf::from("/x/b.elf")];
+        let tokens = plan_tokens(&system, &images);
+        let file: syn::File = syn::parse2(tokens).expect("the plan parses as Rust");
+        let text = prettyplease::unparse(&file);
+        for needle in [
+            "pub static SYSTEM: ::sel4_system_initializer::plan::Plan",
+            "include_bytes!(\"/x/a.elf\")",
+            "include_bytes!(\"/x/b.elf\")",
+            "restart: true",
+            "supervisor: Some(0usize)",
+            "region: 0usize",
+            "vaddr: 4294967296usize",
+            "from: (0usize, 1u8)",
+            "to: (1usize, 2u8)",
+            "protected: true",
+            "wait_for: &[0usize]",
+            "size: 8192usize",
+        ] {
+            assert!(text.contains(needle), "{needle:?} not in\n{text}");
+        }
+    }
+
+    #[test]
+    fn an_unreadable_image_is_an_error_with_the_component_line() {
+        let dir = std::env::temp_dir().join(format!("sel4-system-build-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("system.toml");
+        std::fs::write(&path, SYSTEM).unwrap();
+        std::fs::write(dir.join("a.elf"), b"not an ELF file").unwrap();
+        let errors = build(&path).unwrap_err();
+        let shown = path.display().to_string();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with(&format!("{shown}:6: component `a`:"))
+                    && e.contains("not an ELF image")),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with(&format!("{shown}:16: component `b`:"))
+                    && e.contains("cannot read it")),
+            "{errors:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
