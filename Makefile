@@ -25,7 +25,7 @@ WITH_PREFIX = prefix="$(PREFIX_CMD)" && [ -n "$$prefix" ] && export SEL4_PREFIX=
 
 # std programs: packages with a workspace of their own (they unwind), built
 # into target/std.
-STD_MANIFESTS = examples/std-hello/Cargo.toml examples/std-threads/Cargo.toml examples/dafny-from-rust/Cargo.toml examples/dafny-server/Cargo.toml bench/dafny/Cargo.toml tests/std-images/Cargo.toml bench/std/Cargo.toml
+STD_MANIFESTS = examples/std-hello/Cargo.toml examples/std-threads/Cargo.toml examples/dafny-from-rust/Cargo.toml examples/dafny-server/Cargo.toml bench/dafny/Cargo.toml tests/std-images/Cargo.toml bench/std/Cargo.toml system/c-component/Cargo.toml
 STD_TARGET = CARGO_TARGET_DIR=$(CURDIR)/target/std
 
 .PHONY: all deps kernel run build test lint host-test boot-test ocaml-test crates-test doc bench fuzz clean-cache test-kernels

@@ -363,6 +363,36 @@ typedef struct {
 } substrate_cond_t;
 
 /*
+ What a peer's notification (or an interrupt) on `channel` calls.
+ */
+typedef void (*substrate_notified_fn)(uint32_t channel);
+
+/*
+ A message as C sees it: a label and how many message registers
+ (`substrate_system_mr`) it carries.
+ */
+typedef struct {
+    /*
+     The label (20 bits on seL4 5.0).
+     */
+    uint64_t label;
+    /*
+     Message registers used, at most 120.
+     */
+    uint32_t length;
+} substrate_msg_t;
+
+/*
+ What a protected call on `channel` calls; its result is the reply.
+ */
+typedef substrate_msg_t (*substrate_protected_fn)(uint32_t channel, substrate_msg_t msg);
+
+/*
+ What a peer's restart (on `channel`) calls.
+ */
+typedef void (*substrate_peer_restarted_fn)(uint32_t channel);
+
+/*
  A thread handle: the thread's number (never 0).
  */
 typedef uint64_t substrate_thread_t;
@@ -421,7 +451,9 @@ ptrdiff_t substrate_console_read(uint8_t *buf, size_t len);
 ptrdiff_t substrate_console_write(const uint8_t *buf, size_t len);
 
 /*
- Ends the system with `status`: 0 is success, anything else failure.
+ Ends the system with `status`: 0 is success, anything else failure
+ (in a system component: ends the component, which its initializer
+ reports with the status).
  Prints the runtime's last line (`substrate: exit success`, or
  `substrate: exit failure (status N)`; not under `sel4-run --quiet`) on
  the debug console and reports
@@ -1043,6 +1075,80 @@ int32_t substrate_cond_broadcast(substrate_cond_t *c);
  `c` must be null or point to a `substrate_cond_t`.
  */
 int32_t substrate_cond_destroy(substrate_cond_t *c);
+
+/*
+ Serves the component's events for ever (the C face of the Rust
+ runtime's event loop): `notified` for a peer's signal or an interrupt,
+ `protected` for a call (its result is the reply), `peer_restarted` when
+ a peer was restarted; any may be NULL. Call it at the end of `main`,
+ which is the component's `init`. Returns only `SUBSTRATE_ENOSYS`,
+ outside a system component.
+
+ # Safety
+ The functions must have these signatures.
+ */
+int32_t substrate_system_run(substrate_notified_fn notified,
+                             substrate_protected_fn protected_,
+                             substrate_peer_restarted_fn peer_restarted);
+
+/*
+ Signals the peer of `channel` (`seL4_Signal`). `SUBSTRATE_EPERM` if the
+ description gives no such channel (nothing is sent), `SUBSTRATE_EINVAL`
+ for an id of 24 or more, `SUBSTRATE_ENOSYS` outside a system component.
+ */
+int32_t substrate_system_notify(uint32_t channel_id);
+
+/*
+ Makes a protected call to the peer of `channel` with `msg` (message
+ registers set with `substrate_system_set_mr`) and stores its reply in
+ `*reply` (if not null). `SUBSTRATE_EAGAIN` if the peer faulted before
+ answering and was restarted (call again), `SUBSTRATE_EPERM` if the
+ description does not let this component call it, errors as for
+ `substrate_system_notify`.
+
+ # Safety
+ `reply` must be null or writable.
+ */
+int32_t substrate_system_call(uint32_t channel_id, substrate_msg_t msg, substrate_msg_t *reply);
+
+/*
+ Message register `i` of the current message (0 for `i` of 120 or more).
+ */
+uint64_t substrate_system_mr(uint32_t i);
+
+/*
+ Sets message register `i` of the next message; `SUBSTRATE_EINVAL` for
+ `i` of 120 or more.
+ */
+int32_t substrate_system_set_mr(uint32_t i, uint64_t value);
+
+/*
+ The component's name (a NUL-terminated string on its information
+ page), or NULL outside a system component.
+ */
+const char *substrate_system_name(void);
+
+/*
+ How often this component has been restarted (0 outside a system).
+ */
+uint64_t substrate_system_restarts(void);
+
+/*
+ How often the peer of `channel` has been restarted (0 for a channel
+ the component does not have, or outside a system).
+ */
+uint64_t substrate_system_peer_restarts(uint32_t channel_id);
+
+/*
+ Finds the memory region called `name` in the component's description:
+ its address in `*base` and size in `*size`. `SUBSTRATE_EINVAL` for a
+ null argument or a region the component does not map,
+ `SUBSTRATE_ENOSYS` outside a system component.
+
+ # Safety
+ `name` must be a NUL-terminated string; `base` and `size` writable.
+ */
+int32_t substrate_system_region(const char *name, void **base, size_t *size);
 
 /*
  Starts a thread running `entry(arg)` (`substrate_thread::Builder::spawn`:

@@ -36,8 +36,23 @@ struct Break {
 /// without the lock: for [`mapped_range`].
 static MAPPED: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
+/// In a system component: the heap the initializer mapped (start, size),
+/// within which the break moves without mapping anything; (0, 0) in a
+/// root task.
+static PREMAPPED: spin::Once<(usize, usize)> = spin::Once::new();
+
+/// Makes the break move within `base .. base + size`, memory mapped
+/// read-write already (a system component's heap). Once, before the first
+/// `sbrk`.
+pub(crate) fn use_premapped(base: usize, size: usize) {
+    PREMAPPED.call_once(|| (base, size));
+}
+
 /// The part of the `sbrk` region mapped so far (read-write memory).
 pub fn mapped_range() -> core::ops::Range<usize> {
+    if let Some(&(base, size)) = PREMAPPED.get() {
+        return base..base + size;
+    }
     let mapped = MAPPED.load(core::sync::atomic::Ordering::Acquire);
     SUBSTRATE_SBRK_BASE..SUBSTRATE_SBRK_BASE + mapped
 }
@@ -73,6 +88,15 @@ pub extern "C" fn substrate_sbrk(increment: isize) -> *mut c_void {
     const FAIL: *mut c_void = usize::MAX as *mut c_void;
     let mut b = BREAK.lock();
     let old = b.brk;
+    if let Some(&(base, size)) = PREMAPPED.get() {
+        return match old.checked_add_signed(increment).filter(|&n| n <= size) {
+            Some(new) => {
+                b.brk = new;
+                (base + old) as *mut c_void
+            }
+            None => FAIL,
+        };
+    }
     let Some(new) = old
         .checked_add_signed(increment)
         .filter(|&n| n <= SUBSTRATE_SBRK_SIZE)

@@ -162,6 +162,12 @@ static FREE_NOTIFICATIONS: spin::Mutex<alloc::vec::Vec<sel4::CPtr>> =
 /// pending signal (if any) taken (`seL4_Poll`), or a new one
 /// (`seL4_Untyped_Retype`).
 fn new_notification() -> Result<cap::Notification, i32> {
+    if crate::system::in_component() {
+        // A system component runs one thread and creates no objects: its
+        // locks are never contended, and slot 0 means "no notification"
+        // (substrate_sync's spin fallback).
+        return Ok(cap::Notification::from_cptr(0));
+    }
     let pooled = FREE_NOTIFICATIONS.lock().pop();
     match pooled {
         Some(cptr) => {
@@ -176,6 +182,9 @@ fn new_notification() -> Result<cap::Notification, i32> {
 /// Gives a destroyed object's notification to the pool (or deletes it if
 /// the pool cannot grow).
 fn free_notification(cptr: sel4::CPtr) {
+    if cptr == 0 {
+        return;
+    }
     {
         let mut pool = FREE_NOTIFICATIONS.lock();
         if pool.try_reserve(1).is_ok() {

@@ -13,7 +13,9 @@
 //!   ([`substrate_thread::is_thread_memory`]);
 //! * the part of the `sbrk` region mapped so far ([`crate::sbrk`]);
 //! * the frames C mapped through `substrate_frame_map`, read-only or
-//!   read-write as it mapped them ([`crate::sel4ops`]).
+//!   read-write as it mapped them ([`crate::sel4ops`]);
+//! * in a system component, its stack and the memory regions its
+//!   description maps, with their rights ([`crate::system`]).
 //!
 //! Anything else (null, the kernel's half, unmapped holes, guard pages, a
 //! range that wraps around) is refused. The check covers the C ABI's own
@@ -52,6 +54,7 @@ pub fn check(p: *const u8, len: usize, access: Access) -> Result<(), i32> {
     }
     let range = byte_range(p as usize, len).ok_or(SUBSTRATE_EFAULT)?;
     if within(&range, &[image(), crate::sbrk::mapped_range()])
+        || crate::system::is_region(&range, access == Access::Write)
         || substrate_thread::is_thread_memory(range.clone())
         || crate::sel4ops::is_c_mapped(&range, access == Access::Write)
     {

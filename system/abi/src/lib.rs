@@ -258,6 +258,11 @@ pub struct SystemInfo {
     pub heap_base: u64,
     /// The heap's size in bytes (a multiple of 4 KiB).
     pub heap_size: u64,
+    /// Where the component's stack starts (its lowest address; the guard
+    /// page is below it) and ends (the initial stack pointer's page end).
+    pub stack_bottom: u64,
+    /// The end of the stack (exclusive).
+    pub stack_top: u64,
     /// Channels by id.
     pub channels: [Channel; MAX_CHANNELS],
     /// Number of valid entries in `regions`.

@@ -117,6 +117,13 @@ fn build(path: &Path) -> Result<TokenStream, Vec<String>> {
                 println!("cargo:rerun-if-changed={}", elf.display());
                 elf
             }
+            Source::C { sources, cflags } => match build_c(&c.name, base, sources, cflags) {
+                Ok(elf) => elf,
+                Err(e) => {
+                    errors.push(format!("{shown}:{}: component `{}`: {e}", c.line, c.name));
+                    continue;
+                }
+            },
         };
         match image_range(&elf) {
             Ok((range, tls)) => {
@@ -141,6 +148,75 @@ fn build(path: &Path) -> Result<TokenStream, Vec<String>> {
         return Err(errors);
     }
     Ok(plan_tokens(&system, &images))
+}
+
+/// Builds a C component with `c-newlib/sel4-cc --component` into
+/// `OUT_DIR/<name>.elf`; its Rust runtime goes to the target directory's
+/// `child-images` (the outer build holds the main one).
+fn build_c(
+    name: &str,
+    base: &Path,
+    sources: &[PathBuf],
+    cflags: &[String],
+) -> Result<PathBuf, String> {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
+    let target = out
+        .ancestors()
+        .nth(4)
+        .ok_or("cannot find the target directory")?
+        .join("child-images");
+    let root = substrate_build::std_link::workspace_root();
+    let elf = out.join(format!("{name}.elf"));
+    let sources: Vec<PathBuf> = sources.iter().map(|s| base.join(s)).collect();
+    for s in &sources {
+        println!("cargo:rerun-if-changed={}", s.display());
+    }
+    // The C runtime's sources: sel4-cc rebuilds the library when they
+    // change, but only if this script runs again.
+    for dir in [
+        "ffi",
+        "system/c-component",
+        "system/component",
+        "system/abi",
+        "substrate",
+        "sel4",
+        "c-newlib",
+    ] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+    }
+    let mut cmd = std::process::Command::new(root.join("c-newlib/sel4-cc"));
+    cmd.arg("--component")
+        .arg("-o")
+        .arg(&elf)
+        .args(cflags)
+        .args(&sources)
+        .current_dir(base)
+        .env("CARGO_TARGET_DIR", &target);
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CLIPPY_ARGS",
+        "CARGO_PRIMARY_PACKAGE",
+    ] {
+        cmd.env_remove(var);
+    }
+    let output = cmd
+        .output()
+        .map_err(|e| format!("cannot run c-newlib/sel4-cc: {e}"))?;
+    if !output.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+        return Err(format!(
+            "sel4-cc --component failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .find(|l| l.contains("error"))
+                .unwrap_or("its output is above")
+                .trim()
+        ));
+    }
+    Ok(elf)
 }
 
 /// The range the image's `PT_LOAD` segments occupy, and its TLS

@@ -301,17 +301,47 @@ unsafe impl substrate_heap::PageSource for Premapped {
     }
 }
 
-/// Runs `init` and then the event loop (called by [`component!`]'s entry).
-#[doc(hidden)]
-pub fn __run<H: Handler>(heap: &'static Heap, init: fn() -> H) -> Word {
+/// What the runtime of a component in any language does first: checks
+/// that the component was started by a system initializer (its
+/// information page) and routes its console to the initializer. `false`
+/// (with a message) outside a system.
+pub fn start() -> bool {
     let info = info();
     if info.magic == abi::MAGIC {
         sel4::set_console_sink(Some(console_write));
     }
     if info.magic != abi::MAGIC || info.version != abi::VERSION {
         sel4::debug_println!("component: no system information page; started outside a system?");
+        return false;
+    }
+    true
+}
+
+/// The peer restart counters now: [`serve`] reports changes from them.
+pub fn restart_counters() -> [u64; abi::MAX_CHANNELS] {
+    let mut seen = [0u64; abi::MAX_CHANNELS];
+    for (id, s) in seen.iter_mut().enumerate() {
+        *s = Channel(id as u8).peer_restarts();
+    }
+    seen
+}
+
+/// Tells the initializer that `init` has returned, then serves events
+/// with `handler` for ever (see the crate documentation); `seen` are the
+/// restart counters from before `init` ([`restart_counters`]). For the
+/// runtimes of other languages (C's `substrate_system_run`).
+pub fn serve<H: Handler>(handler: &mut H, seen: [u64; abi::MAX_CHANNELS]) -> ! {
+    substrate_component::endpoint().call(MessageInfo::new(abi::INIT_DONE_LABEL, 0, 0));
+    serve_events(handler, seen)
+}
+
+/// Runs `init` and then the event loop (called by [`component!`]'s entry).
+#[doc(hidden)]
+pub fn __run<H: Handler>(heap: &'static Heap, init: fn() -> H) -> Word {
+    if !start() {
         return substrate_component::abi::FAILURE_STATUS;
     }
+    let info = info();
     if info.heap_size != 0 {
         static mut SOURCE: Premapped = Premapped { end: 0 };
         let base = info.heap_base as usize;
@@ -330,12 +360,8 @@ pub fn __run<H: Handler>(heap: &'static Heap, init: fn() -> H) -> Word {
     }
     // Restarts of peers count from before `init`, which may already have
     // seen a peer fail.
-    let mut seen = [0u64; abi::MAX_CHANNELS];
-    for (id, s) in seen.iter_mut().enumerate() {
-        *s = Channel(id as u8).peer_restarts();
-    }
+    let seen = restart_counters();
     let mut handler = init();
-    substrate_component::endpoint().call(MessageInfo::new(abi::INIT_DONE_LABEL, 0, 0));
     serve(&mut handler, seen)
 }
 
@@ -388,7 +414,7 @@ fn send_line(bytes: &[u8]) {
 }
 
 /// The event loop: never returns.
-fn serve<H: Handler>(h: &mut H, mut seen: [u64; abi::MAX_CHANNELS]) -> ! {
+fn serve_events<H: Handler>(h: &mut H, mut seen: [u64; abi::MAX_CHANNELS]) -> ! {
     let info = info();
     let notification: cap::Notification = Cap::from_cptr(info.notification_slot);
     if info.endpoint_slot == 0 {

@@ -63,6 +63,14 @@ pub enum Source {
     Package(String),
     /// A prebuilt ELF file (relative to the description's directory).
     Elf(PathBuf),
+    /// A C program built with `sel4-cc --component`: its sources
+    /// (relative to the description's directory) and extra compiler flags.
+    C {
+        /// The C files.
+        sources: Vec<PathBuf>,
+        /// Flags for `sel4-cc` (e.g. `-O2`, `-DX=1`).
+        cflags: Vec<String>,
+    },
 }
 
 /// One mapping of a memory region into a component.
@@ -414,6 +422,37 @@ impl Checker {
     }
 }
 
+/// A `c = { sources = [...], cflags = [...] }` table.
+fn c_source(value: Option<&toml::Value>) -> Result<Source, String> {
+    const SHAPE: &str = "`c` must be a table: c = { sources = [\"main.c\", ...], cflags = [...] }";
+    let table = value.and_then(|v| v.as_table()).ok_or(SHAPE)?;
+    let strings = |key: &str| -> Result<Vec<String>, String> {
+        match table.get(key) {
+            None => Ok(Vec::new()),
+            Some(toml::Value::Array(a)) => a
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .ok_or(format!("`c.{key}` must hold strings"))
+                })
+                .collect(),
+            Some(_) => Err(format!("`c.{key}` must be an array of strings")),
+        }
+    };
+    if let Some(k) = table.keys().find(|k| *k != "sources" && *k != "cflags") {
+        return Err(format!("unknown key `c.{k}` (sources, cflags)"));
+    }
+    let sources = strings("sources")?;
+    if sources.is_empty() {
+        return Err("`c.sources` names no C files".into());
+    }
+    Ok(Source::C {
+        sources: sources.into_iter().map(PathBuf::from).collect(),
+        cflags: strings("cflags")?,
+    })
+}
+
 fn perms_flags(text: &str) -> Option<u64> {
     let mut flags = 0;
     for c in text.chars() {
@@ -611,10 +650,17 @@ fn check(ck: &mut Checker, raw: RawFile) -> System {
         let source = match (given.as_slice(), &r.package, &r.elf) {
             (["package"], Some(p), _) => Source::Package(p.clone()),
             (["elf"], _, Some(e)) => Source::Elf(PathBuf::from(e)),
+            (["c"], _, _) => match c_source(r.c.as_ref()) {
+                Ok(source) => source,
+                Err(why) => {
+                    ck.at(span.clone(), format!("component `{cname}`: {why}"));
+                    Source::Elf(PathBuf::new())
+                }
+            },
             ([one], _, _) => {
                 ck.at(
                     span.clone(),
-                    format!("component `{cname}`: `{one}` components are not supported yet (use `package` or `elf`)"),
+                    format!("component `{cname}`: `{one}` components are not supported yet (use `package`, `elf` or `c`)"),
                 );
                 Source::Elf(PathBuf::new())
             }
@@ -622,7 +668,7 @@ fn check(ck: &mut Checker, raw: RawFile) -> System {
                 ck.at(
                     span.clone(),
                     format!(
-                        "component `{cname}` says nothing to build it from (`package` or `elf`)"
+                        "component `{cname}` says nothing to build it from (`package`, `elf` or `c`)"
                     ),
                 );
                 Source::Elf(PathBuf::new())

@@ -255,3 +255,31 @@ fn wait_for_names_known_components_once() {
         "{e:?}"
     );
 }
+
+#[test]
+fn c_components_name_their_sources() {
+    let c = PINGPONG.replace(
+        "package = \"system-pingpong-pong\"",
+        "c = { sources = [\"pong.c\", \"util.c\"], cflags = [\"-O2\"] }",
+    );
+    let s = System::parse(&c).unwrap();
+    assert_eq!(
+        s.components[1].source,
+        Source::C {
+            sources: vec!["pong.c".into(), "util.c".into()],
+            cflags: vec!["-O2".into()]
+        }
+    );
+    let empty = PINGPONG.replace("package = \"system-pingpong-pong\"", "c = { cflags = [] }");
+    one_error(&empty, 10, "`c.sources` names no C files");
+    let odd = PINGPONG.replace(
+        "package = \"system-pingpong-pong\"",
+        "c = { sources = [\"a.c\"], flags = 1 }",
+    );
+    one_error(&odd, 10, "unknown key `c.flags`");
+    let ocaml = PINGPONG.replace(
+        "package = \"system-pingpong-pong\"",
+        "ocaml = { main = \"x.ml\" }",
+    );
+    one_error(&ocaml, 10, "`ocaml` components are not supported yet");
+}

@@ -609,6 +609,8 @@ fn grant(
 
     // Heap.
     let heap = map_heap(objects, vspace, c.heap).during(name, "mapping its heap")?;
+    info.stack_bottom = running[i].child.stack_guard().end as u64;
+    info.stack_top = running[i].child.stack_top() as u64;
     info.heap_base = abi::HEAP_VADDR as u64;
     info.heap_size = c.heap as u64;
     running[i].heap = heap;

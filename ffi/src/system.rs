@@ -1,0 +1,320 @@
+//! The C runtime of a component in a system (`system.toml`), in the style
+//! of the seL4 Microkit: the Rust runtime's entry points
+//! (`sel4-system-component`) as C functions.
+//!
+//! A C component's `main` is its `init`: it runs first (and may notify and
+//! call), then hands its handlers to [`substrate_system_run`], which
+//! serves events for ever:
+//!
+//! ```c
+//! static void notified(uint32_t channel) { substrate_system_notify(channel); }
+//! static substrate_msg_t protected(uint32_t channel, substrate_msg_t msg) {
+//!     substrate_system_set_mr(0, substrate_system_mr(0) * 2);
+//!     return (substrate_msg_t){ .label = msg.label, .length = 1 };
+//! }
+//! int main(void) { return substrate_system_run(notified, protected, NULL); }
+//! ```
+//!
+//! `sel4-cc --component` links it (`libsel4_system_c_component.a`). In a
+//! component `malloc` works on the heap the initializer mapped, `printf`
+//! prints whole lines through the initializer, `exit` ends the component
+//! (the initializer reports its status), and the C ABI's pointer checks
+//! accept the memory regions the description maps, with their rights.
+
+use core::ffi::{c_char, c_void};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use sel4::{MessageInfo, Word};
+use sel4_system_abi as abi;
+use sel4_system_component::{self as component, Channel, ChannelError, Handler};
+
+use crate::status::*;
+
+static IN_COMPONENT: AtomicBool = AtomicBool::new(false);
+
+/// The peer restart counters from before C's `main` (its `init`).
+static SEEN: spin::Once<[u64; abi::MAX_CHANNELS]> = spin::Once::new();
+
+/// Whether this program is a system component (its runtime called
+/// [`enter_component`]).
+pub fn in_component() -> bool {
+    IN_COMPONENT.load(Ordering::Acquire)
+}
+
+/// Called by the C component runtime before C `main`: checks the system
+/// information page, routes the console to the initializer and lets
+/// `sbrk` use the heap the initializer mapped. `false` outside a system.
+pub fn enter_component() -> bool {
+    if !component::start() {
+        return false;
+    }
+    let info = component::info();
+    crate::sbrk::use_premapped(info.heap_base as usize, info.heap_size as usize);
+    SEEN.call_once(component::restart_counters);
+    IN_COMPONENT.store(true, Ordering::Release);
+    true
+}
+
+/// Whether `range` lies in the component's stack, in one memory region
+/// its description maps (writable ones only if `write`), or in its
+/// information page (reads only).
+pub fn is_region(range: &core::ops::Range<usize>, write: bool) -> bool {
+    if !in_component() {
+        return false;
+    }
+    let info = component::info();
+    let stack = info.stack_bottom as usize..info.stack_top as usize;
+    if stack.start <= range.start && range.end <= stack.end {
+        return true;
+    }
+    let page = abi::INFO_VADDR..abi::INFO_VADDR + 4096;
+    if !write && page.start <= range.start && range.end <= page.end {
+        return true;
+    }
+    info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
+        .iter()
+        .any(|r| {
+            let start = r.vaddr as usize;
+            let end = start.saturating_add(r.size as usize);
+            start <= range.start && range.end <= end && (!write || r.flags & abi::REGION_WRITE != 0)
+        })
+}
+
+/// A message as C sees it: a label and how many message registers
+/// (`substrate_system_mr`) it carries.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct substrate_msg_t {
+    /// The label (20 bits on seL4 5.0).
+    pub label: u64,
+    /// Message registers used, at most 120.
+    pub length: u32,
+}
+
+/// What a peer's notification (or an interrupt) on `channel` calls.
+pub type substrate_notified_fn = Option<unsafe extern "C" fn(channel: u32)>;
+/// What a protected call on `channel` calls; its result is the reply.
+pub type substrate_protected_fn =
+    Option<unsafe extern "C" fn(channel: u32, msg: substrate_msg_t) -> substrate_msg_t>;
+/// What a peer's restart (on `channel`) calls.
+pub type substrate_peer_restarted_fn = Option<unsafe extern "C" fn(channel: u32)>;
+
+fn to_info(m: substrate_msg_t) -> MessageInfo {
+    MessageInfo::try_new(m.label as Word, 0, (m.length as usize).min(120))
+        .unwrap_or(MessageInfo::new(0, 0, 0))
+}
+
+fn from_info(m: MessageInfo) -> substrate_msg_t {
+    substrate_msg_t {
+        label: m.label() as u64,
+        length: m.length() as u32,
+    }
+}
+
+struct CHandler {
+    notified: substrate_notified_fn,
+    protected: substrate_protected_fn,
+    peer_restarted: substrate_peer_restarted_fn,
+}
+
+impl Handler for CHandler {
+    fn notified(&mut self, channel: Channel) {
+        if let Some(f) = self.notified {
+            // SAFETY: a C function of this signature, given by the program.
+            unsafe { f(channel.id() as u32) }
+        }
+    }
+
+    fn protected(&mut self, channel: Channel, msg: MessageInfo) -> MessageInfo {
+        match self.protected {
+            // SAFETY: as above.
+            Some(f) => to_info(unsafe { f(channel.id() as u32, from_info(msg)) }),
+            None => MessageInfo::new(0, 0, 0),
+        }
+    }
+
+    fn peer_restarted(&mut self, channel: Channel) {
+        if let Some(f) = self.peer_restarted {
+            // SAFETY: as above.
+            unsafe { f(channel.id() as u32) }
+        }
+    }
+}
+
+/// Serves the component's events for ever (the C face of the Rust
+/// runtime's event loop): `notified` for a peer's signal or an interrupt,
+/// `protected` for a call (its result is the reply), `peer_restarted` when
+/// a peer was restarted; any may be NULL. Call it at the end of `main`,
+/// which is the component's `init`. Returns only `SUBSTRATE_ENOSYS`,
+/// outside a system component.
+///
+/// # Safety
+/// The functions must have these signatures.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_system_run(
+    notified: substrate_notified_fn,
+    protected: substrate_protected_fn,
+    peer_restarted: substrate_peer_restarted_fn,
+) -> i32 {
+    if !in_component() {
+        return SUBSTRATE_ENOSYS;
+    }
+    let mut handler = CHandler {
+        notified,
+        protected,
+        peer_restarted,
+    };
+    let seen = SEEN
+        .get()
+        .copied()
+        .unwrap_or_else(component::restart_counters);
+    component::serve(&mut handler, seen)
+}
+
+fn channel(id: u32) -> Result<Channel, i32> {
+    if !in_component() {
+        return Err(SUBSTRATE_ENOSYS);
+    }
+    u8::try_from(id)
+        .ok()
+        .filter(|&i| (i as usize) < abi::MAX_CHANNELS)
+        .map(Channel::new)
+        .ok_or(SUBSTRATE_EINVAL)
+}
+
+fn channel_error(e: ChannelError) -> i32 {
+    match e {
+        ChannelError::NotGranted => SUBSTRATE_EPERM,
+        ChannelError::PeerRestarted => SUBSTRATE_EAGAIN,
+    }
+}
+
+/// Signals the peer of `channel` (`seL4_Signal`). `SUBSTRATE_EPERM` if the
+/// description gives no such channel (nothing is sent), `SUBSTRATE_EINVAL`
+/// for an id of 24 or more, `SUBSTRATE_ENOSYS` outside a system component.
+#[no_mangle]
+pub extern "C" fn substrate_system_notify(channel_id: u32) -> i32 {
+    code(channel(channel_id).and_then(|c| c.notify().map_err(channel_error)))
+}
+
+/// Makes a protected call to the peer of `channel` with `msg` (message
+/// registers set with `substrate_system_set_mr`) and stores its reply in
+/// `*reply` (if not null). `SUBSTRATE_EAGAIN` if the peer faulted before
+/// answering and was restarted (call again), `SUBSTRATE_EPERM` if the
+/// description does not let this component call it, errors as for
+/// `substrate_system_notify`.
+///
+/// # Safety
+/// `reply` must be null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_system_call(
+    channel_id: u32,
+    msg: substrate_msg_t,
+    reply: *mut substrate_msg_t,
+) -> i32 {
+    if !reply.is_null() {
+        if let Err(e) = crate::user_mem::check_obj(reply, crate::user_mem::Access::Write) {
+            return e;
+        }
+    }
+    code(channel(channel_id).and_then(|c| {
+        let answer = c.call(to_info(msg)).map_err(channel_error)?;
+        if !reply.is_null() {
+            // SAFETY: checked writable and aligned above.
+            unsafe { reply.write(from_info(answer)) };
+        }
+        Ok(())
+    }))
+}
+
+/// Message register `i` of the current message (0 for `i` of 120 or more).
+#[no_mangle]
+pub extern "C" fn substrate_system_mr(i: u32) -> u64 {
+    if (i as usize) < 120 {
+        component::mr(i as usize)
+    } else {
+        0
+    }
+}
+
+/// Sets message register `i` of the next message; `SUBSTRATE_EINVAL` for
+/// `i` of 120 or more.
+#[no_mangle]
+pub extern "C" fn substrate_system_set_mr(i: u32, value: u64) -> i32 {
+    if (i as usize) < 120 {
+        component::set_mr(i as usize, value);
+        SUBSTRATE_OK
+    } else {
+        SUBSTRATE_EINVAL
+    }
+}
+
+/// The component's name (a NUL-terminated string on its information
+/// page), or NULL outside a system component.
+#[no_mangle]
+pub extern "C" fn substrate_system_name() -> *const c_char {
+    if !in_component() {
+        return core::ptr::null();
+    }
+    // The page's name field is zero-padded and its last byte always 0.
+    component::info().name.as_ptr().cast()
+}
+
+/// How often this component has been restarted (0 outside a system).
+#[no_mangle]
+pub extern "C" fn substrate_system_restarts() -> u64 {
+    if in_component() {
+        component::restarts()
+    } else {
+        0
+    }
+}
+
+/// How often the peer of `channel` has been restarted (0 for a channel
+/// the component does not have, or outside a system).
+#[no_mangle]
+pub extern "C" fn substrate_system_peer_restarts(channel_id: u32) -> u64 {
+    channel(channel_id).map_or(0, |c| c.peer_restarts())
+}
+
+/// Finds the memory region called `name` in the component's description:
+/// its address in `*base` and size in `*size`. `SUBSTRATE_EINVAL` for a
+/// null argument or a region the component does not map,
+/// `SUBSTRATE_ENOSYS` outside a system component.
+///
+/// # Safety
+/// `name` must be a NUL-terminated string; `base` and `size` writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_system_region(
+    name: *const c_char,
+    base: *mut *mut c_void,
+    size: *mut usize,
+) -> i32 {
+    if !in_component() {
+        return SUBSTRATE_ENOSYS;
+    }
+    if name.is_null() || base.is_null() || size.is_null() {
+        return SUBSTRATE_EINVAL;
+    }
+    use crate::user_mem::{check_obj, Access};
+    if let Err(e) = check_obj(base, Access::Write).and_then(|()| check_obj(size, Access::Write)) {
+        return e;
+    }
+    // SAFETY: the caller passes a NUL-terminated string.
+    let wanted = unsafe { core::ffi::CStr::from_ptr(name) }.to_bytes();
+    let info = component::info();
+    let found = info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
+        .iter()
+        .find(|r| abi::name_str(&r.name).as_bytes() == wanted);
+    match found {
+        Some(r) => {
+            // SAFETY: both checked writable and aligned.
+            unsafe {
+                base.write(r.vaddr as usize as *mut c_void);
+                size.write(r.size as usize);
+            }
+            SUBSTRATE_OK
+        }
+        None => SUBSTRATE_EINVAL,
+    }
+}
