@@ -271,6 +271,27 @@
 #define SUBSTRATE_COND_SIZE 48
 
 /*
+ [`substrate_system_event_t::kind`]: channel bits were signalled.
+ */
+#define SUBSTRATE_SYSTEM_NOTIFIED 1
+
+/*
+ [`substrate_system_event_t::kind`]: a protected call; answer it with
+ `substrate_system_reply` before waiting again.
+ */
+#define SUBSTRATE_SYSTEM_CALL 2
+
+/*
+ [`substrate_system_event_t::kind`]: the peer of a channel was restarted.
+ */
+#define SUBSTRATE_SYSTEM_PEER_RESTARTED 3
+
+/*
+ [`substrate_system_event_t::kind`]: a supervised child faulted.
+ */
+#define SUBSTRATE_SYSTEM_FAULT 4
+
+/*
  A pool of bounce buffers in a data region (opaque; see
  `substrate_ring_pool_create`).
  */
@@ -391,6 +412,29 @@ typedef substrate_msg_t (*substrate_protected_fn)(uint32_t channel, substrate_ms
  What a peer's restart (on `channel`) calls.
  */
 typedef void (*substrate_peer_restarted_fn)(uint32_t channel);
+
+/*
+ One event of a system component (`substrate_system_wait`).
+ */
+typedef struct {
+    /*
+     `SUBSTRATE_SYSTEM_NOTIFIED`, `_CALL`, `_PEER_RESTARTED` or `_FAULT`.
+     */
+    uint32_t kind;
+    /*
+     The channel of a call or a peer's restart; the child's index for a
+     fault.
+     */
+    uint32_t channel;
+    /*
+     The channel bits of a notification (bit `id` for channel `id`).
+     */
+    uint64_t bits;
+    /*
+     The message of a call (registers through `substrate_system_mr`).
+     */
+    substrate_msg_t msg;
+} substrate_system_event_t;
 
 /*
  A thread handle: the thread's number (never 0).
@@ -1149,6 +1193,26 @@ uint64_t substrate_system_peer_restarts(uint32_t channel_id);
  `name` must be a NUL-terminated string; `base` and `size` writable.
  */
 int32_t substrate_system_region(const char *name, void **base, size_t *size);
+
+/*
+ Waits for the component's next event and stores it in `*event`, first
+ sending the reply to the call served last (`substrate_system_reply`;
+ label 0 and no words if none was given). The loop of a runtime that
+ does not use `substrate_system_run` (OCaml's main loop).
+ `SUBSTRATE_ENOSYS` outside a system component, `SUBSTRATE_EINVAL` for a
+ null `event`.
+
+ # Safety
+ `event` must be writable.
+ */
+int32_t substrate_system_wait(substrate_system_event_t *event);
+
+/*
+ Sets the reply to the call `substrate_system_wait` returned last (sent
+ by the next wait; message registers set with `substrate_system_set_mr`).
+ `SUBSTRATE_ENOSYS` outside a system component.
+ */
+int32_t substrate_system_reply(substrate_msg_t msg);
 
 /*
  Starts a thread running `entry(arg)` (`substrate_thread::Builder::spawn`:

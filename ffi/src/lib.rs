@@ -35,7 +35,7 @@
 //! | threads | `substrate_thread_create`, `_join`, `_self`, `_yield`, `_self_data`, `_set_data` |
 //! | mutex, condition | `substrate_mutex_init`, `_lock`, `_trylock`, `_unlock`, `_destroy`; `substrate_cond_init`, `_wait`, `_signal`, `_broadcast`, `_destroy` |
 //! | shared rings | `substrate_ring_producer_init`, `_consumer_init`, `_push`, `_pop`, `_want_signal`, `_capacity`; `substrate_ring_pool_create`, `_take`, `_give_back`, `_destroy` |
-//! | system components | `substrate_system_run`, `_notify`, `_call`, `_mr`, `_set_mr`, `_name`, `_restarts`, `_peer_restarts`, `_region` |
+//! | system components | `substrate_system_run`, `_wait`, `_reply`, `_notify`, `_call`, `_mr`, `_set_mr`, `_name`, `_restarts`, `_peer_restarts`, `_region` |
 //! | seL4 | `substrate_ep_*`, `substrate_ntfn_*`, `substrate_untyped_retype`, `substrate_cnode_*`, `substrate_frame_*`, `substrate_object_alloc`, `substrate_slot_*` |
 #![no_std]
 // The C ABI names types the C way (`substrate_mutex_t`).

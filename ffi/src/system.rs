@@ -318,3 +318,103 @@ pub unsafe extern "C" fn substrate_system_region(
         None => SUBSTRATE_EINVAL,
     }
 }
+
+/// [`substrate_system_event_t::kind`]: channel bits were signalled.
+pub const SUBSTRATE_SYSTEM_NOTIFIED: u32 = 1;
+/// [`substrate_system_event_t::kind`]: a protected call; answer it with
+/// `substrate_system_reply` before waiting again.
+pub const SUBSTRATE_SYSTEM_CALL: u32 = 2;
+/// [`substrate_system_event_t::kind`]: the peer of a channel was restarted.
+pub const SUBSTRATE_SYSTEM_PEER_RESTARTED: u32 = 3;
+/// [`substrate_system_event_t::kind`]: a supervised child faulted.
+pub const SUBSTRATE_SYSTEM_FAULT: u32 = 4;
+
+/// One event of a system component (`substrate_system_wait`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct substrate_system_event_t {
+    /// `SUBSTRATE_SYSTEM_NOTIFIED`, `_CALL`, `_PEER_RESTARTED` or `_FAULT`.
+    pub kind: u32,
+    /// The channel of a call or a peer's restart; the child's index for a
+    /// fault.
+    pub channel: u32,
+    /// The channel bits of a notification (bit `id` for channel `id`).
+    pub bits: u64,
+    /// The message of a call (registers through `substrate_system_mr`).
+    pub msg: substrate_msg_t,
+}
+
+/// The event source of `substrate_system_wait` (components run one thread).
+static EVENTS: spin::Mutex<Option<component::Events>> = spin::Mutex::new(None);
+
+/// Waits for the component's next event and stores it in `*event`, first
+/// sending the reply to the call served last (`substrate_system_reply`;
+/// label 0 and no words if none was given). The loop of a runtime that
+/// does not use `substrate_system_run` (OCaml's main loop).
+/// `SUBSTRATE_ENOSYS` outside a system component, `SUBSTRATE_EINVAL` for a
+/// null `event`.
+///
+/// # Safety
+/// `event` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn substrate_system_wait(event: *mut substrate_system_event_t) -> i32 {
+    if !in_component() {
+        return SUBSTRATE_ENOSYS;
+    }
+    if event.is_null() {
+        return SUBSTRATE_EINVAL;
+    }
+    if let Err(e) = crate::user_mem::check_obj(event, crate::user_mem::Access::Write) {
+        return e;
+    }
+    let mut events = EVENTS.lock();
+    let events = events.get_or_insert_with(|| {
+        // The first wait: init (the code before it) has returned.
+        substrate_component::endpoint().call(MessageInfo::new(abi::INIT_DONE_LABEL, 0, 0));
+        component::Events::new(
+            SEEN.get()
+                .copied()
+                .unwrap_or_else(component::restart_counters),
+        )
+    });
+    let e = match events.wait() {
+        component::Event::Notified(bits) => substrate_system_event_t {
+            kind: SUBSTRATE_SYSTEM_NOTIFIED,
+            bits,
+            ..Default::default()
+        },
+        component::Event::Call(c, msg) => substrate_system_event_t {
+            kind: SUBSTRATE_SYSTEM_CALL,
+            channel: c.id() as u32,
+            msg: from_info(msg),
+            ..Default::default()
+        },
+        component::Event::PeerRestarted(c) => substrate_system_event_t {
+            kind: SUBSTRATE_SYSTEM_PEER_RESTARTED,
+            channel: c.id() as u32,
+            ..Default::default()
+        },
+        component::Event::Fault(child, _) => substrate_system_event_t {
+            kind: SUBSTRATE_SYSTEM_FAULT,
+            channel: child.index() as u32,
+            ..Default::default()
+        },
+    };
+    // SAFETY: checked writable and aligned above.
+    unsafe { event.write(e) };
+    SUBSTRATE_OK
+}
+
+/// Sets the reply to the call `substrate_system_wait` returned last (sent
+/// by the next wait; message registers set with `substrate_system_set_mr`).
+/// `SUBSTRATE_ENOSYS` outside a system component.
+#[no_mangle]
+pub extern "C" fn substrate_system_reply(msg: substrate_msg_t) -> i32 {
+    if !in_component() {
+        return SUBSTRATE_ENOSYS;
+    }
+    if let Some(events) = EVENTS.lock().as_mut() {
+        events.reply(to_info(msg));
+    }
+    SUBSTRATE_OK
+}

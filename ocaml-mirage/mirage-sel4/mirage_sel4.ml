@@ -17,6 +17,18 @@ module Stubs = struct
     = "mirage_sel4_server_request"
 
   external server_reply : int -> int64 -> int64 array -> unit = "mirage_sel4_server_reply"
+  external in_component : unit -> bool = "mirage_sel4_in_component"
+  external system_name : unit -> string = "mirage_sel4_system_name"
+  external system_restarts : unit -> int64 = "mirage_sel4_system_restarts"
+  external system_notify : int -> int = "mirage_sel4_system_notify"
+
+  external system_call : int -> int64 -> int64 array -> int * int64 * int64 array
+    = "mirage_sel4_system_call"
+
+  external system_wait : unit -> int * int * int64 * int64 * int64 array
+    = "mirage_sel4_system_wait"
+
+  external system_reply : int64 -> int64 array -> unit = "mirage_sel4_system_reply"
 end
 
 (* Module signatures shaped like MirageOS's device interfaces (mirage-time,
@@ -82,9 +94,13 @@ let devices : (int * (unit -> unit)) list ref = ref []
 
 let initialised = ref false
 
+(* In a component of a system, the main loop waits for the component's
+   events (System below) and nothing needs creating. *)
+let component = lazy (Stubs.in_component ())
+
 let init () =
   if not !initialised then (
-    Stubs.loop_init ();
+    if not (Lazy.force component) then Stubs.loop_init ();
     initialised := true)
 
 let register_device bit handler =
@@ -136,6 +152,94 @@ module Pclock = struct
   let period_d_ps () = Some (0, 1_000_000_000_000L)
 end
 
+(* A component of a system (system.toml): its channels as devices of the
+   main loop. A channel's notification wakes the promises waiting on it;
+   protected calls are answered by the function given to [serve], one at a
+   time (as the Microkit's protected procedures). *)
+module System = struct
+  exception Not_granted of int
+  exception Peer_restarted of int
+
+  let in_component () = Lazy.force component
+  let name () = Stubs.system_name ()
+  let restarts () = Stubs.system_restarts ()
+
+  (* Status codes of substrate.h. *)
+  let eperm = -1
+  let eagain = -11
+
+  let notify channel =
+    match Stubs.system_notify channel with
+    | 0 -> ()
+    | s when s = eperm -> raise (Not_granted channel)
+    | s -> failwith (Printf.sprintf "System.notify %d: status %d" channel s)
+
+  let call channel ~label regs =
+    match Stubs.system_call channel label regs with
+    | 0, l, r -> (l, r)
+    | s, _, _ when s = eperm -> raise (Not_granted channel)
+    | s, _, _ when s = eagain -> raise (Peer_restarted channel)
+    | s, _, _ -> failwith (Printf.sprintf "System.call %d: status %d" channel s)
+
+  (* Channel bits that arrived with no one waiting, and the waiters. *)
+  let pending = ref 0L
+  let waiters : (int, unit Lwt.u list) Hashtbl.t = Hashtbl.create 8
+  let restart_waiters : (int, unit Lwt.u list) Hashtbl.t = Hashtbl.create 8
+  let server : (int -> int64 -> int64 array -> int64 * int64 array) option ref = ref None
+
+  let bit channel = Int64.shift_left 1L channel
+
+  let wait channel =
+    init ();
+    if Int64.logand !pending (bit channel) <> 0L then (
+      pending := Int64.logand !pending (Int64.lognot (bit channel));
+      Lwt.return_unit)
+    else
+      let p, u = Lwt.wait () in
+      Hashtbl.replace waiters channel
+        (u :: Option.value ~default:[] (Hashtbl.find_opt waiters channel));
+      p
+
+  let restarted channel =
+    init ();
+    let p, u = Lwt.wait () in
+    Hashtbl.replace restart_waiters channel
+      (u :: Option.value ~default:[] (Hashtbl.find_opt restart_waiters channel));
+    p
+
+  let serve f =
+    init ();
+    server := Some f
+
+  let wake table channel =
+    match Hashtbl.find_opt table channel with
+    | Some us ->
+        Hashtbl.remove table channel;
+        List.iter (fun u -> Lwt.wakeup_later u ()) (List.rev us);
+        true
+    | None -> false
+
+  let deliver bits =
+    for channel = 0 to 23 do
+      if Int64.logand bits (bit channel) <> 0L && not (wake waiters channel) then
+        pending := Int64.logor !pending (bit channel)
+    done
+
+  (* One event of the component; answers a call before returning. *)
+  let step () =
+    match Stubs.system_wait () with
+    | 1, _, bits, _, _ -> deliver bits
+    | 2, channel, _, label, regs ->
+        let rlabel, rregs =
+          match !server with
+          | Some f -> ( try f channel label regs with _ -> (0L, [||]))
+          | None -> (0L, [||])
+        in
+        Stubs.system_reply rlabel rregs
+    | 3, channel, _, _, _ -> ignore (wake restart_waiters channel)
+    | _ -> ()
+end
+
 module Main = struct
   let wakeups () = Stubs.wakeups ()
 
@@ -149,6 +253,12 @@ module Main = struct
       | Lwt.Fail e -> raise e
       | Lwt.Sleep ->
           if Lwt.paused_count () > 0 then loop ()
+          else if System.in_component () then begin
+            if Time.next_deadline () <> -1L then
+              failwith "Main.run: Time.sleep_ns in a system component (it has no timer yet)";
+            System.step ();
+            loop ()
+          end
           else begin
             let deadline = Time.next_deadline () in
             if deadline = -1L && !devices = [] then

@@ -291,3 +291,104 @@ value mirage_sel4_ntfn_signal(value ntfn)
     check(substrate_ntfn_signal((uint64_t)Long_val(ntfn)), "mirage-sel4: signal failed");
     return Val_unit;
 }
+
+/* ---- system components ------------------------------------------------------------ */
+/* In a component of a system (system.toml) the main loop waits for the
+   component's own events instead (substrate_system_wait): the channel bits
+   of its notification, protected calls on its endpoint, restarts of its
+   peers. Everything runs on the one thread; nothing is created. */
+
+value mirage_sel4_in_component(value unit)
+{
+    (void)unit;
+    return Val_bool(substrate_system_name() != NULL);
+}
+
+value mirage_sel4_system_name(value unit)
+{
+    (void)unit;
+    const char *name = substrate_system_name();
+    return caml_copy_string(name != NULL ? name : "");
+}
+
+value mirage_sel4_system_restarts(value unit)
+{
+    (void)unit;
+    return caml_copy_int64((int64_t)substrate_system_restarts());
+}
+
+value mirage_sel4_system_notify(value channel)
+{
+    return Val_int(substrate_system_notify((uint32_t)Int_val(channel)));
+}
+
+/* Sets the message registers from an int64 array; its length. */
+static uint32_t set_regs(value regs)
+{
+    size_t n = Wosize_val(regs);
+    if (n > SUBSTRATE_MSG_MAX_LENGTH)
+        caml_invalid_argument("mirage-sel4: a message of more than 120 registers");
+    for (size_t i = 0; i < n; i++)
+        substrate_system_set_mr((uint32_t)i, (uint64_t)Int64_val(Field(regs, i)));
+    return (uint32_t)n;
+}
+
+/* The first `n` message registers as an int64 array. */
+static value get_regs(uint32_t n)
+{
+    CAMLparam0();
+    CAMLlocal1(regs);
+    if (n > SUBSTRATE_MSG_MAX_LENGTH)
+        n = SUBSTRATE_MSG_MAX_LENGTH;
+    /* Read them all before allocating: OCaml's allocation runs no seL4 IPC,
+       but keep the registers' reads together anyway. */
+    uint64_t words[SUBSTRATE_MSG_MAX_LENGTH];
+    for (uint32_t i = 0; i < n; i++)
+        words[i] = substrate_system_mr(i);
+    regs = n == 0 ? Atom(0) : caml_alloc_tuple(n);
+    for (uint32_t i = 0; i < n; i++)
+        Store_field(regs, i, caml_copy_int64((int64_t)words[i]));
+    CAMLreturn(regs);
+}
+
+/* (status, label, registers) of a protected call. */
+value mirage_sel4_system_call(value channel, value label, value regs)
+{
+    CAMLparam3(channel, label, regs);
+    CAMLlocal2(r, out);
+    substrate_msg_t msg = {(uint64_t)Int64_val(label), set_regs(regs)};
+    substrate_msg_t reply = {0, 0};
+    int32_t status = substrate_system_call((uint32_t)Int_val(channel), msg, &reply);
+    out = get_regs(status == SUBSTRATE_OK ? reply.length : 0);
+    r = caml_alloc_tuple(3);
+    Store_field(r, 0, Val_int(status));
+    Store_field(r, 1, caml_copy_int64((int64_t)reply.label));
+    Store_field(r, 2, out);
+    CAMLreturn(r);
+}
+
+/* The next event: (kind, channel, bits, label, registers). */
+value mirage_sel4_system_wait(value unit)
+{
+    CAMLparam1(unit);
+    CAMLlocal2(r, regs);
+    substrate_system_event_t ev;
+    check(substrate_system_wait(&ev), "mirage-sel4: waiting for the component's events failed");
+    wakeups++;
+    regs = get_regs(ev.kind == SUBSTRATE_SYSTEM_CALL ? ev.msg.length : 0);
+    r = caml_alloc_tuple(5);
+    Store_field(r, 0, Val_int(ev.kind));
+    Store_field(r, 1, Val_int(ev.channel));
+    Store_field(r, 2, caml_copy_int64((int64_t)ev.bits));
+    Store_field(r, 3, caml_copy_int64((int64_t)ev.msg.label));
+    Store_field(r, 4, regs);
+    CAMLreturn(r);
+}
+
+/* The reply to the call the last wait returned. */
+value mirage_sel4_system_reply(value label, value regs)
+{
+    substrate_msg_t msg = {(uint64_t)Int64_val(label), set_regs(regs)};
+    check(substrate_system_reply(msg), "mirage-sel4: replying failed");
+    return Val_unit;
+}

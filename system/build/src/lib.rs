@@ -117,6 +117,15 @@ fn build(path: &Path) -> Result<TokenStream, Vec<String>> {
                 println!("cargo:rerun-if-changed={}", elf.display());
                 elf
             }
+            Source::OCaml { sources, packages } => {
+                match build_ocaml(&c.name, base, sources, packages) {
+                    Ok(elf) => elf,
+                    Err(e) => {
+                        errors.push(format!("{shown}:{}: component `{}`: {e}", c.line, c.name));
+                        continue;
+                    }
+                }
+            }
             Source::C { sources, cflags } => match build_c(&c.name, base, sources, cflags) {
                 Ok(elf) => elf,
                 Err(e) => {
@@ -142,12 +151,89 @@ fn build(path: &Path) -> Result<TokenStream, Vec<String>> {
                 elf.display()
             )),
         }
-        images.push(elf);
+        images.push(stripped(&c.name, &elf));
     }
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(plan_tokens(&system, &images))
+}
+
+/// Builds an OCaml component with `ocaml-mirage/sel4-ocamlfind
+/// --component ocamlopt` in `OUT_DIR/<name>/` (the sources are copied
+/// there: ocamlopt writes its objects beside them) into
+/// `OUT_DIR/<name>.elf`.
+fn build_ocaml(
+    name: &str,
+    base: &Path,
+    sources: &[PathBuf],
+    packages: &[String],
+) -> Result<PathBuf, String> {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
+    let work = out.join(name);
+    std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
+    let mut files = Vec::new();
+    for s in sources {
+        let from = base.join(s);
+        println!("cargo:rerun-if-changed={}", from.display());
+        let file = s
+            .file_name()
+            .ok_or(format!("{}: not a file", s.display()))?;
+        std::fs::copy(&from, work.join(file)).map_err(|e| format!("{}: {e}", from.display()))?;
+        files.push(PathBuf::from(file));
+    }
+    let root = substrate_build::std_link::workspace_root();
+    for dir in ["ocaml-mirage/mirage-sel4", "ocaml-mirage/sel4-ocamlfind"] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+    }
+    let elf = out.join(format!("{name}.elf"));
+    let mut cmd = std::process::Command::new(root.join("ocaml-mirage/sel4-ocamlfind"));
+    cmd.args(["--component", "ocamlopt"]);
+    if !packages.is_empty() {
+        cmd.arg("-package").arg(packages.join(",")).arg("-linkpkg");
+    }
+    cmd.arg("-o").arg(&elf).args(&files);
+    run_tool(cmd, &work, "sel4-ocamlfind --component ocamlopt")?;
+    Ok(elf)
+}
+
+/// Runs a guest tool in `dir` with the nested cargo builds it makes in
+/// the target directory's `child-images` (the outer build holds the main
+/// one); its first error line, if it fails.
+fn run_tool(mut cmd: std::process::Command, dir: &Path, what: &str) -> Result<(), String> {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
+    let target = out
+        .ancestors()
+        .nth(4)
+        .ok_or("cannot find the target directory")?
+        .join("child-images");
+    cmd.current_dir(dir).env("CARGO_TARGET_DIR", &target);
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CLIPPY_ARGS",
+        "CARGO_PRIMARY_PACKAGE",
+    ] {
+        cmd.env_remove(var);
+    }
+    let output = cmd
+        .output()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{stderr}");
+    Err(format!(
+        "{what} failed ({}): {}",
+        output.status,
+        stderr
+            .lines()
+            .find(|l| l.contains("rror"))
+            .unwrap_or("its output is above")
+            .trim()
+    ))
 }
 
 /// Builds a C component with `c-newlib/sel4-cc --component` into
@@ -160,11 +246,6 @@ fn build_c(
     cflags: &[String],
 ) -> Result<PathBuf, String> {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
-    let target = out
-        .ancestors()
-        .nth(4)
-        .ok_or("cannot find the target directory")?
-        .join("child-images");
     let root = substrate_build::std_link::workspace_root();
     let elf = out.join(format!("{name}.elf"));
     let sources: Vec<PathBuf> = sources.iter().map(|s| base.join(s)).collect();
@@ -189,34 +270,35 @@ fn build_c(
         .arg("-o")
         .arg(&elf)
         .args(cflags)
-        .args(&sources)
-        .current_dir(base)
-        .env("CARGO_TARGET_DIR", &target);
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "CLIPPY_ARGS",
-        "CARGO_PRIMARY_PACKAGE",
-    ] {
-        cmd.env_remove(var);
-    }
-    let output = cmd
-        .output()
-        .map_err(|e| format!("cannot run c-newlib/sel4-cc: {e}"))?;
-    if !output.status.success() {
-        eprintln!("{}", String::from_utf8_lossy(&output.stderr));
-        return Err(format!(
-            "sel4-cc --component failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-                .lines()
-                .find(|l| l.contains("error"))
-                .unwrap_or("its output is above")
-                .trim()
-        ));
-    }
+        .args(&sources);
+    run_tool(cmd, base, "sel4-cc --component")?;
     Ok(elf)
+}
+
+/// A copy of `elf` without its debug information (`strip --strip-debug`),
+/// which is what the initializer embeds: every 4 KiB of the initializer's
+/// image costs a slot of the root CNode (the kernel gives the root task a
+/// capability to each frame of its image), and debug information is most
+/// of a debug build. The original if `strip` fails.
+fn stripped(name: &str, elf: &Path) -> PathBuf {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
+    let copy = out.join(format!("{name}.load.elf"));
+    let ok = std::process::Command::new("strip")
+        .arg("--strip-debug")
+        .arg("-o")
+        .arg(&copy)
+        .arg(elf)
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        copy
+    } else {
+        println!(
+            "cargo::warning=strip --strip-debug failed for {}: embedding it whole",
+            elf.display()
+        );
+        elf.to_path_buf()
+    }
 }
 
 /// The range the image's `PT_LOAD` segments occupy, and its TLS

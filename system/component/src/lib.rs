@@ -413,87 +413,174 @@ fn send_line(bytes: &[u8]) {
     ipc.msg_regs()[..words].copy_from_slice(&saved[..words]);
 }
 
-/// The event loop: never returns.
-fn serve_events<H: Handler>(h: &mut H, mut seen: [u64; abi::MAX_CHANNELS]) -> ! {
-    let info = info();
-    let notification: cap::Notification = Cap::from_cptr(info.notification_slot);
-    if info.endpoint_slot == 0 {
-        loop {
-            let bits = notification.wait();
-            dispatch(h, bits, &mut seen);
+/// One event of a component ([`Events::wait`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Event {
+    /// The peer of a channel was restarted (reported before the channel
+    /// bits of the same wake-up).
+    PeerRestarted(Channel),
+    /// Channel bits signalled (bit `id` for channel `id`: a peer's
+    /// notification or an interrupt); at least one is set.
+    Notified(Word),
+    /// A protected call on a channel: answer it with [`Events::reply`]
+    /// before the next [`Events::wait`] (an unanswered call is answered
+    /// with label 0 and no words then). Message registers through [`mr`].
+    Call(Channel, MessageInfo),
+    /// A supervised child faulted.
+    Fault(Child, sel4::Fault),
+}
+
+/// The component's events, one at a time: the event loop for runtimes
+/// that do not use [`Handler`] (C's `substrate_system_wait`, OCaml's main
+/// loop). It blocks in `seL4_Recv` on the endpoint (notification bound)
+/// or `seL4_Wait` on the notification.
+pub struct Events {
+    seen: [u64; abi::MAX_CHANNELS],
+    /// Restarted peers and channel bits not handed out yet.
+    queued_restarts: u32,
+    queued_bits: Word,
+    /// The reply to the current call, if one is being served.
+    in_call: bool,
+    answer: Option<MessageInfo>,
+}
+
+impl Events {
+    /// Events from now on; `seen` are the restart counters from before
+    /// `init` ([`restart_counters`]).
+    pub fn new(seen: [u64; abi::MAX_CHANNELS]) -> Self {
+        Events {
+            seen,
+            queued_restarts: 0,
+            queued_bits: 0,
+            in_call: false,
+            answer: None,
         }
     }
-    let endpoint: cap::Endpoint = Cap::from_cptr(info.endpoint_slot);
-    #[cfg(sel4_mcs)]
-    let reply = sel4::Reply::new(Cap::from_cptr(info.reply_slot));
-    #[cfg(not(sel4_mcs))]
-    let reply = sel4::Reply::implicit();
-    // A restartable server on a non-MCS kernel keeps each caller's reply
-    // capability in its reply slot (seL4_CNode_SaveCaller), where the
-    // initializer finds it to answer the caller if this component faults.
-    #[cfg(not(sel4_mcs))]
-    let save = (info.restartable != 0 && info.cnode_slot != 0).then(|| sel4::AbsoluteCPtr {
-        root: Cap::from_cptr(info.cnode_slot),
-        path: info.reply_slot,
-        depth: substrate_component::abi::CNODE_SIZE_BITS,
-    });
-    let mut pending: Option<MessageInfo> = None;
-    loop {
-        let (msg, badge) = match pending.take() {
-            Some(answer) => endpoint.reply_recv(answer, &reply),
-            None => endpoint.recv(&reply),
-        };
-        if badge & abi::FAULT_FLAG != 0 {
-            // A child's fault, sent by the kernel; it stays stopped unless
-            // restarted (never answered: the restart abandons the fault).
-            let child = Child((badge & 0xff) as u8);
-            // SAFETY: components run one thread; the IpcBuffer lives only here.
-            let fault = sel4::Fault::new(msg, unsafe { sel4::IpcBuffer::current() }.msg_regs());
-            let fault = fault.unwrap_or(sel4::Fault::Other {
-                label: msg.label(),
-                length: msg.length(),
-            });
-            if h.fault(child, fault) == FaultAction::Restart {
-                let result = request_restart(child.0);
-                h.restart_result(child, result);
+
+    /// Sets the reply to the current call (sent when the next event is
+    /// waited for). Ignored when no call is being served.
+    pub fn reply(&mut self, msg: MessageInfo) {
+        if self.in_call {
+            self.answer = Some(msg);
+        }
+    }
+
+    /// Waits for the next event, first answering the call served last.
+    pub fn wait(&mut self) -> Event {
+        loop {
+            if self.queued_restarts != 0 {
+                let id = self.queued_restarts.trailing_zeros();
+                self.queued_restarts &= !(1 << id);
+                return Event::PeerRestarted(Channel(id as u8));
             }
-            continue;
+            if self.queued_bits != 0 {
+                return Event::Notified(core::mem::take(&mut self.queued_bits));
+            }
+            let (msg, badge) = self.receive();
+            if badge & abi::FAULT_FLAG != 0 {
+                // A child's fault, sent by the kernel; it stays stopped
+                // unless restarted (never answered: a restart abandons it).
+                let child = Child((badge & 0xff) as u8);
+                // SAFETY: components run one thread; the IpcBuffer lives only here.
+                let fault = sel4::Fault::new(msg, unsafe { sel4::IpcBuffer::current() }.msg_regs());
+                let fault = fault.unwrap_or(sel4::Fault::Other {
+                    label: msg.label(),
+                    length: msg.length(),
+                });
+                return Event::Fault(child, fault);
+            }
+            if badge & abi::CALL_FLAG != 0 {
+                self.in_call = true;
+                return Event::Call(Channel((badge & 0xff) as u8), msg);
+            }
+            if badge & (1 << abi::CONTROL_BIT) != 0 {
+                for (id, s) in self.seen.iter_mut().enumerate() {
+                    let now = Channel(id as u8).peer_restarts();
+                    if now != *s {
+                        *s = now;
+                        self.queued_restarts |= 1 << id;
+                    }
+                }
+            }
+            self.queued_bits = badge & ((1 << abi::MAX_CHANNELS) - 1);
         }
-        if badge & abi::CALL_FLAG == 0 {
-            dispatch(h, badge, &mut seen);
-            continue;
+    }
+
+    /// Answers the last call (if any) and receives the next message.
+    fn receive(&mut self) -> (MessageInfo, Word) {
+        let info = info();
+        if info.endpoint_slot == 0 {
+            let n: cap::Notification = Cap::from_cptr(info.notification_slot);
+            return (MessageInfo::new(0, 0, 0), n.wait());
         }
-        let channel = Channel((badge & 0xff) as u8);
+        let endpoint: cap::Endpoint = Cap::from_cptr(info.endpoint_slot);
+        #[cfg(sel4_mcs)]
+        let reply = sel4::Reply::new(Cap::from_cptr(info.reply_slot));
         #[cfg(not(sel4_mcs))]
-        if let Some(slot) = &save {
-            if slot.save_caller().is_ok() {
-                let answer = h.protected(channel, msg);
-                Cap::<sel4::cap_type::Endpoint>::from_cptr(slot.path).send(answer);
-                continue;
+        let reply = sel4::Reply::implicit();
+        let answer = if core::mem::take(&mut self.in_call) {
+            Some(self.answer.take().unwrap_or(MessageInfo::new(0, 0, 0)))
+        } else {
+            None
+        };
+        // A restartable server on a non-MCS kernel keeps each caller's
+        // reply capability in its reply slot (seL4_CNode_SaveCaller),
+        // where the initializer finds it to answer the caller if this
+        // component faults; it answers through that capability.
+        #[cfg(not(sel4_mcs))]
+        if info.restartable != 0 && info.cnode_slot != 0 {
+            if let Some(a) = answer {
+                Cap::<sel4::cap_type::Endpoint>::from_cptr(info.reply_slot).send(a);
             }
+            let (msg, badge) = endpoint.recv(&reply);
+            if badge & abi::CALL_FLAG != 0 {
+                let slot = sel4::AbsoluteCPtr {
+                    root: Cap::from_cptr(info.cnode_slot),
+                    path: info.reply_slot,
+                    depth: substrate_component::abi::CNODE_SIZE_BITS,
+                };
+                let _ = slot.save_caller();
+            }
+            return (msg, badge);
         }
-        pending = Some(h.protected(channel, msg));
+        match answer {
+            Some(a) => endpoint.reply_recv(a, &reply),
+            None => endpoint.recv(&reply),
+        }
     }
 }
 
-/// Calls the handler for peers that restarted if the control bit is set,
-/// then for every channel bit in `bits` (a peer's restart came before
-/// anything it signalled since).
-fn dispatch<H: Handler>(h: &mut H, bits: Word, seen: &mut [u64; abi::MAX_CHANNELS]) {
-    if bits & (1 << abi::CONTROL_BIT) != 0 {
-        for (id, s) in seen.iter_mut().enumerate() {
-            let now = Channel(id as u8).peer_restarts();
-            if now != *s {
-                *s = now;
-                h.peer_restarted(Channel(id as u8));
+/// The event loop of a [`Handler`]: never returns.
+fn serve_events<H: Handler>(h: &mut H, seen: [u64; abi::MAX_CHANNELS]) -> ! {
+    let mut events = Events::new(seen);
+    loop {
+        match events.wait() {
+            Event::PeerRestarted(channel) => h.peer_restarted(channel),
+            Event::Notified(bits) => {
+                for id in 0..abi::MAX_CHANNELS {
+                    if bits & (1 << id) != 0 {
+                        h.notified(Channel(id as u8));
+                    }
+                }
+            }
+            Event::Call(channel, msg) => {
+                let answer = h.protected(channel, msg);
+                events.reply(answer);
+            }
+            Event::Fault(child, fault) => {
+                if h.fault(child, fault) == FaultAction::Restart {
+                    let result = request_restart(child.0);
+                    h.restart_result(child, result);
+                }
             }
         }
     }
-    for id in 0..abi::MAX_CHANNELS {
-        if bits & (1 << id) != 0 {
-            h.notified(Channel(id as u8));
-        }
-    }
+}
+
+/// Asks the initializer to restart child `child` (for runtimes using
+/// [`Events`]; a [`Handler`] returns [`FaultAction::Restart`]).
+pub fn restart_child(child: Child) -> Result<(), abi::RestartError> {
+    request_restart(child.0)
 }
 
 /// Defines the component's entry point, global allocator and panic

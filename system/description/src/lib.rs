@@ -71,6 +71,15 @@ pub enum Source {
         /// Flags for `sel4-cc` (e.g. `-O2`, `-DX=1`).
         cflags: Vec<String>,
     },
+    /// An OCaml program built with `sel4-ocamlfind --component ocamlopt`:
+    /// its sources in link order (`.ml`, and `.c` stubs) and the ocamlfind
+    /// packages it uses (`mirage-sel4` for its main loop and channels).
+    OCaml {
+        /// The source files.
+        sources: Vec<PathBuf>,
+        /// ocamlfind packages.
+        packages: Vec<String>,
+    },
 }
 
 /// One mapping of a memory region into a component.
@@ -422,10 +431,16 @@ impl Checker {
     }
 }
 
-/// A `c = { sources = [...], cflags = [...] }` table.
-fn c_source(value: Option<&toml::Value>) -> Result<Source, String> {
-    const SHAPE: &str = "`c` must be a table: c = { sources = [\"main.c\", ...], cflags = [...] }";
-    let table = value.and_then(|v| v.as_table()).ok_or(SHAPE)?;
+/// A `<what> = { sources = [...], <extra> = [...] }` table (`c` with
+/// `cflags`, `ocaml` with `packages`): the sources and the extra strings.
+fn table_source(
+    value: Option<&toml::Value>,
+    what: &str,
+    extra: &str,
+) -> Result<(Vec<PathBuf>, Vec<String>), String> {
+    let shape =
+        format!("`{what}` must be a table: {what} = {{ sources = [\"...\"], {extra} = [...] }}");
+    let table = value.and_then(|v| v.as_table()).ok_or(shape)?;
     let strings = |key: &str| -> Result<Vec<String>, String> {
         match table.get(key) {
             None => Ok(Vec::new()),
@@ -434,23 +449,23 @@ fn c_source(value: Option<&toml::Value>) -> Result<Source, String> {
                 .map(|v| {
                     v.as_str()
                         .map(str::to_string)
-                        .ok_or(format!("`c.{key}` must hold strings"))
+                        .ok_or(format!("`{what}.{key}` must hold strings"))
                 })
                 .collect(),
-            Some(_) => Err(format!("`c.{key}` must be an array of strings")),
+            Some(_) => Err(format!("`{what}.{key}` must be an array of strings")),
         }
     };
-    if let Some(k) = table.keys().find(|k| *k != "sources" && *k != "cflags") {
-        return Err(format!("unknown key `c.{k}` (sources, cflags)"));
+    if let Some(k) = table.keys().find(|k| *k != "sources" && *k != extra) {
+        return Err(format!("unknown key `{what}.{k}` (sources, {extra})"));
     }
     let sources = strings("sources")?;
     if sources.is_empty() {
-        return Err("`c.sources` names no C files".into());
+        return Err(format!("`{what}.sources` names no files"));
     }
-    Ok(Source::C {
-        sources: sources.into_iter().map(PathBuf::from).collect(),
-        cflags: strings("cflags")?,
-    })
+    Ok((
+        sources.into_iter().map(PathBuf::from).collect(),
+        strings(extra)?,
+    ))
 }
 
 fn perms_flags(text: &str) -> Option<u64> {
@@ -650,8 +665,15 @@ fn check(ck: &mut Checker, raw: RawFile) -> System {
         let source = match (given.as_slice(), &r.package, &r.elf) {
             (["package"], Some(p), _) => Source::Package(p.clone()),
             (["elf"], _, Some(e)) => Source::Elf(PathBuf::from(e)),
-            (["c"], _, _) => match c_source(r.c.as_ref()) {
-                Ok(source) => source,
+            (["ocaml"], _, _) => match table_source(r.ocaml.as_ref(), "ocaml", "packages") {
+                Ok((sources, packages)) => Source::OCaml { sources, packages },
+                Err(why) => {
+                    ck.at(span.clone(), format!("component `{cname}`: {why}"));
+                    Source::Elf(PathBuf::new())
+                }
+            },
+            (["c"], _, _) => match table_source(r.c.as_ref(), "c", "cflags") {
+                Ok((sources, cflags)) => Source::C { sources, cflags },
                 Err(why) => {
                     ck.at(span.clone(), format!("component `{cname}`: {why}"));
                     Source::Elf(PathBuf::new())
@@ -660,7 +682,7 @@ fn check(ck: &mut Checker, raw: RawFile) -> System {
             ([one], _, _) => {
                 ck.at(
                     span.clone(),
-                    format!("component `{cname}`: `{one}` components are not supported yet (use `package`, `elf` or `c`)"),
+                    format!("component `{cname}`: `{one}` components are not supported yet (use `package`, `elf`, `c` or `ocaml`)"),
                 );
                 Source::Elf(PathBuf::new())
             }
@@ -668,7 +690,7 @@ fn check(ck: &mut Checker, raw: RawFile) -> System {
                 ck.at(
                     span.clone(),
                     format!(
-                        "component `{cname}` says nothing to build it from (`package`, `elf` or `c`)"
+                        "component `{cname}` says nothing to build it from (`package`, `elf`, `c` or `ocaml`)"
                     ),
                 );
                 Source::Elf(PathBuf::new())

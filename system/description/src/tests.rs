@@ -271,7 +271,7 @@ fn c_components_name_their_sources() {
         }
     );
     let empty = PINGPONG.replace("package = \"system-pingpong-pong\"", "c = { cflags = [] }");
-    one_error(&empty, 10, "`c.sources` names no C files");
+    one_error(&empty, 10, "`c.sources` names no files");
     let odd = PINGPONG.replace(
         "package = \"system-pingpong-pong\"",
         "c = { sources = [\"a.c\"], flags = 1 }",
@@ -279,7 +279,18 @@ fn c_components_name_their_sources() {
     one_error(&odd, 10, "unknown key `c.flags`");
     let ocaml = PINGPONG.replace(
         "package = \"system-pingpong-pong\"",
-        "ocaml = { main = \"x.ml\" }",
+        "ocaml = { sources = [\"x.ml\"], packages = [\"mirage-sel4\"] }",
     );
-    one_error(&ocaml, 10, "`ocaml` components are not supported yet");
+    assert_eq!(
+        System::parse(&ocaml).unwrap().components[1].source,
+        Source::OCaml {
+            sources: vec!["x.ml".into()],
+            packages: vec!["mirage-sel4".into()]
+        }
+    );
+    let dafny = PINGPONG.replace(
+        "package = \"system-pingpong-pong\"",
+        "dafny = { main = \"x.dfy\" }",
+    );
+    one_error(&dafny, 10, "`dafny` components are not supported yet");
 }

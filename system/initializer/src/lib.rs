@@ -65,11 +65,12 @@ pub use sel4_system_abi::SystemInfo;
 /// `substrate-root-task` too, and its `build.rs` calls
 /// `sel4_system_build::system`): includes the plan and defines the root
 /// task's `main`, which runs it with a heap of `heap` bytes (default
-/// 4 MiB) for the initializer's bookkeeping.
+/// 1 MiB) for the initializer's bookkeeping (each 4 KiB of the image, the
+/// heap included, costs the root task a capability slot).
 #[macro_export]
 macro_rules! system_image {
     () => {
-        $crate::system_image!(heap = 4 << 20);
+        $crate::system_image!(heap = 1 << 20);
     };
     (heap = $heap:expr) => {
         $crate::include_system!();
