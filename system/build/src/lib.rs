@@ -151,11 +151,17 @@ fn build(path: &Path) -> Result<TokenStream, Vec<String>> {
                 elf.display()
             )),
         }
-        images.push(stripped(&c.name, &elf));
+        images.push(elf);
     }
     if !errors.is_empty() {
         return Err(errors);
     }
+    let images: Vec<PathBuf> = system
+        .components
+        .iter()
+        .zip(&images)
+        .map(|(c, elf)| stripped(&c.name, elf))
+        .collect();
     Ok(plan_tokens(&system, &images))
 }
 
