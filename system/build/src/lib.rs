@@ -91,14 +91,6 @@ fn build(path: &Path) -> Result<TokenStream, Vec<String>> {
     let system = System::parse(&text).map_err(|es| es.into_iter().map(at).collect::<Vec<_>>())?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut errors = Vec::new();
-    for r in &system.regions {
-        if r.phys.is_some() {
-            errors.push(format!(
-                "{shown}: memory region `{}`: device memory is not supported by the initializer yet",
-                r.name
-            ));
-        }
-    }
     let mut images = Vec::new();
     for (i, c) in system.components.iter().enumerate() {
         let elf = match &c.source {

@@ -341,23 +341,26 @@ pub fn run(bootinfo: &sel4::BootInfo, plan: &'static plan::Plan) -> Result<(), E
     for (i, c) in plan.components.iter().enumerate() {
         created.push(create_objects(&mut objects, plan, i).during(c.name, "creating its objects")?);
     }
-    // Shared regions: RAM frames, mapped into each component below.
+    // Shared regions: RAM frames, or frames of device memory at the
+    // region's physical address, mapped into each component below.
     let mut regions = Vec::new();
+    let mut devices = DeviceUntypeds::default();
     for r in plan.regions {
-        if r.phys.is_some() {
-            return Err(Error::Setup {
-                component: r.name,
-                doing: "creating a memory region",
-                error: Cause::Limit("device memory regions are not supported yet"),
-            });
-        }
-        let mut frames = Vec::new();
-        for _ in 0..r.size / PAGE {
-            let f: cap::Frame = objects
-                .allocate(ObjectType::Frame(FrameSize::Small), 0)
-                .during(r.name, "creating a memory region")?;
-            frames.push(f);
-        }
+        let frames = match r.phys {
+            Some(phys) => devices
+                .frames(&mut objects, bootinfo, phys, r.size)
+                .during(r.name, "taking device memory")?,
+            None => {
+                let mut frames = Vec::new();
+                for _ in 0..r.size / PAGE {
+                    let f: cap::Frame = objects
+                        .allocate(ObjectType::Frame(FrameSize::Small), 0)
+                        .during(r.name, "creating a memory region")?;
+                    frames.push(f);
+                }
+                frames
+            }
+        };
         regions.push(frames);
     }
 
@@ -623,7 +626,7 @@ fn grant(
         }
         let region = &plan.regions[m.region];
         let write = m.flags & abi::REGION_WRITE != 0;
-        let attrs = if m.flags & abi::REGION_UNCACHED != 0 {
+        let attrs = if m.flags & abi::REGION_UNCACHED != 0 || region.phys.is_some() {
             sel4::sys::seL4_X86_CacheDisabled
         } else {
             sel4::VM_DEFAULT
@@ -647,8 +650,13 @@ fn grant(
             name: abi::name_bytes(region.name),
             vaddr: m.vaddr as u64,
             size: region.size as u64,
-            flags: m.flags,
-            paddr: 0,
+            flags: m.flags
+                | if region.phys.is_some() {
+                    abi::REGION_DEVICE
+                } else {
+                    0
+                },
+            paddr: region.phys.unwrap_or(0) as u64,
         };
         info.region_count += 1;
     }
@@ -684,6 +692,89 @@ fn grant(
         )
         .during(name, "mapping its information page")?;
     Ok(())
+}
+
+/// How far each device untyped of BootInfo has been retyped (device
+/// memory is taken at fixed physical addresses, so in address order).
+#[derive(Default)]
+struct DeviceUntypeds {
+    /// (index in BootInfo's untyped list, bytes used from its start).
+    used: Vec<(usize, usize)>,
+}
+
+impl DeviceUntypeds {
+    /// Frames of the device memory at `phys .. phys + size` (page-aligned),
+    /// retyped from the device untyped that covers it: the untyped's
+    /// memory below `phys` is first taken by untyped objects that are kept
+    /// (a retype places an object at the untyped's next free, aligned
+    /// address, and deleting every child would reset it). Regions must not
+    /// overlap and are taken in the plan's order.
+    fn frames(
+        &mut self,
+        objects: &mut ObjectAllocator,
+        bootinfo: &sel4::BootInfo,
+        phys: usize,
+        size: usize,
+    ) -> Result<Vec<cap::Frame>, Cause> {
+        let end = phys
+            .checked_add(size)
+            .ok_or(Cause::Limit("the region wraps around"))?;
+        let Some((index, desc)) = bootinfo
+            .untyped_list()
+            .enumerate()
+            .find(|(_, d)| d.is_device && d.paddr <= phys && end <= d.paddr + d.size())
+        else {
+            return Err(Cause::Limit(
+                "no device untyped covers it (RAM, or memory the kernel keeps for itself)",
+            ));
+        };
+        let untyped: cap::Untyped =
+            Cap::from_cptr((bootinfo.untyped().start + index) as sel4::CPtr);
+        let used = match self.used.iter_mut().find(|(i, _)| *i == index) {
+            Some((_, used)) => used,
+            None => {
+                self.used.push((index, 0));
+                &mut self.used.last_mut().expect("just pushed").1
+            }
+        };
+        let target = phys - desc.paddr;
+        if target < *used {
+            return Err(Cause::Limit(
+                "it overlaps or comes before another device region in the same untyped",
+            ));
+        }
+        let dir = AbsoluteCPtr {
+            depth: 0,
+            ..objects.slot(0)
+        };
+        // Fill the gap with the largest aligned untyped objects that fit.
+        while *used < target {
+            let align = if *used == 0 {
+                usize::BITS
+            } else {
+                used.trailing_zeros()
+            };
+            let fit = usize::BITS - 1 - (target - *used).leading_zeros();
+            let bits = align.min(fit).max(4) as usize;
+            let slot = objects.alloc_slot()?;
+            untyped.retype(ObjectType::Untyped, bits, &dir, slot as usize, 1)?;
+            *used += 1 << bits;
+        }
+        let mut frames = Vec::new();
+        for _ in 0..size / PAGE {
+            let slot = objects.alloc_slot()?;
+            untyped.retype(
+                ObjectType::Frame(FrameSize::Small),
+                0,
+                &dir,
+                slot as usize,
+                1,
+            )?;
+            frames.push(Cap::from_cptr(slot));
+            *used += PAGE;
+        }
+        Ok(frames)
+    }
 }
 
 /// Issues the handler of `irq` (IOAPIC), delivers it to the component's
