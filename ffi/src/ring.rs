@@ -62,21 +62,72 @@ fn error(e: RingError) -> i32 {
     }
 }
 
-/// Checks that C may write the `substrate_ring_t` at `r` and the region.
-fn check_init(r: *mut substrate_ring_t, region: *mut u8, bytes: usize) -> Result<(), i32> {
-    user_mem::check(r as *const u8, size_of::<substrate_ring_t>(), Access::Write)?;
-    if !(r as usize).is_multiple_of(align_of::<substrate_ring_t>()) {
+impl From<substrate_ring_desc_t> for ring::Descriptor {
+    fn from(d: substrate_ring_desc_t) -> Self {
+        ring::Descriptor {
+            offset: d.offset,
+            len: d.len,
+            cookie: d.cookie,
+        }
+    }
+}
+
+impl From<ring::Descriptor> for substrate_ring_desc_t {
+    fn from(d: ring::Descriptor) -> Self {
+        substrate_ring_desc_t {
+            offset: d.offset,
+            len: d.len,
+            cookie: d.cookie,
+        }
+    }
+}
+
+/// Checks that C may write the `T` at `p` (`SUBSTRATE_EFAULT` if not) and
+/// that it is aligned for it (`SUBSTRATE_EINVAL` if not).
+fn check_writable<T>(p: *mut T) -> Result<(), i32> {
+    user_mem::check(p as *const u8, size_of::<T>(), Access::Write)?;
+    if !(p as usize).is_multiple_of(align_of::<T>()) {
         return Err(SUBSTRATE_EINVAL);
     }
-    user_mem::check(region, bytes, Access::Write)
+    Ok(())
+}
+
+/// The descriptor C passed at `d`.
+fn read_desc(d: *const substrate_ring_desc_t) -> Result<ring::Descriptor, i32> {
+    user_mem::check(
+        d as *const u8,
+        size_of::<substrate_ring_desc_t>(),
+        Access::Read,
+    )?;
+    // SAFETY: checked readable; any bytes are a valid descriptor.
+    Ok(unsafe { d.read_unaligned() }.into())
+}
+
+/// Stores `x` (if any) at `d`, which was checked writable with
+/// [`check_desc_out`]; 1 if there was one, else 0.
+fn write_desc(d: *mut substrate_ring_desc_t, x: Option<ring::Descriptor>) -> i32 {
+    match x {
+        Some(x) => {
+            // SAFETY: checked writable by check_desc_out.
+            unsafe { d.write_unaligned(x.into()) };
+            1
+        }
+        None => 0,
+    }
+}
+
+/// Checks that C may write a descriptor at `d`.
+fn check_desc_out(d: *mut substrate_ring_desc_t) -> Result<(), i32> {
+    user_mem::check(
+        d as *const u8,
+        size_of::<substrate_ring_desc_t>(),
+        Access::Write,
+    )
 }
 
 /// The initialised end at `r`.
 fn stored<'a>(r: *mut substrate_ring_t) -> Result<&'a mut End, i32> {
-    user_mem::check(r as *const u8, size_of::<substrate_ring_t>(), Access::Write)?;
-    if !(r as usize).is_multiple_of(align_of::<substrate_ring_t>()) {
-        return Err(SUBSTRATE_EINVAL);
-    }
+    check_writable(r)?;
     let s = r as *mut Stored;
     // SAFETY: the memory is C's and writable (checked); the magic word is
     // read first, and only a `substrate_ring_t` filled by an `_init`
@@ -89,14 +140,27 @@ fn stored<'a>(r: *mut substrate_ring_t) -> Result<&'a mut End, i32> {
     }
 }
 
-fn init(r: *mut substrate_ring_t, end: End) {
-    // SAFETY: `r` was checked writable and aligned by `check_init`.
-    unsafe {
-        (r as *mut Stored).write(Stored {
-            magic: RING_MAGIC,
-            end,
-        })
-    };
+/// Fills `*r` with the end `attach` makes of the region, after checking
+/// that C may write both.
+fn init(
+    r: *mut substrate_ring_t,
+    region: *mut u8,
+    bytes: usize,
+    attach: impl FnOnce() -> Result<End, RingError>,
+) -> i32 {
+    code((|| {
+        check_writable(r)?;
+        user_mem::check(region, bytes, Access::Write)?;
+        let end = attach().map_err(error)?;
+        // SAFETY: `r` was checked writable and aligned above.
+        unsafe {
+            (r as *mut Stored).write(Stored {
+                magic: RING_MAGIC,
+                end,
+            })
+        };
+        Ok(())
+    })())
 }
 
 /// Makes `*r` the producing end of the ring in the `bytes` bytes of shared
@@ -116,13 +180,11 @@ pub unsafe extern "C" fn substrate_ring_producer_init(
     bytes: usize,
     data_len: u64,
 ) -> i32 {
-    code(check_init(r, region, bytes).and_then(|()| {
-        // SAFETY: the region is memory the program may write (checked);
-        // the caller shares it with the consumer only.
-        let p = unsafe { ring::Producer::new(region, bytes, data_len) }.map_err(error)?;
-        init(r, End::Producer(p));
-        Ok(())
-    }))
+    init(r, region, bytes, || {
+        // SAFETY: the region is memory the program may write (checked by
+        // `init` first); the caller shares it with the consumer only.
+        unsafe { ring::Producer::new(region, bytes, data_len) }.map(End::Producer)
+    })
 }
 
 /// Makes `*r` the consuming end of the ring at `region` (see
@@ -139,12 +201,10 @@ pub unsafe extern "C" fn substrate_ring_consumer_init(
     bytes: usize,
     data_len: u64,
 ) -> i32 {
-    code(check_init(r, region, bytes).and_then(|()| {
+    init(r, region, bytes, || {
         // SAFETY: as for the producer.
-        let c = unsafe { ring::Consumer::new(region, bytes, data_len) }.map_err(error)?;
-        init(r, End::Consumer(c));
-        Ok(())
-    }))
+        unsafe { ring::Consumer::new(region, bytes, data_len) }.map(End::Consumer)
+    })
 }
 
 /// Pushes `*d` (producer). Returns 1 if the consumer asked to be woken
@@ -161,26 +221,13 @@ pub unsafe extern "C" fn substrate_ring_push(
     r: *mut substrate_ring_t,
     d: *const substrate_ring_desc_t,
 ) -> i32 {
-    let result = (|| {
-        user_mem::check(
-            d as *const u8,
-            size_of::<substrate_ring_desc_t>(),
-            Access::Read,
-        )?;
-        // SAFETY: checked readable; any bytes are a valid descriptor.
-        let d = unsafe { d.read_unaligned() };
-        match stored(r)? {
-            End::Producer(p) => p
-                .push(ring::Descriptor {
-                    offset: d.offset,
-                    len: d.len,
-                    cookie: d.cookie,
-                })
-                .map(|s| (s == ring::Signal::Needed) as i32)
-                .map_err(error),
-            End::Consumer(_) => Err(SUBSTRATE_EINVAL),
-        }
-    })();
+    let result = read_desc(d).and_then(|d| match stored(r)? {
+        End::Producer(p) => p
+            .push(d)
+            .map(|s| (s == ring::Signal::Needed) as i32)
+            .map_err(error),
+        End::Consumer(_) => Err(SUBSTRATE_EINVAL),
+    });
     result.unwrap_or_else(|e| e)
 }
 
@@ -198,29 +245,10 @@ pub unsafe extern "C" fn substrate_ring_pop(
     r: *mut substrate_ring_t,
     d: *mut substrate_ring_desc_t,
 ) -> i32 {
-    let result = (|| {
-        user_mem::check(
-            d as *const u8,
-            size_of::<substrate_ring_desc_t>(),
-            Access::Write,
-        )?;
-        match stored(r)? {
-            End::Consumer(c) => match c.pop().map_err(error)? {
-                Some(x) => {
-                    let out = substrate_ring_desc_t {
-                        offset: x.offset,
-                        len: x.len,
-                        cookie: x.cookie,
-                    };
-                    // SAFETY: checked writable.
-                    unsafe { d.write_unaligned(out) };
-                    Ok(1)
-                }
-                None => Ok(0),
-            },
-            End::Producer(_) => Err(SUBSTRATE_EINVAL),
-        }
-    })();
+    let result = check_desc_out(d).and_then(|()| match stored(r)? {
+        End::Consumer(c) => Ok(write_desc(d, c.pop().map_err(error)?)),
+        End::Producer(_) => Err(SUBSTRATE_EINVAL),
+    });
     result.unwrap_or_else(|e| e)
 }
 
@@ -276,14 +304,7 @@ pub extern "C" fn substrate_ring_pool_create(
 }
 
 fn pool<'a>(p: *mut substrate_ring_pool_t) -> Result<&'a mut ring::BufferPool, i32> {
-    user_mem::check(
-        p as *const u8,
-        size_of::<substrate_ring_pool_t>(),
-        Access::Write,
-    )?;
-    if !(p as usize).is_multiple_of(align_of::<substrate_ring_pool_t>()) {
-        return Err(SUBSTRATE_EINVAL);
-    }
+    check_writable(p)?;
     // SAFETY: C's writable memory (checked), aligned; only a pool from
     // `substrate_ring_pool_create` carries the magic word before its pool.
     unsafe {
@@ -305,26 +326,7 @@ pub unsafe extern "C" fn substrate_ring_pool_take(
     p: *mut substrate_ring_pool_t,
     d: *mut substrate_ring_desc_t,
 ) -> i32 {
-    let result = (|| {
-        user_mem::check(
-            d as *const u8,
-            size_of::<substrate_ring_desc_t>(),
-            Access::Write,
-        )?;
-        Ok(match pool(p)?.take() {
-            Some(x) => {
-                let out = substrate_ring_desc_t {
-                    offset: x.offset,
-                    len: x.len,
-                    cookie: x.cookie,
-                };
-                // SAFETY: checked writable.
-                unsafe { d.write_unaligned(out) };
-                1
-            }
-            None => 0,
-        })
-    })();
+    let result = check_desc_out(d).and_then(|()| Ok(write_desc(d, pool(p)?.take())));
     result.unwrap_or_else(|e| e)
 }
 
@@ -340,22 +342,7 @@ pub unsafe extern "C" fn substrate_ring_pool_give_back(
     p: *mut substrate_ring_pool_t,
     d: *const substrate_ring_desc_t,
 ) -> i32 {
-    code((|| {
-        user_mem::check(
-            d as *const u8,
-            size_of::<substrate_ring_desc_t>(),
-            Access::Read,
-        )?;
-        // SAFETY: checked readable; any bytes are a valid descriptor.
-        let d = unsafe { d.read_unaligned() };
-        pool(p)?
-            .give_back(&ring::Descriptor {
-                offset: d.offset,
-                len: d.len,
-                cookie: d.cookie,
-            })
-            .map_err(error)
-    })())
+    code(read_desc(d).and_then(|d| pool(p)?.give_back(&d).map_err(error)))
 }
 
 /// Frees a pool (null is ignored); `SUBSTRATE_EINVAL` for a pointer that
