@@ -206,6 +206,34 @@ pub fn c_root_task(sources: &[&str], lib_name: &str, extra_flags: &[&str]) {
     build.link_lib_modifier("+whole-archive").compile(lib_name);
 }
 
+/// The target directory that builds started from a build script use
+/// (`<target dir>/child-images`: the outer build holds the lock on its own
+/// target directory), found from `OUT_DIR`.
+pub fn child_images_dir() -> Result<PathBuf, String> {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
+    // OUT_DIR = <target dir>[/<triple>]/<profile>/build/<package>-<hash>/out
+    out.ancestors()
+        .nth(4)
+        .map(|t| t.join("child-images"))
+        .ok_or_else(|| format!("cannot find the target directory above {}", out.display()))
+}
+
+/// Removes from `cmd`'s environment the variables `cargo clippy` and
+/// `cargo fix` set to wrap the outer compiler, so that a cargo build it
+/// runs compiles rather than lints.
+pub fn unwrap_nested_cargo(cmd: &mut std::process::Command) {
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k == "RUSTC_WORKSPACE_WRAPPER"
+            || k == "CLIPPY_ARGS"
+            || k == "CARGO_PRIMARY_PACKAGE"
+            || k.starts_with("__CARGO_FIX")
+        {
+            cmd.env_remove(&key);
+        }
+    }
+}
+
 /// Builds the child component `package` (a workspace package whose build
 /// script calls [`component`] and whose binary has the package's name) and
 /// makes its ELF image available to this package's code: the path is set as
@@ -231,16 +259,13 @@ pub fn c_root_task(sources: &[&str], lib_name: &str, extra_flags: &[&str]) {
 pub fn embed_component(package: &str) -> Option<PathBuf> {
     use std::process::Command;
     let env = |k: &str| std::env::var_os(k).map(PathBuf::from);
-    let out = env("OUT_DIR").expect("OUT_DIR is set by cargo");
-    // OUT_DIR = <target dir>[/<triple>]/<profile>/build/<package>-<hash>/out
-    let Some(target) = out.ancestors().nth(4) else {
-        println!(
-            "cargo::error=cannot find the target directory above {}",
-            out.display()
-        );
-        return None;
+    let target = match child_images_dir() {
+        Ok(t) => t,
+        Err(e) => {
+            println!("cargo::error={e}");
+            return None;
+        }
     };
-    let target = target.join("child-images");
     let release = std::env::var("PROFILE").as_deref() == Ok("release");
     let profile_dir = target.join(if release { "release" } else { "debug" });
     let cargo = env("CARGO").unwrap_or_else(|| PathBuf::from("cargo"));
@@ -251,16 +276,7 @@ pub fn embed_component(package: &str) -> Option<PathBuf> {
     if release {
         cmd.arg("--release");
     }
-    for (key, _) in std::env::vars_os() {
-        let k = key.to_string_lossy();
-        if k == "RUSTC_WORKSPACE_WRAPPER"
-            || k == "CLIPPY_ARGS"
-            || k == "CARGO_PRIMARY_PACKAGE"
-            || k.starts_with("__CARGO_FIX")
-        {
-            cmd.env_remove(&key);
-        }
-    }
+    unwrap_nested_cargo(&mut cmd);
     let output = match cmd.output() {
         Ok(o) => o,
         Err(e) => {

@@ -180,6 +180,7 @@ fn build_ocaml(
         std::fs::copy(&from, work.join(file)).map_err(|e| format!("{}: {e}", from.display()))?;
         files.push(PathBuf::from(file));
     }
+    rerun_on_component_runtime();
     let root = substrate_build::std_link::workspace_root();
     for dir in ["ocaml-mirage/mirage-sel4", "ocaml-mirage/sel4-ocamlfind"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
@@ -199,22 +200,13 @@ fn build_ocaml(
 /// the target directory's `child-images` (the outer build holds the main
 /// one); its first error line, if it fails.
 fn run_tool(mut cmd: std::process::Command, dir: &Path, what: &str) -> Result<(), String> {
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
-    let target = out
-        .ancestors()
-        .nth(4)
-        .ok_or("cannot find the target directory")?
-        .join("child-images");
-    cmd.current_dir(dir).env("CARGO_TARGET_DIR", &target);
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_ENCODED_RUSTFLAGS",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "CLIPPY_ARGS",
-        "CARGO_PRIMARY_PACKAGE",
-    ] {
-        cmd.env_remove(var);
-    }
+    cmd.current_dir(dir)
+        .env("CARGO_TARGET_DIR", substrate_build::child_images_dir()?);
+    substrate_build::unwrap_nested_cargo(&mut cmd);
+    // The outer build's Rust flags are not the guest tools' (as for the
+    // std personality's nested build, substrate_build::std_link).
+    cmd.env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
     let output = cmd
         .output()
         .map_err(|e| format!("cannot run {what}: {e}"))?;
@@ -234,6 +226,24 @@ fn run_tool(mut cmd: std::process::Command, dir: &Path, what: &str) -> Result<()
     ))
 }
 
+/// Reruns the build script when the sources of the C component runtime
+/// change (`sel4-cc --component` rebuilds the library then, but only if
+/// this script runs again); C and OCaml components both link it.
+fn rerun_on_component_runtime() {
+    let root = substrate_build::std_link::workspace_root();
+    for dir in [
+        "ffi",
+        "system/c-component",
+        "system/component",
+        "system/abi",
+        "substrate",
+        "sel4",
+        "c-newlib",
+    ] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+    }
+}
+
 /// Builds a C component with `c-newlib/sel4-cc --component` into
 /// `OUT_DIR/<name>.elf`; its Rust runtime goes to the target directory's
 /// `child-images` (the outer build holds the main one).
@@ -250,19 +260,7 @@ fn build_c(
     for s in &sources {
         println!("cargo:rerun-if-changed={}", s.display());
     }
-    // The C runtime's sources: sel4-cc rebuilds the library when they
-    // change, but only if this script runs again.
-    for dir in [
-        "ffi",
-        "system/c-component",
-        "system/component",
-        "system/abi",
-        "substrate",
-        "sel4",
-        "c-newlib",
-    ] {
-        println!("cargo:rerun-if-changed={}", root.join(dir).display());
-    }
+    rerun_on_component_runtime();
     let mut cmd = std::process::Command::new(root.join("c-newlib/sel4-cc"));
     cmd.arg("--component")
         .arg("-o")
