@@ -370,7 +370,7 @@ pub unsafe extern "C" fn substrate_system_wait(event: *mut substrate_system_even
     let mut events = EVENTS.lock();
     let events = events.get_or_insert_with(|| {
         // The first wait: init (the code before it) has returned.
-        substrate_component::endpoint().call(MessageInfo::new(abi::INIT_DONE_LABEL, 0, 0));
+        component::init_done();
         component::Events::new(
             SEEN.get()
                 .copied()

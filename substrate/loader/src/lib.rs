@@ -441,6 +441,18 @@ impl Config {
     }
 }
 
+/// Slot `slot` of a child component's CNode `cnode`, as the parent
+/// names it for `seL4_CNode_*` invocations: depth
+/// [`abi::CNODE_SIZE_BITS`], the CNode's own size (the guard is only in
+/// the child's CSpace root).
+pub fn child_slot(cnode: cap::CNode, slot: CPtr) -> AbsoluteCPtr {
+    AbsoluteCPtr {
+        root: cnode,
+        path: slot,
+        depth: abi::CNODE_SIZE_BITS,
+    }
+}
+
 /// What a message received from a child means (see [`Child::event`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -713,11 +725,8 @@ impl Child {
         // CSpace: the two badged endpoints.
         let bits = abi::CNODE_SIZE_BITS;
         self.cnode = self.allocate(objects, ObjectType::CNode, bits)?;
-        let slot = |path| AbsoluteCPtr {
-            root: self.cnode,
-            path,
-            depth: bits,
-        };
+        let cnode = self.cnode;
+        let slot = |path| child_slot(cnode, path);
         let send_grant = CapRights {
             read: false,
             write: true,
@@ -1001,6 +1010,12 @@ impl Child {
     /// The child's CSpace root.
     pub fn cnode(&self) -> cap::CNode {
         self.cnode
+    }
+
+    /// Slot `slot` of the child's CNode, addressed from the parent
+    /// ([`child_slot`] of [`Child::cnode`]).
+    pub fn slot(&self, slot: CPtr) -> AbsoluteCPtr {
+        child_slot(self.cnode, slot)
     }
 
     /// The badge of the child's endpoint capability.

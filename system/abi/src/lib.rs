@@ -144,6 +144,19 @@ pub enum RestartError {
     Failed = 3,
 }
 
+impl RestartError {
+    /// The result a reply to [`RESTART_LABEL`] carries in its label: 0 is
+    /// success, a known error its variant, anything else [`RestartError::Failed`].
+    pub fn from_reply_label(label: u64) -> Result<(), RestartError> {
+        match label {
+            0 => Ok(()),
+            l if l == RestartError::NoSuchChild as u64 => Err(RestartError::NoSuchChild),
+            l if l == RestartError::NotRestartable as u64 => Err(RestartError::NotRestartable),
+            _ => Err(RestartError::Failed),
+        }
+    }
+}
+
 impl core::fmt::Display for RestartError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {

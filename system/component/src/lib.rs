@@ -265,19 +265,6 @@ impl Child {
     }
 }
 
-/// Asks the initializer to restart child `k` (`RESTART_LABEL` on the
-/// parent endpoint).
-fn request_restart(k: u8) -> Result<(), abi::RestartError> {
-    set_mr(0, k as Word);
-    let reply = substrate_component::endpoint().call(MessageInfo::new(abi::RESTART_LABEL, 0, 1));
-    match reply.label() {
-        0 => Ok(()),
-        1 => Err(abi::RestartError::NoSuchChild),
-        2 => Err(abi::RestartError::NotRestartable),
-        _ => Err(abi::RestartError::Failed),
-    }
-}
-
 /// Where the heap's pages come from: the initializer mapped all of them
 /// before the component started, so "mapping" hands out the next ones.
 struct Premapped {
@@ -331,8 +318,15 @@ pub fn restart_counters() -> [u64; abi::MAX_CHANNELS] {
 /// restart counters from before `init` ([`restart_counters`]). For the
 /// runtimes of other languages (C's `substrate_system_run`).
 pub fn serve<H: Handler>(handler: &mut H, seen: [u64; abi::MAX_CHANNELS]) -> ! {
-    substrate_component::endpoint().call(MessageInfo::new(abi::INIT_DONE_LABEL, 0, 0));
+    init_done();
     serve_events(handler, seen)
+}
+
+/// Tells the initializer that `init` has returned (`INIT_DONE_LABEL`; it
+/// reports the system's start-up cost once every component has): what a
+/// runtime does before its first wait for events.
+pub fn init_done() {
+    substrate_component::endpoint().call(MessageInfo::new(abi::INIT_DONE_LABEL, 0, 0));
 }
 
 /// Runs `init` and then the event loop (called by [`component!`]'s entry).
@@ -569,7 +563,7 @@ fn serve_events<H: Handler>(h: &mut H, seen: [u64; abi::MAX_CHANNELS]) -> ! {
             }
             Event::Fault(child, fault) => {
                 if h.fault(child, fault) == FaultAction::Restart {
-                    let result = request_restart(child.0);
+                    let result = restart_child(child);
                     h.restart_result(child, result);
                 }
             }
@@ -577,10 +571,12 @@ fn serve_events<H: Handler>(h: &mut H, seen: [u64; abi::MAX_CHANNELS]) -> ! {
     }
 }
 
-/// Asks the initializer to restart child `child` (for runtimes using
-/// [`Events`]; a [`Handler`] returns [`FaultAction::Restart`]).
+/// Asks the initializer to restart child `child` (`RESTART_LABEL` on the
+/// parent endpoint; a [`Handler`] returns [`FaultAction::Restart`] for it).
 pub fn restart_child(child: Child) -> Result<(), abi::RestartError> {
-    request_restart(child.0)
+    set_mr(0, child.0 as Word);
+    let reply = substrate_component::endpoint().call(MessageInfo::new(abi::RESTART_LABEL, 0, 1));
+    abi::RestartError::from_reply_label(reply.label())
 }
 
 /// Defines the component's entry point, global allocator and panic

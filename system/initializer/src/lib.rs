@@ -265,11 +265,7 @@ impl Slots {
         if self.next >= 1 << substrate_component::abi::CNODE_SIZE_BITS {
             return Err(Cause::Limit("its capability space is full"));
         }
-        let slot = AbsoluteCPtr {
-            root: self.cnode,
-            path: self.next,
-            depth: substrate_component::abi::CNODE_SIZE_BITS,
-        };
+        let slot = substrate_loader::child_slot(self.cnode, self.next);
         self.next += 1;
         Ok(slot)
     }
@@ -397,12 +393,7 @@ pub fn run(bootinfo: &sel4::BootInfo, plan: &'static plan::Plan) -> Result<(), E
         // The loader gives a component COM1 on kernels without a debug
         // console; a system's components print through the initializer
         // instead (abi::CONSOLE_LABEL), so none holds the port.
-        let console = AbsoluteCPtr {
-            root: child.cnode(),
-            path: substrate_component::abi::CONSOLE_SLOT,
-            depth: substrate_component::abi::CNODE_SIZE_BITS,
-        };
-        let _ = console.delete();
+        let _ = child.slot(substrate_component::abi::CONSOLE_SLOT).delete();
         let r = Running {
             plan: c,
             image,
@@ -1062,11 +1053,7 @@ fn answer_caller(objects: &mut ObjectAllocator, r: &Running) -> Result<(), Cause
         // SAFETY: the component's page, read through our own mapping.
         let reply_slot = unsafe { (*r.info).reply_slot };
         let ours = objects.alloc_slot()?;
-        let from = AbsoluteCPtr {
-            root: r.child.cnode(),
-            path: reply_slot,
-            depth: substrate_component::abi::CNODE_SIZE_BITS,
-        };
+        let from = r.child.slot(reply_slot);
         // An empty slot (no caller waiting) fails the move: nothing to do.
         if objects.slot(ours).move_from(&from).is_ok() {
             Cap::<sel4::cap_type::Endpoint>::from_cptr(ours).nb_send(restarted);
