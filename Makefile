@@ -59,6 +59,8 @@ lint: deps
 	$(CARGO) fmt --all --check
 	@for m in $(STD_MANIFESTS); do $(CARGO) fmt --manifest-path $$m --all --check || exit 1; done
 	@$(WITH_PREFIX) $(CARGO) clippy --workspace --all-targets -- -D warnings
+	@# The std personality of a system's components (sel4-dafny --component).
+	@$(WITH_PREFIX) $(CARGO) clippy -q -p substrate-std --no-default-features --features component -- -D warnings
 	@$(WITH_PREFIX) for m in $(STD_MANIFESTS); do \
 		$(STD_TARGET) $(CARGO) clippy -q --manifest-path $$m --workspace --all-targets -- -D warnings || exit 1; done
 

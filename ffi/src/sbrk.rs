@@ -48,6 +48,16 @@ pub(crate) fn use_premapped(base: usize, size: usize) {
     PREMAPPED.call_once(|| (base, size));
 }
 
+/// The whole region the break moves in (start, size): the heap the
+/// initializer mapped in a system component, else the reserved range at
+/// [`SUBSTRATE_SBRK_BASE`].
+pub fn region() -> (usize, usize) {
+    PREMAPPED
+        .get()
+        .copied()
+        .unwrap_or((SUBSTRATE_SBRK_BASE, SUBSTRATE_SBRK_SIZE))
+}
+
 /// The part of the `sbrk` region mapped so far (read-write memory).
 pub fn mapped_range() -> core::ops::Range<usize> {
     if let Some(&(base, size)) = PREMAPPED.get() {

@@ -3,6 +3,7 @@
 //! ```text
 //! sel4-dafny translate main.dfy [more.dfy ...] [-o out.rs] [--root crate]
 //! sel4-dafny build main.dfy [more.dfy ...] [-o main.elf] [--extern-rs FILE.rs ...]
+//! sel4-dafny build --component main.dfy [...] -o comp.elf   # a system's component
 //! sel4-dafny batch a.dfy b.dfy ... -o tests.elf [--keep-going] [--extern-rs [STEM=]FILE.rs ...]
 //! tools/runner/sel4-run --quiet main.elf
 //! ```
@@ -27,7 +28,7 @@ use package::{Module, Package, Source};
 /// The command-line help.
 const USAGE: &str = "\
 usage: sel4-dafny translate FILE.dfy... [-o OUT.rs] [--root PATH]
-       sel4-dafny build FILE.dfy... [-o IMAGE] [--extern-rs FILE.rs]...
+       sel4-dafny build FILE.dfy... [-o IMAGE] [--extern-rs FILE.rs]... [--component]
        sel4-dafny batch FILE.dfy... -o IMAGE [--keep-going] [--extern-rs [STEM=]FILE.rs]...
 
 translate  verify the program (its files are one program) with Dafny and
@@ -37,6 +38,12 @@ build      verify and translate the program and build it as a bootable seL4
            image (a std program; default IMAGE: STEM.elf of the first file).
            --extern-rs FILE.rs is Rust for {:extern} members, included in
            the same module as the translation (`mod dafny`, root crate::dafny).
+           --component builds a component of a system (tools/sel4-system;
+           a description's `dafny = { sources = [...] }`) instead of a
+           bootable image: the program gets module Channels
+           (system/dafny-component/channels.dfy: Wait, Reply, Notify and
+           Call, {:extern} methods with specifications, written in Rust
+           beside it) and Main runs as the component's init and loop.
 batch      each FILE.dfy is a program of its own (verified separately),
            translated into `mod p_STEM` (root crate::p_STEM); the image runs
            them in order, printing the line `==> STEM` before each. A
@@ -127,6 +134,7 @@ struct Args {
     dafny_flags: Vec<String>,
     jobs: Option<usize>,
     verbose: bool,
+    component: bool,
 }
 
 fn parse_args(argv: Vec<String>) -> Result<Option<Args>, Failure> {
@@ -155,6 +163,7 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, Failure> {
         dafny_flags: Vec::new(),
         jobs: None,
         verbose: false,
+        component: false,
     };
     let mut only_files = false;
     while let Some(arg) = it.next() {
@@ -233,6 +242,12 @@ fn parse_args(argv: Vec<String>) -> Result<Option<Args>, Failure> {
                 );
             }
             "-v" | "--verbose" => args.verbose = true,
+            "--component" => {
+                if command != Command::Build {
+                    return Err(Failure::usage("--component is an option of build"));
+                }
+                args.component = true
+            }
             _ => return Err(Failure::usage(format!("unknown option {arg}"))),
         }
     }
@@ -406,7 +421,18 @@ fn build(args: &Args) -> Result<(), Failure> {
         }
         externs.push(Source::new(file, read_rust(file)?));
     }
-    let rust = program_rust(args, &verifier(args), &args.files, "crate::dafny", true)?;
+    let mut files = args.files.clone();
+    if args.component {
+        if files.iter().any(|f| is_rust(f)) {
+            return Err(Failure::usage(
+                "--component builds Dafny programs (a translation cannot be given)",
+            ));
+        }
+        let (dfy, rs) = channels_files();
+        files.push(dfy);
+        externs.push(Source::new(&rs, read_rust(&rs)?));
+    }
+    let rust = program_rust(args, &verifier(args), &files, "crate::dafny", true)?;
     let module = Module {
         name: "dafny".into(),
         stem: stem(first),
@@ -415,6 +441,14 @@ fn build(args: &Args) -> Result<(), Failure> {
     };
     let package = Package::new(&output, vec![module], false);
     package.build_image(&output, args).map(drop)
+}
+
+/// The module `Channels` of a component (its Dafny and the Rust of its
+/// extern methods), in this repository's `system/dafny-component`.
+fn channels_files() -> (PathBuf, PathBuf) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../system/dafny-component");
+    let dir = dir.canonicalize().unwrap_or(dir);
+    (dir.join("channels.dfy"), dir.join("channels.rs"))
 }
 
 /// `sel4-dafny batch`.
@@ -556,6 +590,9 @@ mod tests {
         assert_eq!(a.output, Some(PathBuf::from("x.elf")));
         assert_eq!(a.externs, [(None, PathBuf::from("e.rs"))]);
         assert!(a.debug);
+        assert!(!a.component);
+        let a = args("build a.dfy --component -o c.elf").unwrap().unwrap();
+        assert!(a.component);
         let a = args("batch a.dfy -o t.elf --extern-rs=a=x.rs --keep-going -j 3")
             .unwrap()
             .unwrap();
@@ -579,6 +616,8 @@ mod tests {
             "build a.dfy -o",
             "build a.dfy --bogus",
             "build a.dfy --stack-size lots",
+            "batch a.dfy -o t.elf --component",
+            "translate a.dfy --component",
         ] {
             let e = args(bad)
                 .err()

@@ -1,5 +1,5 @@
-//! The `polyglot` system: a Rust client, a C server and an OCaml
-//! unikernel, started by the system initializer from `system.toml`.
+//! The `polyglot` system: a Rust client, a C server, an OCaml unikernel
+//! and a verified Dafny component, started by the system initializer from `system.toml`.
 #![no_std]
 #![no_main]
 

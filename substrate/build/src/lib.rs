@@ -63,11 +63,15 @@ pub fn component() {
 /// linker keeps it (release builds put it in the object file with the
 /// `mem*` functions a component needs) its references to the root task's
 /// stack and entry must resolve. `PROVIDE` defines them only then, as 0.
-const COMPONENT_SCRIPT_EXTRA: &str = "
+/// Where `substrate-root-task` is among the libraries (a std component:
+/// `substrate-ffi` depends on it), `_start` pulls in its entry, whose
+/// reference to the program's `#[root_task]` main is provided the same way.
+pub(crate) const COMPONENT_SCRIPT_EXTRA: &str = "
 /* A component has no root-task stack or entry; _start, kept with mem*, is never run. */
 PROVIDE(__substrate_stack = 0);
 PROVIDE(__substrate_stack_size = 0);
 PROVIDE(__substrate_root_task_entry = 0);
+PROVIDE(__substrate_main = 0);
 ";
 
 /// What [`root_task`] and [`component`] share: writes [`LINKER_SCRIPT`] into
@@ -114,6 +118,7 @@ pub fn std_program() {
 #[derive(Debug, Clone, Default)]
 pub struct StdProgram {
     main_stack_size: Option<usize>,
+    component: bool,
 }
 
 impl StdProgram {
@@ -128,6 +133,17 @@ impl StdProgram {
     /// symbol `substrate_main_stack_bytes` (`-Wl,--defsym`).
     pub fn main_stack_size(mut self, bytes: usize) -> Self {
         self.main_stack_size = Some(bytes);
+        self
+    }
+
+    /// Links the program as a component of a system (`sel4-system-build`)
+    /// instead of a bootable root task: it enters at [`COMPONENT_ENTRY`],
+    /// reaches its channels through the C ABI's `substrate_system_*`
+    /// functions and runs `main` on the stack its description gives (the
+    /// main stack size does not apply). The std personality is built with
+    /// its feature `component` into `<target dir>/substrate-std-component`.
+    pub fn component(mut self) -> Self {
+        self.component = true;
         self
     }
 
@@ -153,7 +169,12 @@ impl StdProgram {
             );
             return;
         };
-        match std_link::prepare(&target.join("substrate-std")) {
+        let (dir, personality) = if self.component {
+            ("substrate-std-component", std_link::Personality::Component)
+        } else {
+            ("substrate-std", std_link::Personality::RootTask)
+        };
+        match std_link::prepare_as(&target.join(dir), personality) {
             Ok(link) => {
                 println!(
                     "cargo:rustc-link-search=native={}",

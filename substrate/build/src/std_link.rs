@@ -63,6 +63,27 @@ const SCRUB: [&str; 8] = [
 /// program (see the module documentation). `SEL4_PREFIX` chooses the
 /// kernel, as for every build. The error is a one-line reason.
 pub fn prepare(target_dir: &Path) -> Result<StdLink, String> {
+    prepare_as(target_dir, Personality::RootTask)
+}
+
+/// What a std program is linked as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Personality {
+    /// A bootable root task (`_start`, its own stack section).
+    RootTask,
+    /// A component of a system, entered by the loader at
+    /// [`crate::COMPONENT_ENTRY`] on the stack the initializer maps
+    /// (`substrate-std`'s feature `component`).
+    Component,
+}
+
+/// [`prepare`] for either [`Personality`]: a component's personality is
+/// built with the feature `component` and linked with the component's
+/// entry and linker script (as [`crate::component`] links a `no_std`
+/// one). Use a target directory per personality: the two builds of
+/// `substrate-std` differ.
+pub fn prepare_as(target_dir: &Path, personality: Personality) -> Result<StdLink, String> {
+    let component = personality == Personality::Component;
     let root = workspace_root();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(&cargo);
@@ -80,6 +101,9 @@ pub fn prepare(target_dir: &Path) -> Result<StdLink, String> {
     ])
     .arg(target_dir)
     .current_dir(&root);
+    if component {
+        cmd.args(["--no-default-features", "--features", "component"]);
+    }
     for (key, _) in std::env::vars_os() {
         let k = key.to_string_lossy();
         if SCRUB.contains(&k.as_ref())
@@ -142,21 +166,36 @@ pub fn prepare(target_dir: &Path) -> Result<StdLink, String> {
         std::fs::write(&path, b"!<arch>\n")
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
-    let script = search_dir.join("substrate-root-task.ld");
-    std::fs::write(&script, crate::LINKER_SCRIPT)
-        .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    let (script, text, entry) = if component {
+        (
+            search_dir.join("substrate-component.ld"),
+            format!("{}{}", crate::LINKER_SCRIPT, crate::COMPONENT_SCRIPT_EXTRA),
+            crate::COMPONENT_ENTRY,
+        )
+    } else {
+        (
+            search_dir.join("substrate-root-task.ld"),
+            crate::LINKER_SCRIPT.to_string(),
+            "_start",
+        )
+    };
+    std::fs::write(&script, text).map_err(|e| format!("cannot write {}: {e}", script.display()))?;
 
     let mut link_args: Vec<String> = crate::IMAGE_LINK_ARGS.map(String::from).to_vec();
     link_args.extend(
         [
             "-Wl,--eh-frame-hdr",
-            "-Wl,-u,_start",
             "-Wl,-u,exit",
             "-Wl,-u,__libc_init_array",
             "-Wl,-u,environ",
         ]
         .map(String::from),
     );
+    link_args.push(format!("-Wl,-u,{entry}"));
+    if component {
+        // A command-line entry overrides the script's ENTRY(_start).
+        link_args.push(format!("-Wl,-e,{entry}"));
+    }
     link_args.push(format!("-Wl,-T,{}", script.display()));
     link_args.push("-Wl,--start-group".into());
     link_args.extend(

@@ -11,12 +11,16 @@
 
 use core::ffi::{c_char, c_int};
 
+#[cfg(all(feature = "component", feature = "root-task"))]
+compile_error!("substrate-std: a program is a root task or a component (build `component` without the default features)");
+
 /// The main thread's stack when the program sets none: 8 MiB, glibc's
 /// default on Linux (`ulimit -s`).
 pub const MAIN_STACK_SIZE: usize = 8 << 20;
 
-// Not in host builds (clippy --all-targets), which have their own entry.
-#[cfg(not(test))]
+// Not in host builds (clippy --all-targets), which have their own entry;
+// a system component enters at `_substrate_component_start` instead.
+#[cfg(all(feature = "root-task", not(test)))]
 #[substrate_root_task::root_task(
     stack_size = substrate_ffi::runtime::INITIAL_STACK_SIZE,
     global_allocator = false
@@ -24,6 +28,37 @@ pub const MAIN_STACK_SIZE: usize = 8 << 20;
 fn main(bootinfo: &sel4::BootInfo) -> substrate_root_task::ExitStatus {
     crate::malloc::attach_program_break();
     substrate_ffi::runtime::run(bootinfo, MAIN_STACK_SIZE)
+}
+
+/// The entry of a std program built as a component of a system
+/// (`substrate_build::StdProgram::component`, feature `component`): the
+/// loader enters here with the thread pointer and console slot. It checks
+/// the system information page and routes the console to the initializer
+/// (`substrate_ffi::system::enter_component`), lets `malloc` grow over the
+/// heap the initializer mapped, then runs the constructors and `main` as a
+/// root task's main thread does ([`substrate_ffi::runtime::run_c_main`]),
+/// on the component's own thread and stack. A component has no untyped
+/// memory: no threads (`std::thread::spawn` returns an error), no `mmap`
+/// (std's alternate signal stack is a static one,
+/// [`crate::signal::use_static_altstack`]) and no notifications for the C
+/// library's locks (they spin; one thread never contends).
+///
+/// # Safety
+/// Only the loader enters here, with the thread pointer and console slot.
+#[cfg(all(feature = "component", not(feature = "root-task"), not(test)))]
+#[no_mangle]
+pub unsafe extern "C" fn _substrate_component_start(thread_pointer: usize, console: usize) -> ! {
+    // SAFETY: passed on as the loader gave them.
+    unsafe {
+        substrate_component::__start(thread_pointer, console, |_parent| {
+            if !substrate_ffi::system::enter_component() {
+                return substrate_component::abi::FAILURE_STATUS;
+            }
+            crate::malloc::attach_program_break();
+            crate::signal::use_static_altstack();
+            substrate_ffi::runtime::run_c_main()
+        })
+    }
 }
 
 extern "C" {

@@ -12,7 +12,7 @@
 
 use core::ffi::{c_int, c_void};
 use core::ptr::null_mut;
-use substrate_ffi::sbrk::{substrate_sbrk, SUBSTRATE_SBRK_BASE, SUBSTRATE_SBRK_SIZE};
+use substrate_ffi::sbrk::substrate_sbrk;
 use substrate_heap::{FrameHeap, PageSource, PAGE_SIZE};
 
 /// The heap behind `malloc` and std's global allocator.
@@ -59,7 +59,8 @@ pub fn attach_program_break() {
     // SAFETY: called once, before any other thread exists; the source is
     // handed to the heap and never touched here again.
     let source: &'static mut dyn PageSource = unsafe { &mut *core::ptr::addr_of_mut!(SOURCE) };
-    let _ = HEAP.set_source(SUBSTRATE_SBRK_BASE, SUBSTRATE_SBRK_SIZE, source);
+    let (base, size) = substrate_ffi::sbrk::region();
+    let _ = HEAP.set_source(base, size, source);
 }
 
 /// Gives the heap's growth lock a notification to sleep on (at start-up,

@@ -24,6 +24,22 @@ static FLAGS: [AtomicUsize; MAX_SIGNAL + 1] = [const { AtomicUsize::new(0) }; MA
 static ALT_SP: AtomicUsize = AtomicUsize::new(0);
 static ALT_SIZE: AtomicUsize = AtomicUsize::new(0);
 
+/// A component's alternate signal stack (see [`use_static_altstack`]).
+#[cfg(feature = "component")]
+static mut COMPONENT_ALTSTACK: [u8; libc::SIGSTKSZ] = [0; libc::SIGSTKSZ];
+
+/// Records an area of the image's `.bss` as the alternate signal stack,
+/// before `main` (a system component's entry calls it). std's start-up
+/// maps an alternate stack with `mmap` and a guard page below it only when
+/// none is recorded; a component has no untyped memory to map one from,
+/// and, signals never being delivered, the stack is never switched to.
+#[cfg(feature = "component")]
+pub fn use_static_altstack() {
+    let sp = core::ptr::addr_of_mut!(COMPONENT_ALTSTACK) as usize;
+    ALT_SP.store(sp, Ordering::Relaxed);
+    ALT_SIZE.store(libc::SIGSTKSZ, Ordering::Release);
+}
+
 fn valid(sig: c_int) -> bool {
     sig >= 1 && sig as usize <= MAX_SIGNAL
 }

@@ -118,6 +118,13 @@ fn build(path: &Path) -> Result<TokenStream, Vec<String>> {
                     }
                 }
             }
+            Source::Dafny { sources, flags } => match build_dafny(&c.name, base, sources, flags) {
+                Ok(elf) => elf,
+                Err(e) => {
+                    errors.push(format!("{shown}:{}: component `{}`: {e}", c.line, c.name));
+                    continue;
+                }
+            },
             Source::C { sources, cflags } => match build_c(&c.name, base, sources, cflags) {
                 Ok(elf) => elf,
                 Err(e) => {
@@ -196,6 +203,48 @@ fn build_ocaml(
     Ok(elf)
 }
 
+/// What a guest tool's build of component `name` starts from: the
+/// workspace root, the image to write (`OUT_DIR/<name>.elf`) and `sources`
+/// resolved against `base`; the build script reruns when a source or the
+/// component runtime changes.
+fn guest_build(name: &str, base: &Path, sources: &[PathBuf]) -> (PathBuf, PathBuf, Vec<PathBuf>) {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
+    let sources: Vec<PathBuf> = sources.iter().map(|s| base.join(s)).collect();
+    for s in &sources {
+        println!("cargo:rerun-if-changed={}", s.display());
+    }
+    rerun_on_component_runtime();
+    (
+        substrate_build::std_link::workspace_root(),
+        out.join(format!("{name}.elf")),
+        sources,
+    )
+}
+
+/// Builds a Dafny component with `dafny-backend/sel4-dafny build
+/// --component` (verified by Dafny first: a failed proof fails the build
+/// with Dafny's messages) into `OUT_DIR/<name>.elf`; its Cargo package and
+/// build go to the target directory's `child-images/dafny`.
+fn build_dafny(
+    name: &str,
+    base: &Path,
+    sources: &[PathBuf],
+    flags: &[String],
+) -> Result<PathBuf, String> {
+    let (root, elf, sources) = guest_build(name, base, sources);
+    for dir in ["dafny-backend", "system/dafny-component"] {
+        println!("cargo:rerun-if-changed={}", root.join(dir).display());
+    }
+    let mut cmd = std::process::Command::new(root.join("dafny-backend/sel4-dafny"));
+    cmd.args(["build", "--component"]);
+    for f in flags {
+        cmd.arg("--dafny-flag").arg(f);
+    }
+    cmd.arg("-o").arg(&elf).args(&sources);
+    run_tool(cmd, base, "sel4-dafny build --component")?;
+    Ok(elf)
+}
+
 /// Runs a guest tool in `dir` with the nested cargo builds it makes in
 /// the target directory's `child-images` (the outer build holds the main
 /// one); its first error line, if it fails.
@@ -253,14 +302,7 @@ fn build_c(
     sources: &[PathBuf],
     cflags: &[String],
 ) -> Result<PathBuf, String> {
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
-    let root = substrate_build::std_link::workspace_root();
-    let elf = out.join(format!("{name}.elf"));
-    let sources: Vec<PathBuf> = sources.iter().map(|s| base.join(s)).collect();
-    for s in &sources {
-        println!("cargo:rerun-if-changed={}", s.display());
-    }
-    rerun_on_component_runtime();
+    let (root, elf, sources) = guest_build(name, base, sources);
     let mut cmd = std::process::Command::new(root.join("c-newlib/sel4-cc"));
     cmd.arg("--component")
         .arg("-o")

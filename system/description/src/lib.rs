@@ -80,6 +80,16 @@ pub enum Source {
         /// ocamlfind packages.
         packages: Vec<String>,
     },
+    /// A Dafny program verified and built with `sel4-dafny build
+    /// --component`: its files (one program, whose `Main` is the
+    /// component's init and loop, with module `Channels` for its channels)
+    /// and extra flags for Dafny.
+    Dafny {
+        /// The `.dfy` files.
+        sources: Vec<PathBuf>,
+        /// Flags for Dafny (e.g. `/timeLimit:60`).
+        flags: Vec<String>,
+    },
 }
 
 /// One mapping of a memory region into a component.
@@ -679,18 +689,18 @@ fn check(ck: &mut Checker, raw: RawFile) -> System {
                     Source::Elf(PathBuf::new())
                 }
             },
-            ([one], _, _) => {
-                ck.at(
-                    span.clone(),
-                    format!("component `{cname}`: `{one}` components are not supported yet (use `package`, `elf`, `c` or `ocaml`)"),
-                );
-                Source::Elf(PathBuf::new())
-            }
+            (["dafny"], _, _) => match table_source(r.dafny.as_ref(), "dafny", "flags") {
+                Ok((sources, flags)) => Source::Dafny { sources, flags },
+                Err(why) => {
+                    ck.at(span.clone(), format!("component `{cname}`: {why}"));
+                    Source::Elf(PathBuf::new())
+                }
+            },
             ([], _, _) => {
                 ck.at(
                     span.clone(),
                     format!(
-                        "component `{cname}` says nothing to build it from (`package`, `elf`, `c` or `ocaml`)"
+                        "component `{cname}` says nothing to build it from (`package`, `elf`, `c`, `ocaml` or `dafny`)"
                     ),
                 );
                 Source::Elf(PathBuf::new())

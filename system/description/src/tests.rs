@@ -290,7 +290,23 @@ fn c_components_name_their_sources() {
     );
     let dafny = PINGPONG.replace(
         "package = \"system-pingpong-pong\"",
+        "dafny = { sources = [\"x.dfy\", \"y.dfy\"], flags = [\"/timeLimit:60\"] }",
+    );
+    assert_eq!(
+        System::parse(&dafny).unwrap().components[1].source,
+        Source::Dafny {
+            sources: vec!["x.dfy".into(), "y.dfy".into()],
+            flags: vec!["/timeLimit:60".into()]
+        }
+    );
+    let dafny = PINGPONG.replace(
+        "package = \"system-pingpong-pong\"",
         "dafny = { main = \"x.dfy\" }",
     );
-    one_error(&dafny, 10, "`dafny` components are not supported yet");
+    one_error(&dafny, 10, "unknown key `dafny.main` (sources, flags)");
+    let dafny = PINGPONG.replace(
+        "package = \"system-pingpong-pong\"",
+        "dafny = { sources = [] }",
+    );
+    one_error(&dafny, 10, "`dafny.sources` names no files");
 }
