@@ -292,6 +292,12 @@
 #define SUBSTRATE_SYSTEM_FAULT 4
 
 /*
+ [`substrate_system_event_t::kind`]: the alarm of
+ `substrate_system_set_alarm` went off (its deadline has passed).
+ */
+#define SUBSTRATE_SYSTEM_TIMER 5
+
+/*
  A pool of bounce buffers in a data region (opaque; see
  `substrate_ring_pool_create`).
  */
@@ -1136,6 +1142,24 @@ int32_t substrate_system_run(substrate_notified_fn notified,
                              substrate_peer_restarted_fn peer_restarted);
 
 /*
+ Sets the component's alarm for `deadline_ns` of `substrate_time_ns()`'s
+ clock, replacing the one it had (`UINT64_MAX` cancels it): the event
+ loop reports `SUBSTRATE_SYSTEM_TIMER` once the deadline has passed (at
+ once if it has already). `SUBSTRATE_EPERM` if the description does not
+ say `timer = true`, `SUBSTRATE_ENOMEM` if the initializer could not set
+ it, `SUBSTRATE_ENOSYS` outside a system component.
+ */
+int32_t substrate_system_set_alarm(uint64_t deadline_ns);
+
+/*
+ The TSC's frequency in Hz as the initializer measured it, if the
+ system has a timer (some component's description says `timer = true`;
+ `substrate_time_ns` then counts real nanoseconds); 0 otherwise and
+ outside a system component.
+ */
+uint64_t substrate_system_tsc_hz(void);
+
+/*
  Signals the peer of `channel` (`seL4_Signal`). `SUBSTRATE_EPERM` if the
  description gives no such channel (nothing is sent), `SUBSTRATE_EINVAL`
  for an id of 24 or more, `SUBSTRATE_ENOSYS` outside a system component.
@@ -1293,7 +1317,9 @@ uint64_t substrate_tsc_hz(void);
 
  Returns `SUBSTRATE_OK` once the deadline has passed;
  `SUBSTRATE_ENOSYS` if the runtime has no timer (it printed why at
- start-up); `SUBSTRATE_ENOMEM` if more threads sleep at once than the
+ start-up); in a system component, which sleeps on its alarm
+ (`substrate_system_set_alarm`, which this replaces), `SUBSTRATE_EPERM`
+ if its description does not say `timer = true`; `SUBSTRATE_ENOMEM` if more threads sleep at once than the
  timer has notifications for and no more can be made (no untyped memory,
  slots or heap); the kernel's error status (as from the seL4 calls) if
  programming the PIT fails.

@@ -171,6 +171,49 @@ pub unsafe extern "C" fn substrate_system_run(
     component::serve(&mut handler, seen)
 }
 
+fn timer_error(e: component::time::TimerError) -> i32 {
+    match e {
+        component::time::TimerError::NotGranted => SUBSTRATE_EPERM,
+        component::time::TimerError::Failed => SUBSTRATE_ENOMEM,
+    }
+}
+
+/// Sets the component's alarm for `deadline_ns` of `substrate_time_ns()`'s
+/// clock, replacing the one it had (`UINT64_MAX` cancels it): the event
+/// loop reports `SUBSTRATE_SYSTEM_TIMER` once the deadline has passed (at
+/// once if it has already). `SUBSTRATE_EPERM` if the description does not
+/// say `timer = true`, `SUBSTRATE_ENOMEM` if the initializer could not set
+/// it, `SUBSTRATE_ENOSYS` outside a system component.
+#[no_mangle]
+pub extern "C" fn substrate_system_set_alarm(deadline_ns: u64) -> i32 {
+    if !in_component() {
+        return SUBSTRATE_ENOSYS;
+    }
+    let set = if deadline_ns == u64::MAX {
+        component::time::cancel_alarm()
+    } else {
+        component::time::set_alarm(deadline_ns)
+    };
+    code(set.map_err(timer_error))
+}
+
+/// The TSC's frequency in Hz as the initializer measured it, if the
+/// system has a timer (some component's description says `timer = true`;
+/// `substrate_time_ns` then counts real nanoseconds); 0 otherwise and
+/// outside a system component.
+#[no_mangle]
+pub extern "C" fn substrate_system_tsc_hz() -> u64 {
+    if !in_component() {
+        return 0;
+    }
+    component::info().tsc_hz
+}
+
+/// `substrate_sleep_until_ns` in a component: blocks on its alarm.
+pub(crate) fn sleep_until(deadline_ns: u64) -> i32 {
+    code(component::time::sleep_until(deadline_ns).map_err(timer_error))
+}
+
 fn channel(id: u32) -> Result<Channel, i32> {
     if !in_component() {
         return Err(SUBSTRATE_ENOSYS);
@@ -328,6 +371,9 @@ pub const SUBSTRATE_SYSTEM_CALL: u32 = 2;
 pub const SUBSTRATE_SYSTEM_PEER_RESTARTED: u32 = 3;
 /// [`substrate_system_event_t::kind`]: a supervised child faulted.
 pub const SUBSTRATE_SYSTEM_FAULT: u32 = 4;
+/// [`substrate_system_event_t::kind`]: the alarm of
+/// `substrate_system_set_alarm` went off (its deadline has passed).
+pub const SUBSTRATE_SYSTEM_TIMER: u32 = 5;
 
 /// One event of a system component (`substrate_system_wait`).
 #[repr(C)]
@@ -397,6 +443,10 @@ pub unsafe extern "C" fn substrate_system_wait(event: *mut substrate_system_even
         component::Event::Fault(child, _) => substrate_system_event_t {
             kind: SUBSTRATE_SYSTEM_FAULT,
             channel: child.index() as u32,
+            ..Default::default()
+        },
+        component::Event::Timer => substrate_system_event_t {
+            kind: SUBSTRATE_SYSTEM_TIMER,
             ..Default::default()
         },
     };

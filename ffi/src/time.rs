@@ -13,7 +13,13 @@ use substrate_timer::{Clock, Error};
 
 /// The timer's clock, or the nominal one without a timer.
 fn clock() -> Clock {
-    substrate_timer::get().map_or(Clock::NOMINAL, |t| t.clock())
+    match substrate_timer::get() {
+        Some(t) => t.clock(),
+        None if crate::system::in_component() => {
+            sel4_system_component::time::clock().unwrap_or(Clock::NOMINAL)
+        }
+        None => Clock::NOMINAL,
+    }
 }
 
 /// Nanoseconds since the processor started, monotonic (never decreasing),
@@ -49,12 +55,17 @@ fn from_timer(e: Error) -> i32 {
 ///
 /// Returns `SUBSTRATE_OK` once the deadline has passed;
 /// `SUBSTRATE_ENOSYS` if the runtime has no timer (it printed why at
-/// start-up); `SUBSTRATE_ENOMEM` if more threads sleep at once than the
+/// start-up); in a system component, which sleeps on its alarm
+/// (`substrate_system_set_alarm`, which this replaces), `SUBSTRATE_EPERM`
+/// if its description does not say `timer = true`; `SUBSTRATE_ENOMEM` if more threads sleep at once than the
 /// timer has notifications for and no more can be made (no untyped memory,
 /// slots or heap); the kernel's error status (as from the seL4 calls) if
 /// programming the PIT fails.
 #[no_mangle]
 pub extern "C" fn substrate_sleep_until_ns(deadline: u64) -> i32 {
+    if crate::system::in_component() {
+        return crate::system::sleep_until(deadline);
+    }
     let Some(timer) = substrate_timer::get() else {
         return SUBSTRATE_ENOSYS;
     };

@@ -29,6 +29,7 @@ module Stubs = struct
     = "mirage_sel4_system_wait"
 
   external system_reply : int64 -> int64 array -> unit = "mirage_sel4_system_reply"
+  external system_set_alarm : int64 -> int = "mirage_sel4_system_set_alarm"
 end
 
 (* Module signatures shaped like MirageOS's device interfaces (mirage-time,
@@ -225,6 +226,19 @@ module System = struct
         pending := Int64.logor !pending (bit channel)
     done
 
+  (* The deadline of the component's alarm (-1L: none set), which wakes
+     the loop for Time.sleep_ns; set only when the earliest sleeper's
+     deadline changes. *)
+  let armed = ref (-1L)
+
+  let arm deadline =
+    if deadline <> -1L && deadline <> !armed then
+      match Stubs.system_set_alarm deadline with
+      | 0 -> armed := deadline
+      | s when s = eperm ->
+          failwith "Time.sleep_ns: this component has no timer (say timer = true in its description)"
+      | s -> failwith (Printf.sprintf "Time.sleep_ns: setting the alarm failed (status %d)" s)
+
   (* One event of the component; answers a call before returning. *)
   let step () =
     match Stubs.system_wait () with
@@ -237,6 +251,7 @@ module System = struct
         in
         Stubs.system_reply rlabel rregs
     | 3, channel, _, _, _ -> ignore (wake restart_waiters channel)
+    | 5, _, _, _, _ -> armed := -1L (* gone off: Main.run wakes the sleepers *)
     | _ -> ()
 end
 
@@ -254,8 +269,7 @@ module Main = struct
       | Lwt.Sleep ->
           if Lwt.paused_count () > 0 then loop ()
           else if System.in_component () then begin
-            if Time.next_deadline () <> -1L then
-              failwith "Main.run: Time.sleep_ns in a system component (it has no timer yet)";
+            System.arm (Time.next_deadline ());
             System.step ();
             loop ()
           end

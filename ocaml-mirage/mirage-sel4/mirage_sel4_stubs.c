@@ -385,6 +385,12 @@ value mirage_sel4_system_wait(value unit)
     CAMLreturn(r);
 }
 
+/* Sets the component's alarm (substrate_system_set_alarm): its status. */
+value mirage_sel4_system_set_alarm(value deadline)
+{
+    return Val_int(substrate_system_set_alarm((uint64_t)Int64_val(deadline)));
+}
+
 /* The reply to the call the last wait returned. */
 value mirage_sel4_system_reply(value label, value regs)
 {

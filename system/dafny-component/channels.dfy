@@ -23,13 +23,14 @@ module Channels {
   const CALL: u64 := 2            // a protected call on `channel`: answer it with Reply
   const PEER_RESTARTED: u64 := 3  // the peer of `channel` was restarted
   const FAULT: u64 := 4           // a supervised child (`channel`: its index) faulted
+  const TIMER: u64 := 5           // the alarm of SetAlarm went off: its deadline has passed
 
   // Sends the reply to the call served last (the one set by Reply; label 0
   // and no words if none was set), then blocks until the component's next
   // event (seL4_ReplyRecv / seL4_Recv on its endpoint and notification).
   // The first Wait also tells the initializer that init is done.
   method {:extern} Wait() returns (kind: u64, channel: u64, bits: u64, tag: u64, words: seq<u64>)
-    ensures kind == NOTIFIED || kind == CALL || kind == PEER_RESTARTED || kind == FAULT
+    ensures kind == NOTIFIED || kind == CALL || kind == PEER_RESTARTED || kind == FAULT || kind == TIMER
     ensures kind != NOTIFIED ==> bits == 0
     ensures kind == CALL || kind == PEER_RESTARTED ==> channel < MAX_CHANNELS
     ensures kind == CALL ==> |words| <= MAX_WORDS as int
@@ -43,6 +44,16 @@ module Channels {
   // gives this component no such channel (nothing is sent).
   method {:extern} Notify(channel: u64) returns (ok: bool)
     requires channel < MAX_CHANNELS
+
+  // Nanoseconds of the system's clock, if the system has a timer (some
+  // component's description says `timer = true`).
+  method {:extern} Now() returns (ok: bool, ns: u64)
+    ensures !ok ==> ns == 0
+
+  // Sets the component's alarm for `deadline` (Now's clock), replacing the
+  // one it had: Wait returns TIMER once it has passed. False if the
+  // description does not say `timer = true` for this component.
+  method {:extern} SetAlarm(deadline: u64) returns (ok: bool)
 
   // What Call returns as its status.
   const ANSWERED: u64 := 0

@@ -29,6 +29,9 @@ extern "C" {
     fn substrate_system_call(channel: u32, msg: SystemMsg, reply: *mut SystemMsg) -> i32;
     fn substrate_system_mr(i: u32) -> u64;
     fn substrate_system_set_mr(i: u32, value: u64) -> i32;
+    fn substrate_system_set_alarm(deadline_ns: u64) -> i32;
+    fn substrate_time_ns() -> u64;
+    fn substrate_system_tsc_hz() -> u64;
 }
 
 /// `SUBSTRATE_EAGAIN` and `SUBSTRATE_EPERM` (substrate.h).
@@ -102,7 +105,9 @@ impl Channels::_default {
                 )
             }
             3 => (3, channel_id(event.channel), 0, 0, none()),
-            _ => (4, event.channel as u64, 0, 0, none()),
+            4 => (4, event.channel as u64, 0, 0, none()),
+            5 => (5, 0, 0, 0, none()),
+            other => panic!("substrate_system_wait: event kind {other}"),
         }
     }
 
@@ -110,6 +115,25 @@ impl Channels::_default {
     pub fn Reply(tag: u64, words: ::dafny_support::prelude::Sequence<u64>) {
         let words = words.to_array().as_ref().clone();
         *PENDING_REPLY.lock().unwrap_or_else(|e| e.into_inner()) = Some((tag, words));
+    }
+
+    /// `Now`: `substrate_time_ns`, if the system has a timer
+    /// (`substrate_system_tsc_hz` is not 0).
+    pub fn Now() -> (bool, u64) {
+        // SAFETY: plain C calls.
+        unsafe {
+            if substrate_system_tsc_hz() == 0 {
+                return (false, 0);
+            }
+            (true, substrate_time_ns())
+        }
+    }
+
+    /// `SetAlarm`: `substrate_system_set_alarm`.
+    pub fn SetAlarm(deadline: u64) -> bool {
+        // SAFETY: plain C call; UINT64_MAX would cancel, which SetAlarm
+        // does not mean.
+        unsafe { substrate_system_set_alarm(deadline.min(u64::MAX - 1)) == 0 }
     }
 
     /// `Notify`: `substrate_system_notify`.

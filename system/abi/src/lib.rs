@@ -33,7 +33,7 @@
 #![no_std]
 
 /// The layout version in [`SystemInfo::version`].
-pub const VERSION: u64 = 1;
+pub const VERSION: u64 = 2;
 
 /// [`SystemInfo::magic`]: `"sel4sys\0"` little-endian.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"sel4sys\0");
@@ -75,6 +75,10 @@ pub const NAME_BYTES: usize = 32;
 /// Notification badge bit: the initializer has news (a peer restarted).
 pub const CONTROL_BIT: u32 = 24;
 
+/// Notification badge bit: the component's alarm ([`TIMER_LABEL`]) went
+/// off.
+pub const TIMER_BIT: u32 = 25;
+
 /// Endpoint badge flag of a protected call (the low bits are the callee's
 /// channel id).
 pub const CALL_FLAG: u64 = 1 << 27;
@@ -100,6 +104,23 @@ pub const CONSOLE_LABEL: u64 = 0x5e2;
 /// has returned (after each start); the initializer replies with label 0
 /// and reports the system's start-up cost once every component has.
 pub const INIT_DONE_LABEL: u64 = 0x5e3;
+
+/// Label of a component's call on the parent endpoint setting its alarm:
+/// message register 0 is the deadline in nanoseconds of the system's clock
+/// (the TSC scaled by [`SystemInfo::tsc_hz`]), `u64::MAX` to cancel. The
+/// initializer's timer signals [`TIMER_BIT`] of the component's
+/// notification once the deadline has passed (at once if it has already);
+/// a new alarm replaces the previous one, and a restart cancels it. The
+/// reply's label is 0, [`TIMER_NOT_GRANTED`] for a component whose
+/// description does not say `timer = true`, or [`TIMER_FAILED`].
+pub const TIMER_LABEL: u64 = 0x5e4;
+
+/// The reply label to [`TIMER_LABEL`] for a component without a timer.
+pub const TIMER_NOT_GRANTED: u64 = 1;
+
+/// The reply label to [`TIMER_LABEL`] when the alarm could not be set (the
+/// initializer's heap is full, or the kernel refused to program the PIT).
+pub const TIMER_FAILED: u64 = 2;
 
 /// The most bytes one [`CONSOLE_LABEL`] message carries.
 pub const CONSOLE_BYTES: usize = 512;
@@ -294,12 +315,20 @@ pub struct SystemInfo {
     pub child_count: u64,
     /// Components this one supervises.
     pub children: [Child; MAX_CHILDREN],
+    /// The time-stamp counter's frequency in Hz as the initializer measured
+    /// it (against the PIT), if the system has a timer (some component's
+    /// description says `timer = true`); else 0. Every component of such a
+    /// system reads the clock itself (`rdtsc`, unprivileged on x86_64).
+    pub tsc_hz: u64,
+    /// 1 if this component may set alarms ([`TIMER_LABEL`]).
+    pub timer: u64,
 }
 
 // Every badge bit fits seL4 5.0's 28-bit badges, and channel bits stay
 // below the control bit.
 const _: () = assert!(CALL_FLAG < 1 << 28 && FAULT_FLAG < 1 << 28);
 const _: () = assert!(MAX_CHANNELS as u32 <= CONTROL_BIT);
+const _: () = assert!(CONTROL_BIT < TIMER_BIT && TIMER_BIT < 28);
 
 // The page is one 4 KiB frame.
 const _: () = assert!(core::mem::size_of::<SystemInfo>() <= 4096);

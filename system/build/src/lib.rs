@@ -383,6 +383,7 @@ fn plan_tokens(system: &System, images: &[PathBuf]) -> TokenStream {
         let budget = c.budget_us;
         let period = c.period_us;
         let restart = c.restart;
+        let timer = c.timer;
         let supervisor = match c.supervisor {
             Some(s) => quote!(Some(#s)),
             None => quote!(None),
@@ -411,6 +412,7 @@ fn plan_tokens(system: &System, images: &[PathBuf]) -> TokenStream {
                 budget_us: #budget,
                 period_us: #period,
                 restart: #restart,
+                timer: #timer,
                 supervisor: #supervisor,
                 maps: &[#(#maps),*],
                 ioports: &[#(#ioports),*],
@@ -466,6 +468,7 @@ wait_for = ["a"]
 name = "a"
 elf = "a.elf"
 restart = true
+timer = true
 
 [[component.map]]
 memory = "m"
@@ -499,6 +502,8 @@ protected = true
             "include_bytes!(\"/x/a.elf\")",
             "include_bytes!(\"/x/b.elf\")",
             "restart: true",
+            "timer: true",
+            "timer: false",
             "supervisor: Some(0usize)",
             "region: 0usize",
             "vaddr: 4294967296usize",
@@ -531,7 +536,7 @@ protected = true
         assert!(
             errors
                 .iter()
-                .any(|e| e.starts_with(&format!("{shown}:16: component `b`:"))
+                .any(|e| e.starts_with(&format!("{shown}:17: component `b`:"))
                     && e.contains("cannot read it")),
             "{errors:?}"
         );

@@ -43,12 +43,16 @@
 //!   whose return value is the reply (message registers through [`mr`]
 //!   and [`set_mr`]);
 //! * the peer of a channel was restarted after a fault:
-//!   [`Handler::peer_restarted`].
+//!   [`Handler::peer_restarted`];
+//! * the component's alarm went off ([`time::set_alarm`], for a component
+//!   whose description says `timer = true`): [`Handler::timer`].
 //!
 //! A component that serves protected calls waits on its endpoint with its
 //! notification bound (one `seL4_Recv` for both); others wait on the
 //! notification (`seL4_Wait`). Nothing polls. [`exit`] ends the component.
 #![no_std]
+
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use sel4::{cap, Cap, Word};
 
@@ -233,6 +237,10 @@ pub trait Handler {
     fn restart_result(&mut self, child: Child, result: Result<(), abi::RestartError>) {
         let _ = (child, result);
     }
+
+    /// The alarm set with [`time::set_alarm`] went off: its deadline has
+    /// passed.
+    fn timer(&mut self) {}
 }
 
 /// What a supervisor does with a child's fault ([`Handler::fault`]).
@@ -422,6 +430,9 @@ pub enum Event {
     Call(Channel, MessageInfo),
     /// A supervised child faulted.
     Fault(Child, sel4::Fault),
+    /// The alarm of [`time::set_alarm`] went off (its deadline has passed;
+    /// a signal of an alarm since replaced or cancelled is not reported).
+    Timer,
 }
 
 /// The component's events, one at a time: the event loop for runtimes
@@ -470,7 +481,13 @@ impl Events {
             if self.queued_bits != 0 {
                 return Event::Notified(core::mem::take(&mut self.queued_bits));
             }
-            let (msg, badge) = self.receive();
+            // What a blocking sleep saw while it waited (time::sleep_until).
+            let stashed = STASHED_BITS.swap(0, Ordering::AcqRel);
+            let (msg, badge) = if stashed != 0 {
+                (MessageInfo::new(0, 0, 0), stashed)
+            } else {
+                self.receive()
+            };
             if badge & abi::FAULT_FLAG != 0 {
                 // A child's fault, sent by the kernel; it stays stopped
                 // unless restarted (never answered: a restart abandons it).
@@ -497,6 +514,9 @@ impl Events {
                 }
             }
             self.queued_bits = badge & ((1 << abi::MAX_CHANNELS) - 1);
+            if badge & (1 << abi::TIMER_BIT) != 0 && time::alarm_due() {
+                return Event::Timer;
+            }
         }
     }
 
@@ -567,7 +587,130 @@ fn serve_events<H: Handler>(h: &mut H, seen: [u64; abi::MAX_CHANNELS]) -> ! {
                     h.restart_result(child, result);
                 }
             }
+            Event::Timer => h.timer(),
         }
+    }
+}
+
+/// Notification badge bits a blocking sleep received that were not its
+/// alarm, for [`Events::wait`] to hand out.
+static STASHED_BITS: AtomicU64 = AtomicU64::new(0);
+
+/// The system's clock and the component's alarm.
+///
+/// The clock is the time-stamp counter (`rdtsc`, which a component reads
+/// itself) at the frequency the initializer measured against the PIT
+/// ([`SystemInfo::tsc_hz`]); it exists when some component of the system
+/// has `timer = true`. A component with `timer = true` has one alarm
+/// ([`set_alarm`](time::set_alarm)): the initializer's timer signals the component's
+/// notification once the deadline has passed, which the event loop turns
+/// into [`Handler::timer`] ([`Event::Timer`]), and [`sleep_until`](time::sleep_until) blocks
+/// on it.
+pub mod time {
+    use super::*;
+
+    /// The deadline of the alarm set last (`u64::MAX`: none).
+    static DEADLINE: AtomicU64 = AtomicU64::new(u64::MAX);
+
+    /// Why an alarm was not set.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum TimerError {
+        /// The description does not say `timer = true` for this component.
+        NotGranted,
+        /// The initializer could not set it (its heap is full, or the
+        /// kernel refused to program the PIT).
+        Failed,
+    }
+
+    impl core::fmt::Display for TimerError {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str(match self {
+                TimerError::NotGranted => "the description gives this component no timer",
+                TimerError::Failed => "the initializer could not set the alarm",
+            })
+        }
+    }
+
+    /// The system's clock: the TSC at the frequency the initializer
+    /// measured, or `None` in a system without a timer.
+    pub fn clock() -> Option<substrate_timer::Clock> {
+        substrate_timer::Clock::from_hz(info().tsc_hz)
+    }
+
+    /// Nanoseconds of the system's clock (since the processor started), or
+    /// `None` in a system without a timer.
+    pub fn now_ns() -> Option<u64> {
+        clock().map(substrate_timer::Clock::now_ns)
+    }
+
+    /// Sets the component's alarm for `deadline_ns` ([`now_ns`]'s clock),
+    /// replacing the one it had: a call to the initializer
+    /// ([`abi::TIMER_LABEL`]). A deadline that has passed goes off at once.
+    pub fn set_alarm(deadline_ns: u64) -> Result<(), TimerError> {
+        request(deadline_ns.min(u64::MAX - 1))
+    }
+
+    /// Cancels the alarm (a signal it sent already is not reported).
+    pub fn cancel_alarm() -> Result<(), TimerError> {
+        request(u64::MAX)
+    }
+
+    fn request(deadline: u64) -> Result<(), TimerError> {
+        if info().timer == 0 {
+            return Err(TimerError::NotGranted);
+        }
+        // SAFETY: components run one thread; the IpcBuffer lives only here.
+        let mut ipc = unsafe { sel4::IpcBuffer::current() };
+        let saved = ipc.msg_regs()[0];
+        ipc.msg_regs()[0] = deadline;
+        DEADLINE.store(deadline, Ordering::Release);
+        let reply = substrate_component::endpoint().call(MessageInfo::new(abi::TIMER_LABEL, 0, 1));
+        // SAFETY: as above.
+        unsafe { sel4::IpcBuffer::current() }.msg_regs()[0] = saved;
+        match reply.label() {
+            0 => Ok(()),
+            abi::TIMER_NOT_GRANTED => Err(TimerError::NotGranted),
+            _ => {
+                DEADLINE.store(u64::MAX, Ordering::Release);
+                Err(TimerError::Failed)
+            }
+        }
+    }
+
+    /// Whether the alarm's deadline has passed (its signal is then
+    /// reported once; a signal of a replaced alarm is not).
+    pub(crate) fn alarm_due() -> bool {
+        let deadline = DEADLINE.load(Ordering::Acquire);
+        if deadline == u64::MAX || now_ns().is_none_or(|now| now < deadline) {
+            return false;
+        }
+        DEADLINE.store(u64::MAX, Ordering::Release);
+        true
+    }
+
+    /// Blocks until `deadline_ns` has passed (`seL4_Wait` on the
+    /// component's notification, woken by its alarm, which this replaces).
+    /// Peers' signals that arrive meanwhile are kept for the event loop;
+    /// calls wait on the endpoint until the loop receives them.
+    pub fn sleep_until(deadline_ns: u64) -> Result<(), TimerError> {
+        set_alarm(deadline_ns)?;
+        let n: cap::Notification = Cap::from_cptr(info().notification_slot);
+        loop {
+            let badge = n.wait();
+            let others = badge & !(1 << abi::TIMER_BIT);
+            if others != 0 {
+                STASHED_BITS.fetch_or(others, Ordering::AcqRel);
+            }
+            if badge & (1 << abi::TIMER_BIT) != 0 && alarm_due() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Blocks for `ns` nanoseconds ([`sleep_until`]).
+    pub fn sleep_ns(ns: u64) -> Result<(), TimerError> {
+        let now = now_ns().ok_or(TimerError::NotGranted)?;
+        sleep_until(now.saturating_add(ns))
     }
 }
 

@@ -148,6 +148,9 @@ pub struct Component {
     pub period_us: u64,
     /// Restart from its initial state after a fault or a failed exit.
     pub restart: bool,
+    /// May set alarms on the system's timer (`timer = true`); any such
+    /// component makes the initializer set the timer up.
+    pub timer: bool,
     /// Index of the component that gets this one's faults, if not the initializer.
     pub supervisor: Option<usize>,
     /// Memory regions mapped into it.
@@ -301,6 +304,8 @@ struct RawComponent {
     period_us: Option<Spanned<i64>>,
     #[serde(default)]
     restart: bool,
+    #[serde(default)]
+    timer: bool,
     supervisor: Option<Spanned<String>>,
     #[serde(default)]
     map: Vec<Spanned<RawMap>>,
@@ -923,6 +928,7 @@ fn check(ck: &mut Checker, raw: RawFile) -> System {
             budget_us,
             period_us,
             restart: r.restart,
+            timer: r.timer,
             supervisor,
             maps,
             ioports,

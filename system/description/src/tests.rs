@@ -54,7 +54,15 @@ fn a_good_description_reads_back() {
     assert_eq!(pong.heap, 256 << 10);
     assert_eq!(pong.stack, DEFAULT_STACK);
     assert!(pong.restart);
+    assert!(!pong.timer);
     assert_eq!(pong.line, 10);
+    let timed = System::parse(&PINGPONG.replace("priority = 90", "priority = 90\ntimer = true"));
+    assert!(timed.unwrap().components[0].timer);
+    one_error(
+        &PINGPONG.replace("priority = 90", "priority = 90\ntimer = 1"),
+        9,
+        "expected a boolean",
+    );
     assert!(s.wait_for.is_empty());
     assert_eq!(pong.maps.len(), 1);
     assert_eq!(pong.maps[0].flags, abi::REGION_READ | abi::REGION_WRITE);

@@ -148,6 +148,8 @@ pub enum Cause {
     Kernel(sel4::Error),
     /// The plan asks for more than the ABI has room for.
     Limit(&'static str),
+    /// From the system's timer.
+    Timer(substrate_timer::Error),
 }
 
 impl From<LoadError> for Cause {
@@ -158,6 +160,11 @@ impl From<LoadError> for Cause {
 impl From<AllocError> for Cause {
     fn from(e: AllocError) -> Self {
         Cause::Alloc(e)
+    }
+}
+impl From<substrate_timer::Error> for Cause {
+    fn from(e: substrate_timer::Error) -> Self {
+        Cause::Timer(e)
     }
 }
 impl From<sel4::Error> for Cause {
@@ -173,6 +180,7 @@ impl fmt::Display for Cause {
             Cause::Alloc(e) => write!(f, "{e:?}"),
             Cause::Kernel(e) => write!(f, "the kernel answered {e:?}"),
             Cause::Limit(what) => f.write_str(what),
+            Cause::Timer(e) => write!(f, "{e}"),
         }
     }
 }
@@ -232,6 +240,9 @@ struct Objects {
     notification: cap::Notification,
     /// A copy badged with the control bit, to tell it about restarts.
     control: cap::Notification,
+    /// A copy badged with the timer bit, which its alarms signal (if its
+    /// description says `timer = true`).
+    timer: Option<cap::Notification>,
     /// Its endpoint, if a peer may call it.
     endpoint: Option<cap::Endpoint>,
     /// Its reply object (MCS kernels, when it has an endpoint).
@@ -252,6 +263,8 @@ struct Running {
     exited: Option<Word>,
     /// Whether its `init` has returned once.
     initialized: bool,
+    /// Its alarm on the system's timer, if set.
+    alarm: Option<substrate_timer::Alarm>,
 }
 
 /// Fills a component's CNode from the first granted slot on.
@@ -403,11 +416,20 @@ pub fn run(bootinfo: &sel4::BootInfo, plan: &'static plan::Plan) -> Result<(), E
             heap: Vec::new(),
             exited: None,
             initialized: false,
+            alarm: None,
         };
         running.push(r);
     }
+    // The timer, if a component may set alarms: every component of the
+    // system then reads the clock at the frequency it measured.
+    let tsc_hz = if plan.components.iter().any(|c| c.timer) {
+        let timer = substrate_timer::init(&mut objects).during(me, "setting up the timer")?;
+        timer.clock().hz()
+    } else {
+        0
+    };
     for i in 0..running.len() {
-        grant(&mut objects, plan, &mut running, &regions, i)?;
+        grant(&mut objects, plan, &mut running, &regions, i, tsc_hz)?;
     }
 
     // 3. Start them in order.
@@ -446,9 +468,21 @@ fn create_objects(
     } else {
         None
     };
+    let timer = if plan.components[i].timer {
+        let slot = objects.alloc_slot()?;
+        objects.slot(slot).mint(
+            &own(objects, notification),
+            CapRights::write_only(),
+            1 << abi::TIMER_BIT,
+        )?;
+        Some(Cap::from_cptr(slot))
+    } else {
+        None
+    };
     Ok(Objects {
         notification,
         control: Cap::from_cptr(control),
+        timer,
         endpoint,
         #[cfg(sel4_mcs)]
         reply,
@@ -463,6 +497,7 @@ fn grant(
     running: &mut [Running],
     regions: &[Vec<cap::Frame>],
     i: usize,
+    tsc_hz: u64,
 ) -> Result<(), Error> {
     let name = running[i].plan.name;
     let c = running[i].plan;
@@ -479,6 +514,8 @@ fn grant(
     info.name = abi::name_bytes(name);
     info.component = i as u64;
     info.restartable = c.restart as u64;
+    info.tsc_hz = tsc_hz;
+    info.timer = c.timer as u64;
 
     let own_objects = &running[i].objects;
     let slot = slots.take().during(name, "granting its notification")?;
@@ -949,6 +986,15 @@ fn serve(
                 };
                 reply.send(MessageInfo::new(answer, 0, 0));
             }
+            Some(Event::Message(info)) if info.label() == abi::TIMER_LABEL => {
+                let deadline = if info.length() >= 1 {
+                    ipc.msg_regs()[0]
+                } else {
+                    u64::MAX
+                };
+                let answer = set_alarm(r, deadline);
+                reply.send(MessageInfo::new(answer, 0, 0));
+            }
             Some(Event::Message(info)) if info.label() == abi::CONSOLE_LABEL => {
                 let mrs = ipc.msg_regs();
                 let words = info.length().min(mrs.len());
@@ -975,6 +1021,30 @@ fn serve(
     }
     sel4::debug_println!("system `{}`: done", plan.name);
     failure.map_or(Ok(()), Err)
+}
+
+/// Sets (or for `u64::MAX` cancels) component `r`'s alarm, replacing the
+/// one it had: the reply label to its [`abi::TIMER_LABEL`] call.
+fn set_alarm(r: &mut Running, deadline: u64) -> Word {
+    let (Some(ntfn), Some(timer)) = (r.objects.timer, substrate_timer::get()) else {
+        return abi::TIMER_NOT_GRANTED;
+    };
+    if let Some(old) = r.alarm.take() {
+        timer.cancel(old);
+    }
+    if deadline == u64::MAX {
+        return 0;
+    }
+    match timer.signal_at(deadline, ntfn) {
+        Ok(alarm) => {
+            r.alarm = Some(alarm);
+            0
+        }
+        Err(e) => {
+            sel4::debug_println!("system: `{}`'s alarm: {e}", r.plan.name);
+            abi::TIMER_FAILED
+        }
+    }
 }
 
 /// Prints the start-up cost once every component's `init` has returned:
@@ -1006,6 +1076,9 @@ fn restart(
     running: &mut [Running],
     i: usize,
 ) -> Result<u64, Error> {
+    if let (Some(alarm), Some(timer)) = (running[i].alarm.take(), substrate_timer::get()) {
+        timer.cancel(alarm);
+    }
     let r = &running[i];
     let name = r.plan.name;
     r.child.suspend().during(name, "stopping it")?;

@@ -42,6 +42,8 @@ pub struct Component {
     pub period_us: u64,
     /// Restarted from its initial state when it faults.
     pub restart: bool,
+    /// May set alarms on the system's timer (`sel4_system_abi::TIMER_LABEL`).
+    pub timer: bool,
     /// The component that receives its faults, if not the initializer.
     pub supervisor: Option<usize>,
     /// Memory regions mapped into it.
