@@ -47,6 +47,12 @@
  * the ABI function (addr2line on the image).
  *
  * What is not fuzzed, and why:
+ *   - The functions of a system component (substrate_system_*) are called
+ *     here outside a system, where each must refuse at once (ENOSYS) or
+ *     report nothing; the same calls inside a component are booted by the
+ *     system images (tests/images/system-c, system-timer, system-ocaml).
+ *     The shared rings (substrate_ring_*) are not fuzzed yet: the boot
+ *     test c:ring and the system-ring image's hostile peer cover them.
  *   - substrate_exit and substrate_abort end the system (they never return);
  *     every other run of this image ends through substrate_exit, and
  *     c-newlib/tests/abort.c covers substrate_abort.
@@ -373,6 +379,21 @@ enum fn {
     F_MAX_BADGE,
     F_SLOT_ALLOC_RANGE,
     F_STATS,
+    F_CNODE_SLOTS,
+    /* A system component's functions, called here outside a system. */
+    F_SYSTEM_RUN,
+    F_SYSTEM_NOTIFY,
+    F_SYSTEM_CALL,
+    F_SYSTEM_MR,
+    F_SYSTEM_SET_MR,
+    F_SYSTEM_NAME,
+    F_SYSTEM_RESTARTS,
+    F_SYSTEM_PEER_RESTARTS,
+    F_SYSTEM_REGION,
+    F_SYSTEM_WAIT,
+    F_SYSTEM_REPLY,
+    F_SYSTEM_SET_ALARM,
+    F_SYSTEM_TSC_HZ,
     F_COUNT
 };
 
@@ -3442,6 +3463,172 @@ static void fz_stats(void)
         wrong("more free slots than the CNode has");
 }
 
+static void fz_cnode_slots(void)
+{
+    begin(F_CNODE_SLOTS);
+    made();
+    if (substrate_cnode_slots() != CNODE_SLOTS)
+        wrong("changed since start-up");
+}
+
+/* ---- a system component's functions, outside a system ---- */
+/* This image is a root task: every function that needs a component says
+   ENOSYS, the counters are 0 and the name NULL, whatever the arguments. */
+
+static uint32_t any_channel(void)
+{
+    return (uint32_t)PICK(below(24), 24 + below(100), UINT32_MAX, rnd());
+}
+
+static void fz_system_run(void)
+{
+    /* Garbage function pointers: never called outside a component. */
+    uintptr_t f[3];
+    for (int i = 0; i < 3; i++)
+        f[i] = chance(50) ? 0 : (uintptr_t)(UNMAPPED_BASE + call_tag());
+    begin(F_SYSTEM_RUN);
+    arg(NULL, f[0]);
+    arg(NULL, f[1]);
+    arg(NULL, f[2]);
+    made();
+    int r = substrate_system_run((substrate_notified_fn)f[0], (substrate_protected_fn)f[1],
+                                 (substrate_peer_restarted_fn)f[2]);
+    check_why(r, S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_system_notify(void)
+{
+    uint32_t ch = any_channel();
+    begin(F_SYSTEM_NOTIFY);
+    arg(NULL, ch);
+    made();
+    check_why(substrate_system_notify(ch), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_system_call(void)
+{
+    substrate_msg_t reply[2];
+    struct ptr p = gen_ptr(F_SYSTEM_CALL, reply, 8, true);
+    uint32_t ch = any_channel();
+    substrate_msg_t msg = {PICK(0, 1, rnd()), (uint32_t)PICK(0, 1, 120, 121, rnd())};
+    begin(F_SYSTEM_CALL);
+    arg(NULL, ch);
+    arg(NULL, msg.label);
+    arg(NULL, msg.length);
+    arg_ptr(p);
+    made();
+    int r = substrate_system_call(ch, msg, p.p);
+    check_why(r, faults(p, sizeof reply[0], 8, true) ? S_EFAULT : S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_system_mr(void)
+{
+    uint32_t i = (uint32_t)PICK(below(120), 120 + below(10), UINT32_MAX);
+    begin(F_SYSTEM_MR);
+    arg(NULL, i);
+    made();
+    uint64_t v = substrate_system_mr(i);
+    if (i >= 120 && v != 0)
+        wrong("a register past the 120th is not 0");
+}
+
+static void fz_system_set_mr(void)
+{
+    uint32_t i = (uint32_t)PICK(below(120), 120 + below(10), UINT32_MAX);
+    uint64_t v = rnd();
+    begin(F_SYSTEM_SET_MR);
+    arg(NULL, i);
+    arg(NULL, v);
+    made();
+    int r = substrate_system_set_mr(i, v);
+    if (i >= 120) {
+        check_why(r, S_EINVAL, MUST_FAIL);
+        return;
+    }
+    check(r, MUST_OK);
+    if (substrate_system_mr(i) != v)
+        wrong("the register does not hold what was set");
+}
+
+static void fz_system_name(void)
+{
+    begin(F_SYSTEM_NAME);
+    made();
+    if (substrate_system_name() != NULL)
+        wrong("a name outside a system");
+}
+
+static void fz_system_restarts(void)
+{
+    begin(F_SYSTEM_RESTARTS);
+    made();
+    if (substrate_system_restarts() != 0)
+        wrong("restarts outside a system");
+}
+
+static void fz_system_peer_restarts(void)
+{
+    uint32_t ch = any_channel();
+    begin(F_SYSTEM_PEER_RESTARTS);
+    arg(NULL, ch);
+    made();
+    if (substrate_system_peer_restarts(ch) != 0)
+        wrong("a peer's restarts outside a system");
+}
+
+static void fz_system_region(void)
+{
+    static const char name[] = "ring";
+    void *base_buf[2];
+    size_t size_buf[2];
+    struct ptr n = gen_ptr(F_SYSTEM_REGION, (void *)name, 1, false);
+    struct ptr b = gen_ptr(F_SYSTEM_REGION, base_buf, 8, true);
+    struct ptr z = gen_ptr(F_SYSTEM_REGION, size_buf, 8, true);
+    begin(F_SYSTEM_REGION);
+    arg_ptr(n);
+    arg_ptr(b);
+    arg_ptr(z);
+    made();
+    check_why(substrate_system_region(n.p, b.p, z.p), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_system_wait(void)
+{
+    substrate_system_event_t ev[2];
+    struct ptr p = gen_ptr(F_SYSTEM_WAIT, ev, 8, true);
+    begin(F_SYSTEM_WAIT);
+    arg_ptr(p);
+    made();
+    check_why(substrate_system_wait(p.p), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_system_reply(void)
+{
+    substrate_msg_t msg = {PICK(0, 1, rnd()), (uint32_t)PICK(0, 1, 120, 121, rnd())};
+    begin(F_SYSTEM_REPLY);
+    arg(NULL, msg.label);
+    arg(NULL, msg.length);
+    made();
+    check_why(substrate_system_reply(msg), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_system_set_alarm(void)
+{
+    uint64_t d = PICK(0, substrate_time_ns(), UINT64_MAX, rnd());
+    begin(F_SYSTEM_SET_ALARM);
+    arg(NULL, d);
+    made();
+    check_why(substrate_system_set_alarm(d), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_system_tsc_hz(void)
+{
+    begin(F_SYSTEM_TSC_HZ);
+    made();
+    if (substrate_system_tsc_hz() != 0)
+        wrong("a system clock outside a system");
+}
+
 /* ============================================================================ */
 /* The table: every function of substrate.h, what its doc says it returns,     */
 /* and which hostile classes it gets.                                           */
@@ -3537,6 +3724,26 @@ static const struct fn_entry table[F_COUNT] = {
     [F_SLOT_ALLOC_RANGE] = {"substrate_slot_alloc_range", fz_slot_alloc_range,
                             OK_INVAL | S_ENOMEM | S_EFAULT, X_ALL, 2},
     [F_STATS] = {"substrate_stats", fz_stats, OK_INVAL | S_ENOSYS | S_EFAULT, X_ALL, 1},
+    [F_CNODE_SLOTS] = {"substrate_cnode_slots", fz_cnode_slots, 0, X_ALL, 1},
+    [F_SYSTEM_RUN] = {"substrate_system_run", fz_system_run, S_ENOSYS, X_ALL, 1},
+    [F_SYSTEM_NOTIFY] = {"substrate_system_notify", fz_system_notify,
+                         S_OK | S_EPERM | S_EINVAL | S_ENOSYS, X_ALL, 1},
+    [F_SYSTEM_CALL] = {"substrate_system_call", fz_system_call,
+                       S_OK | S_EAGAIN | S_EPERM | S_EINVAL | S_EFAULT | S_ENOSYS, X_ALL, 1},
+    [F_SYSTEM_MR] = {"substrate_system_mr", fz_system_mr, 0, X_ALL, 1},
+    [F_SYSTEM_SET_MR] = {"substrate_system_set_mr", fz_system_set_mr, OK_INVAL, X_ALL, 1},
+    [F_SYSTEM_NAME] = {"substrate_system_name", fz_system_name, 0, X_ALL, 1},
+    [F_SYSTEM_RESTARTS] = {"substrate_system_restarts", fz_system_restarts, 0, X_ALL, 1},
+    [F_SYSTEM_PEER_RESTARTS] = {"substrate_system_peer_restarts", fz_system_peer_restarts, 0,
+                                X_ALL, 1},
+    [F_SYSTEM_REGION] = {"substrate_system_region", fz_system_region,
+                         S_OK | S_EINVAL | S_EFAULT | S_ENOSYS, X_ALL, 1},
+    [F_SYSTEM_WAIT] = {"substrate_system_wait", fz_system_wait,
+                       S_OK | S_EINVAL | S_EFAULT | S_ENOSYS, X_ALL, 1},
+    [F_SYSTEM_REPLY] = {"substrate_system_reply", fz_system_reply, S_OK | S_ENOSYS, X_ALL, 1},
+    [F_SYSTEM_SET_ALARM] = {"substrate_system_set_alarm", fz_system_set_alarm,
+                            S_OK | S_EPERM | S_ENOMEM | S_ENOSYS, X_ALL, 1},
+    [F_SYSTEM_TSC_HZ] = {"substrate_system_tsc_hz", fz_system_tsc_hz, 0, X_ALL, 1},
 };
 
 /* ---- health check ---------------------------------------------------------------- */

@@ -1171,11 +1171,12 @@ int32_t substrate_system_notify(uint32_t channel_id);
  registers set with `substrate_system_set_mr`) and stores its reply in
  `*reply` (if not null). `SUBSTRATE_EAGAIN` if the peer faulted before
  answering and was restarted (call again), `SUBSTRATE_EPERM` if the
- description does not let this component call it, errors as for
- `substrate_system_notify`.
+ description does not let this component call it, `SUBSTRATE_EFAULT`
+ for a `reply` in memory the program does not have (or cannot write),
+ errors as for `substrate_system_notify`.
 
  # Safety
- `reply` must be null or writable.
+ `reply` must be null, or is checked against the program's memory.
  */
 int32_t substrate_system_call(uint32_t channel_id, substrate_msg_t msg, substrate_msg_t *reply);
 
@@ -1211,10 +1212,12 @@ uint64_t substrate_system_peer_restarts(uint32_t channel_id);
  Finds the memory region called `name` in the component's description:
  its address in `*base` and size in `*size`. `SUBSTRATE_EINVAL` for a
  null argument or a region the component does not map,
+ `SUBSTRATE_EFAULT` for a pointer to memory the component does not have
+ (`name` is read only up to its NUL, or its 32nd byte),
  `SUBSTRATE_ENOSYS` outside a system component.
 
  # Safety
- `name` must be a NUL-terminated string; `base` and `size` writable.
+ The pointers are checked against the component's memory.
  */
 int32_t substrate_system_region(const char *name, void **base, size_t *size);
 
@@ -1224,10 +1227,11 @@ int32_t substrate_system_region(const char *name, void **base, size_t *size);
  label 0 and no words if none was given). The loop of a runtime that
  does not use `substrate_system_run` (OCaml's main loop).
  `SUBSTRATE_ENOSYS` outside a system component, `SUBSTRATE_EINVAL` for a
- null `event`.
+ null `event`, `SUBSTRATE_EFAULT` for one in memory the component does
+ not have (or cannot write).
 
  # Safety
- `event` must be writable.
+ `event` is checked against the component's memory.
  */
 int32_t substrate_system_wait(substrate_system_event_t *event);
 

@@ -244,11 +244,12 @@ pub extern "C" fn substrate_system_notify(channel_id: u32) -> i32 {
 /// registers set with `substrate_system_set_mr`) and stores its reply in
 /// `*reply` (if not null). `SUBSTRATE_EAGAIN` if the peer faulted before
 /// answering and was restarted (call again), `SUBSTRATE_EPERM` if the
-/// description does not let this component call it, errors as for
-/// `substrate_system_notify`.
+/// description does not let this component call it, `SUBSTRATE_EFAULT`
+/// for a `reply` in memory the program does not have (or cannot write),
+/// errors as for `substrate_system_notify`.
 ///
 /// # Safety
-/// `reply` must be null or writable.
+/// `reply` must be null, or is checked against the program's memory.
 #[no_mangle]
 pub unsafe extern "C" fn substrate_system_call(
     channel_id: u32,
@@ -323,10 +324,12 @@ pub extern "C" fn substrate_system_peer_restarts(channel_id: u32) -> u64 {
 /// Finds the memory region called `name` in the component's description:
 /// its address in `*base` and size in `*size`. `SUBSTRATE_EINVAL` for a
 /// null argument or a region the component does not map,
+/// `SUBSTRATE_EFAULT` for a pointer to memory the component does not have
+/// (`name` is read only up to its NUL, or its 32nd byte),
 /// `SUBSTRATE_ENOSYS` outside a system component.
 ///
 /// # Safety
-/// `name` must be a NUL-terminated string; `base` and `size` writable.
+/// The pointers are checked against the component's memory.
 #[no_mangle]
 pub unsafe extern "C" fn substrate_system_region(
     name: *const c_char,
@@ -339,12 +342,33 @@ pub unsafe extern "C" fn substrate_system_region(
     if name.is_null() || base.is_null() || size.is_null() {
         return SUBSTRATE_EINVAL;
     }
-    use crate::user_mem::{check_obj, Access};
+    use crate::user_mem::{check, check_obj, Access};
     if let Err(e) = check_obj(base, Access::Write).and_then(|()| check_obj(size, Access::Write)) {
         return e;
     }
-    // SAFETY: the caller passes a NUL-terminated string.
-    let wanted = unsafe { core::ffi::CStr::from_ptr(name) }.to_bytes();
+    // The name, read a byte at a time as far as the program's memory
+    // goes; no region's name is longer than NAME_BYTES - 1.
+    let mut wanted = [0u8; abi::NAME_BYTES];
+    let mut len = 0;
+    loop {
+        if len == abi::NAME_BYTES {
+            return SUBSTRATE_EINVAL;
+        }
+        // SAFETY: `name + len` stays within the string being read, which
+        // `check` finds in the program's memory before it is read.
+        let at = unsafe { name.add(len) }.cast::<u8>();
+        if let Err(e) = check(at, 1, Access::Read) {
+            return e;
+        }
+        // SAFETY: checked readable just above.
+        let b = unsafe { at.read() };
+        if b == 0 {
+            break;
+        }
+        wanted[len] = b;
+        len += 1;
+    }
+    let wanted = &wanted[..len];
     let info = component::info();
     let found = info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
         .iter()
@@ -398,10 +422,11 @@ static EVENTS: spin::Mutex<Option<component::Events>> = spin::Mutex::new(None);
 /// label 0 and no words if none was given). The loop of a runtime that
 /// does not use `substrate_system_run` (OCaml's main loop).
 /// `SUBSTRATE_ENOSYS` outside a system component, `SUBSTRATE_EINVAL` for a
-/// null `event`.
+/// null `event`, `SUBSTRATE_EFAULT` for one in memory the component does
+/// not have (or cannot write).
 ///
 /// # Safety
-/// `event` must be writable.
+/// `event` is checked against the component's memory.
 #[no_mangle]
 pub unsafe extern "C" fn substrate_system_wait(event: *mut substrate_system_event_t) -> i32 {
     if !in_component() {
