@@ -340,8 +340,33 @@ pub fn init_done() {
 /// Runs `init` and then the event loop (called by [`component!`]'s entry).
 #[doc(hidden)]
 pub fn __run<H: Handler>(heap: &'static Heap, init: fn() -> H) -> Word {
-    if !start() {
+    if !prepare(heap) {
         return substrate_component::abi::FAILURE_STATUS;
+    }
+    // Restarts of peers count from before `init`, which may already have
+    // seen a peer fail.
+    let seen = restart_counters();
+    let mut handler = init();
+    serve(&mut handler, seen)
+}
+
+/// Runs `main`, a runtime's own loop over [`Events`] (called by the entry
+/// of `component!(loop = main)`, e.g. an async executor's), with the
+/// restart counters from before it started ([`restart_counters`]); `main`
+/// calls [`init_done`] before its first wait.
+#[doc(hidden)]
+pub fn __run_loop(heap: &'static Heap, main: fn([u64; abi::MAX_CHANNELS]) -> !) -> Word {
+    if !prepare(heap) {
+        return substrate_component::abi::FAILURE_STATUS;
+    }
+    main(restart_counters())
+}
+
+/// What every entry does first: checks the information page, routes the
+/// console, gives the heap the memory the initializer mapped.
+fn prepare(heap: &'static Heap) -> bool {
+    if !start() {
+        return false;
     }
     let info = info();
     if info.heap_size != 0 {
@@ -357,14 +382,10 @@ pub fn __run<H: Handler>(heap: &'static Heap, init: fn() -> H) -> Word {
         };
         if heap.set_source(base, size, source).is_err() {
             sel4::debug_println!("component {}: its heap region is unusable", name());
-            return substrate_component::abi::FAILURE_STATUS;
+            return false;
         }
     }
-    // Restarts of peers count from before `init`, which may already have
-    // seen a peer fail.
-    let seen = restart_counters();
-    let mut handler = init();
-    serve(&mut handler, seen)
+    true
 }
 
 /// The console line being written (components run one thread).
@@ -724,10 +745,16 @@ pub fn restart_child(child: Child) -> Result<(), abi::RestartError> {
 
 /// Defines the component's entry point, global allocator and panic
 /// handler around `init`, a `fn() -> impl Handler` (see the crate
-/// documentation).
+/// documentation). `component!(loop = main)` runs `main`, a
+/// `fn([u64; abi::MAX_CHANNELS]) -> !`, instead of `init` and the
+/// [`Handler`] loop: for a runtime with its own loop over [`Events`] (the
+/// async executor, `sel4-system-executor`).
 #[macro_export]
 macro_rules! component {
-    ($init:path) => {
+    (loop = $main:path) => {
+        $crate::component!(@entry |heap| $crate::__run_loop(heap, $main));
+    };
+    (@entry $run:expr) => {
         const _: () = {
             #[global_allocator]
             static __SEL4_SYSTEM_HEAP: $crate::Heap = $crate::Heap::new();
@@ -745,11 +772,14 @@ macro_rules! component {
                 // SAFETY: the loader entered here with these arguments.
                 unsafe {
                     $crate::__start(thread_pointer, console, |_parent| {
-                        $crate::__run(&__SEL4_SYSTEM_HEAP, $init)
+                        ($run)(&__SEL4_SYSTEM_HEAP)
                     })
                 }
             }
         };
+    };
+    ($init:path) => {
+        $crate::component!(@entry |heap| $crate::__run(heap, $init));
     };
 }
 
