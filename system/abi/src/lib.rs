@@ -152,6 +152,9 @@ pub const REGION_EXECUTE: u64 = 4;
 pub const REGION_UNCACHED: u64 = 8;
 /// [`Region::flags`]: device memory at the physical address in [`Region::paddr`].
 pub const REGION_DEVICE: u64 = 16;
+/// [`Region::flags`]: physically contiguous RAM starting at
+/// [`Region::paddr`], for a device's DMA (`dma = true`).
+pub const REGION_DMA: u64 = 32;
 
 /// Why the initializer refused a restart request ([`RESTART_LABEL`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,7 +223,8 @@ pub struct Region {
     pub size: u64,
     /// `REGION_*` flags.
     pub flags: u64,
-    /// Physical address of device memory; 0 otherwise.
+    /// Physical address of device memory or of DMA memory (its first
+    /// byte; the rest follows contiguously); 0 otherwise.
     pub paddr: u64,
 }
 

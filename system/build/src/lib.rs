@@ -430,7 +430,8 @@ fn plan_tokens(system: &System, images: &[PathBuf]) -> TokenStream {
             }
             None => quote!(None),
         };
-        quote!(#p::Region { name: #name, size: #size, phys: #phys })
+        let dma = r.dma;
+        quote!(#p::Region { name: #name, size: #size, phys: #phys, dma: #dma })
     });
     let channels = system.channels.iter().map(|ch| {
         let (fc, fi, tc, ti, prot) = (

@@ -172,6 +172,9 @@ pub struct MemoryRegion {
     pub size: u64,
     /// Physical address of device memory; `None` for RAM.
     pub phys: Option<u64>,
+    /// Physically contiguous RAM whose address its components learn, for
+    /// a device's DMA (`dma = true`).
+    pub dma: bool,
 }
 
 /// One end of a channel.
@@ -371,6 +374,8 @@ struct RawMemory {
     name: Spanned<String>,
     size: Spanned<Size>,
     phys: Option<Spanned<i64>>,
+    #[serde(default)]
+    dma: bool,
 }
 
 /// Byte offsets to 1-based lines.
@@ -656,10 +661,19 @@ fn check(ck: &mut Checker, raw: RawFile) -> System {
             }
             a as u64
         });
+        if r.dma && phys.is_some() {
+            ck.at(
+                r.name.span(),
+                format!(
+                    "memory region `{n}` is device memory (phys) or DMA memory (dma), not both"
+                ),
+            );
+        }
         regions.push(MemoryRegion {
             name: n.clone(),
             size,
             phys,
+            dma: r.dma,
         });
     }
 
@@ -804,6 +818,9 @@ fn check(ck: &mut Checker, raw: RawFile) -> System {
                 continue;
             };
             let reg = &regions[region];
+            if reg.dma {
+                flags |= abi::REGION_DMA;
+            }
             if reg.phys.is_some() {
                 flags |= abi::REGION_DEVICE | abi::REGION_UNCACHED;
                 if mr.cached == Some(true) {

@@ -318,3 +318,39 @@ fn c_components_name_their_sources() {
     );
     one_error(&dafny, 10, "`dafny.sources` names no files");
 }
+
+#[test]
+fn device_and_dma_memory() {
+    let device = PINGPONG.replace("size = \"64 KiB\"", "size = \"64 KiB\"\nphys = 0xfed0_0000");
+    let s = System::parse(&device).unwrap();
+    assert_eq!(s.regions[0].phys, Some(0xfed0_0000));
+    assert!(!s.regions[0].dma);
+    let flags = s.components[1].maps[0].flags;
+    assert!(flags & abi::REGION_DEVICE != 0 && flags & abi::REGION_UNCACHED != 0);
+    // Device memory is not RAM.
+    assert_eq!(
+        System::parse(PINGPONG).unwrap().ram_asked() - s.ram_asked(),
+        64 << 10
+    );
+
+    let dma = PINGPONG.replace("size = \"64 KiB\"", "size = \"64 KiB\"\ndma = true");
+    let s = System::parse(&dma).unwrap();
+    assert!(s.regions[0].dma && s.regions[0].phys.is_none());
+    let flags = s.components[1].maps[0].flags;
+    assert!(flags & abi::REGION_DMA != 0 && flags & abi::REGION_DEVICE == 0);
+
+    let both = PINGPONG.replace(
+        "size = \"64 KiB\"",
+        "size = \"64 KiB\"\nphys = 0xfed0_0000\ndma = true",
+    );
+    one_error(
+        &both,
+        17,
+        "device memory (phys) or DMA memory (dma), not both",
+    );
+    one_error(
+        &PINGPONG.replace("size = \"64 KiB\"", "size = \"64 KiB\"\nphys = 0xfed0_0010"),
+        19,
+        "not page-aligned",
+    );
+}

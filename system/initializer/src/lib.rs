@@ -359,6 +359,9 @@ pub fn run(bootinfo: &sel4::BootInfo, plan: &'static plan::Plan) -> Result<(), E
             Some(phys) => devices
                 .frames(&mut objects, bootinfo, phys, r.size)
                 .during(r.name, "taking device memory")?,
+            None if r.dma => {
+                contiguous_frames(&mut objects, r.size).during(r.name, "creating DMA memory")?
+            }
             None => {
                 let mut frames = Vec::new();
                 for _ in 0..r.size / PAGE {
@@ -674,6 +677,14 @@ fn grant(
                 .map(vspace, vaddr, r, attrs)
                 .during(name, "mapping a region")?;
         }
+        let paddr = match (region.phys, regions[m.region].first()) {
+            (Some(phys), _) => phys as u64,
+            (None, Some(&first)) if region.dma => first
+                .physical_address()
+                .during(name, "finding a DMA region's address")?
+                as u64,
+            _ => 0,
+        };
         info.regions[k] = abi::Region {
             name: abi::name_bytes(region.name),
             vaddr: m.vaddr as u64,
@@ -684,7 +695,7 @@ fn grant(
                 } else {
                     0
                 },
-            paddr: region.phys.unwrap_or(0) as u64,
+            paddr,
         };
         info.region_count += 1;
     }
@@ -720,6 +731,32 @@ fn grant(
         )
         .during(name, "mapping its information page")?;
     Ok(())
+}
+
+/// `size` bytes of physically contiguous RAM in 4 KiB frames: one untyped
+/// object of the next power of two (retyped from the allocator's RAM),
+/// whose frames are retyped from it in order, so that frame `i` is at
+/// the first frame's physical address plus `i` pages.
+fn contiguous_frames(objects: &mut ObjectAllocator, size: usize) -> Result<Vec<cap::Frame>, Cause> {
+    let bits = size.next_power_of_two().max(PAGE).trailing_zeros() as usize;
+    let untyped: cap::Untyped = objects.allocate(ObjectType::Untyped, bits)?;
+    let dir = AbsoluteCPtr {
+        depth: 0,
+        ..objects.slot(0)
+    };
+    let mut frames = Vec::new();
+    for _ in 0..size / PAGE {
+        let slot = objects.alloc_slot()?;
+        untyped.retype(
+            ObjectType::Frame(FrameSize::Small),
+            0,
+            &dir,
+            slot as usize,
+            1,
+        )?;
+        frames.push(Cap::from_cptr(slot));
+    }
+    Ok(frames)
 }
 
 /// How far each device untyped of BootInfo has been retyped (device

@@ -74,6 +74,8 @@ pub struct Region {
     pub size: usize,
     /// Physical address of device memory; `None` for RAM.
     pub phys: Option<usize>,
+    /// Physically contiguous RAM, its address on the information page.
+    pub dma: bool,
 }
 
 /// A range of I/O ports.

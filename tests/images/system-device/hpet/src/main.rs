@@ -1,6 +1,7 @@
 //! `hpet`: reads the HPET's registers through the device memory its
 //! description maps: the capabilities (vendor, revision, timers, period),
-//! then the main counter, enabled for a moment, twice.
+//! then the main counter, enabled for a moment, twice. Its DMA region's
+//! physical address is on its information page.
 #![no_std]
 #![no_main]
 
@@ -16,7 +17,24 @@ const MAIN_COUNTER: usize = 0xf0;
 fn init() -> Hpet {
     let info = info();
     let r = &info.regions[0];
-    assert!(info.region_count == 1 && abi::name_str(&r.name) == "hpet");
+    assert!(info.region_count == 2 && abi::name_str(&r.name) == "hpet");
+    let dma = &info.regions[1];
+    let dma_ok = dma.flags & abi::REGION_DMA != 0
+        && dma.paddr != 0
+        && dma.paddr.is_multiple_of(4096)
+        && dma.flags & abi::REGION_DEVICE == 0;
+    sel4::debug_println!(
+        "hpet: region `{}` of {} bytes at {:#x}: {} at physical {:#x}",
+        abi::name_str(&dma.name),
+        dma.size,
+        dma.vaddr,
+        if dma_ok {
+            "DMA memory"
+        } else {
+            "FAILED: not DMA memory"
+        },
+        dma.paddr
+    );
     let device = r.flags & abi::REGION_DEVICE != 0;
     let uncached = r.flags & abi::REGION_UNCACHED != 0;
     sel4::debug_println!(
@@ -54,11 +72,13 @@ fn init() -> Hpet {
     if second != first {
         sel4::debug_println!("hpet: the main counter ran ({first} then {second})");
     }
-    exit(if (caps >> 16) & 0xffff == 0x8086 && second != first {
-        0
-    } else {
-        1
-    })
+    exit(
+        if (caps >> 16) & 0xffff == 0x8086 && second != first && dma_ok {
+            0
+        } else {
+            1
+        },
+    )
 }
 
 impl Handler for Hpet {}
