@@ -27,6 +27,8 @@ table in their Cargo.toml:
                                # IMAGE ARGS...)
     env = ["NAME=value"]       # its environment entries (optional; sel4-run --env)
     quiet = true               # only the program's own output (optional; sel4-run --quiet)
+    virtio_net = true          # a virtio-net-pci device on QEMU's restricted user network
+                               # (optional; sel4-run --virtio-net)
     wall_clock = "regex"       # its first group is the image's wall clock in Unix seconds:
                                # within 300 s of the host's when it booted (optional)
     output = "path"            # with quiet: the output must equal this file byte for
@@ -157,6 +159,8 @@ def boot(path, bt):
         args += ["--env", e]
     if bt.get("quiet"):
         args += ["--quiet"]
+    if bt.get("virtio_net"):
+        args += ["--virtio-net"]
     start = time.monotonic()
     proc = subprocess.run([RUNNER, *args, path, *bt.get("args", [])], capture_output=True,
                           text=True, errors="replace")

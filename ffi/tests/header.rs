@@ -7,23 +7,14 @@
 
 use std::process::Command;
 use std::sync::OnceLock;
-use substrate_ffi_header::{committed_header as committed_path, ffi_dir};
+use substrate_ffi_header::committed_header as committed_path;
 
-/// The header as cbindgen generates it from the crate now.
+/// The header as cbindgen generates it from the crate now (`build.rs`).
 fn generated() -> &'static str {
     static HEADER: OnceLock<String> = OnceLock::new();
     HEADER.get_or_init(|| {
-        let dir = ffi_dir();
-        let config = cbindgen::Config::from_file(dir.join("cbindgen.toml"))
-            .expect("ffi/cbindgen.toml parses");
-        let bindings = cbindgen::Builder::new()
-            .with_crate(&dir)
-            .with_config(config)
-            .generate()
-            .expect("cbindgen generates substrate.h");
-        let mut out = Vec::new();
-        bindings.write(&mut out);
-        String::from_utf8(out).expect("the header is UTF-8")
+        let path = concat!(env!("OUT_DIR"), "/substrate.h");
+        std::fs::read_to_string(path).expect("build.rs wrote the generated header")
     })
 }
 

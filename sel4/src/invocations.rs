@@ -547,6 +547,28 @@ impl cap::IoPort {
         check(unsafe { sys::seL4_X86_IOPort_Out8(self.cptr(), port as _, value as _) })
     }
 
+    /// Reads a 16-bit word from `port` (`seL4_X86_IOPort_In16`).
+    pub fn in16(self, port: u16) -> Result<u16> {
+        // SAFETY: no pointers.
+        let r = unsafe { sys::seL4_X86_IOPort_In16(self.cptr(), port as _) };
+        check(r.error)?;
+        Ok(r.result as u16)
+    }
+
+    /// Writes a 16-bit word to `port` (`seL4_X86_IOPort_Out16`).
+    pub fn out16(self, port: u16, value: u16) -> Result<()> {
+        // SAFETY: no pointers.
+        check(unsafe { sys::seL4_X86_IOPort_Out16(self.cptr(), port as _, value as _) })
+    }
+
+    /// Reads a 32-bit word from `port` (`seL4_X86_IOPort_In32`).
+    pub fn in32(self, port: u16) -> Result<u32> {
+        // SAFETY: no pointers.
+        let r = unsafe { sys::seL4_X86_IOPort_In32(self.cptr(), port as _) };
+        check(r.error)?;
+        Ok(r.result as u32)
+    }
+
     /// Writes a 32-bit word to `port` (`seL4_X86_IOPort_Out32`).
     pub fn out32(self, port: u16, value: u32) -> Result<()> {
         // SAFETY: no pointers.
