@@ -33,7 +33,7 @@
 #![no_std]
 
 /// The layout version in [`SystemInfo::version`].
-pub const VERSION: u64 = 2;
+pub const VERSION: u64 = 3;
 
 /// [`SystemInfo::magic`]: `"sel4sys\0"` little-endian.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"sel4sys\0");
@@ -236,6 +236,11 @@ pub struct Irq {
     pub handler_slot: u64,
     /// The channel id whose notification bit the interrupt sets.
     pub channel: u64,
+    /// The IOAPIC and its pin (as the description names them: a driver
+    /// checks them against the device's interrupt line).
+    pub ioapic: u64,
+    /// See [`Irq::ioapic`].
+    pub pin: u64,
 }
 
 /// A range of I/O ports the component may use.

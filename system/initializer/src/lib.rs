@@ -637,6 +637,8 @@ fn grant(
         info.irqs[k] = abi::Irq {
             handler_slot,
             channel: irq.channel as u64,
+            ioapic: irq.ioapic as u64,
+            pin: irq.pin as u64,
         };
         info.irq_count += 1;
         info.channels[irq.channel as usize].flags |= abi::CHANNEL_IRQ;

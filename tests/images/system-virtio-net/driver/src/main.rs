@@ -8,6 +8,7 @@
 
 extern crate alloc;
 
+use sel4_net_queue::Mac;
 use sel4_system_component::{exit, sel4, Channel, Handler};
 use sel4_virtio_hal::{place_virtio_bars, PortCam, SystemHal};
 use virtio_drivers::device::net::VirtIONetRaw;
@@ -104,13 +105,8 @@ fn init() -> Driver {
         .unwrap_or_else(|e| fail(alloc::format!("starting virtio-net: {e}").as_str()));
     let m = net.mac_address();
     sel4::debug_println!(
-        "driver: virtio-net up, MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, interrupt line {}",
-        m[0],
-        m[1],
-        m[2],
-        m[3],
-        m[4],
-        m[5],
+        "driver: virtio-net up, MAC {}, interrupt line {}",
+        Mac(m),
         line & 0xff
     );
     net.enable_interrupts();
@@ -180,14 +176,9 @@ impl Handler for Driver {
             if is_reply {
                 let m = &frame[22..28];
                 sel4::debug_println!(
-                    "driver: ARP reply after {} interrupts: 10.0.2.2 is at {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+                    "driver: ARP reply after {} interrupts: 10.0.2.2 is at {}",
                     self.interrupts,
-                    m[0],
-                    m[1],
-                    m[2],
-                    m[3],
-                    m[4],
-                    m[5]
+                    Mac(m.try_into().expect("six bytes"))
                 );
                 exit(0)
             }
