@@ -250,6 +250,40 @@ impl Drop for Sleep {
     }
 }
 
+/// Which of two futures of [`race`] finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Either<A, B> {
+    /// The first, with its output.
+    First(A),
+    /// The second, with its output.
+    Second(B),
+}
+
+/// Waits for whichever of `a` and `b` finishes first (`a` if both are
+/// ready), dropping the other: e.g. a channel's notification or a
+/// timeout, `race(notified(ch), sleep_ns(ns))`.
+pub fn race<A: Future + Unpin, B: Future + Unpin>(a: A, b: B) -> Race<A, B> {
+    Race(a, b)
+}
+
+/// The future of [`race`].
+#[derive(Debug)]
+pub struct Race<A, B>(A, B);
+
+impl<A: Future + Unpin, B: Future + Unpin> Future for Race<A, B> {
+    type Output = Either<A::Output, B::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(a) = Pin::new(&mut self.0).poll(cx) {
+            return Poll::Ready(Either::First(a));
+        }
+        if let Poll::Ready(b) = Pin::new(&mut self.1).poll(cx) {
+            return Poll::Ready(Either::Second(b));
+        }
+        Poll::Pending
+    }
+}
+
 /// Gives the other ready tasks a turn.
 pub fn yield_now() -> YieldNow {
     YieldNow(false)
