@@ -123,9 +123,8 @@ pub fn place_bar<C: ConfigurationAccess>(
                 && r.size >= size
         })
         .ok_or(BarError::NoRegion { size })?;
-    let (status, mut command) = root.get_status_command(df);
-    let _ = status;
     use virtio_drivers::transport::pci::bus::Command;
+    let (_, mut command) = root.get_status_command(df);
     // Decoding off while the BAR moves.
     root.set_command(df, command - Command::MEMORY_SPACE);
     match address_type {

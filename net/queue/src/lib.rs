@@ -215,11 +215,6 @@ impl DriverQueues {
         Ok(Some(Transmitted { result, signal }))
     }
 
-    /// Whether a frame to send is waiting.
-    pub fn has_transmit(&self) -> Result<bool, QueueError> {
-        Ok(!self.tx.is_empty()?)
-    }
-
     /// Before blocking: asks the client to signal its next frame to send;
     /// `false` if one came meanwhile (handle it instead).
     pub fn want_transmit_signal(&self) -> Result<bool, QueueError> {

@@ -680,14 +680,13 @@ pub mod time {
         if info().timer == 0 {
             return Err(TimerError::NotGranted);
         }
-        // SAFETY: components run one thread; the IpcBuffer lives only here.
-        let mut ipc = unsafe { sel4::IpcBuffer::current() };
-        let saved = ipc.msg_regs()[0];
-        ipc.msg_regs()[0] = deadline;
+        // Message register 0 as it was: an alarm set between receiving a
+        // message and reading it changes nothing (as printing does not).
+        let saved = mr(0);
+        set_mr(0, deadline);
         DEADLINE.store(deadline, Ordering::Release);
         let reply = substrate_component::endpoint().call(MessageInfo::new(abi::TIMER_LABEL, 0, 1));
-        // SAFETY: as above.
-        unsafe { sel4::IpcBuffer::current() }.msg_regs()[0] = saved;
+        set_mr(0, saved);
         match reply.label() {
             0 => Ok(()),
             abi::TIMER_NOT_GRANTED => Err(TimerError::NotGranted),

@@ -742,12 +742,24 @@ fn grant(
 fn contiguous_frames(objects: &mut ObjectAllocator, size: usize) -> Result<Vec<cap::Frame>, Cause> {
     let bits = size.next_power_of_two().max(PAGE).trailing_zeros() as usize;
     let untyped: cap::Untyped = objects.allocate(ObjectType::Untyped, bits)?;
+    frames_in_order(objects, untyped, size / PAGE)
+}
+
+/// `pages` 4 KiB frames retyped one after the other from `untyped` into
+/// fresh slots: each at the untyped's next free address, so in address
+/// order (what contiguous DMA memory and device memory at its physical
+/// address both rely on).
+fn frames_in_order(
+    objects: &mut ObjectAllocator,
+    untyped: cap::Untyped,
+    pages: usize,
+) -> Result<Vec<cap::Frame>, Cause> {
     let dir = AbsoluteCPtr {
         depth: 0,
         ..objects.slot(0)
     };
     let mut frames = Vec::new();
-    for _ in 0..size / PAGE {
+    for _ in 0..pages {
         let slot = objects.alloc_slot()?;
         untyped.retype(
             ObjectType::Frame(FrameSize::Small),
@@ -827,19 +839,8 @@ impl DeviceUntypeds {
             untyped.retype(ObjectType::Untyped, bits, &dir, slot as usize, 1)?;
             *used += 1 << bits;
         }
-        let mut frames = Vec::new();
-        for _ in 0..size / PAGE {
-            let slot = objects.alloc_slot()?;
-            untyped.retype(
-                ObjectType::Frame(FrameSize::Small),
-                0,
-                &dir,
-                slot as usize,
-                1,
-            )?;
-            frames.push(Cap::from_cptr(slot));
-            *used += PAGE;
-        }
+        let frames = frames_in_order(objects, untyped, size / PAGE)?;
+        *used += size;
         Ok(frames)
     }
 }
