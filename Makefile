@@ -15,6 +15,10 @@
 # install prefix of your own seL4 build to use that kernel instead.
 
 EXAMPLE ?= hello
+# A network example (virtio_net in its boot-test table): the host port
+# forwarded to its port 80, and how long it serves.
+HTTP_PORT ?= 8080
+SERVE_SECONDS ?= 3600
 CARGO ?= cargo
 export SUBSTRATE_CACHE ?= $(HOME)/.cache/sel4-substrate
 
@@ -50,6 +54,9 @@ run: deps
 		then python3 c-newlib/tests/cimages.py $(EXAMPLE); \
 		elif grep -qs '^\[workspace\]' examples/$(EXAMPLE)/Cargo.toml; \
 		then $(STD_TARGET) $(CARGO) run -q --manifest-path examples/$(EXAMPLE)/Cargo.toml; \
+		elif grep -qs '^virtio_net = true' examples/$(EXAMPLE)/Cargo.toml; \
+		then echo "make run: $(EXAMPLE) serves on 127.0.0.1:$(HTTP_PORT) for $(SERVE_SECONDS) s (Ctrl-A X stops QEMU)"; \
+		SUBSTRATE_FORWARD=$(HTTP_PORT):80 SUBSTRATE_TIMEOUT=$(SERVE_SECONDS) $(CARGO) run -q -p $(EXAMPLE); \
 		else $(CARGO) run -q -p $(EXAMPLE); fi
 
 build: deps

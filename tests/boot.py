@@ -33,6 +33,15 @@ table in their Cargo.toml:
                                # within 300 s of the host's when it booted (optional)
     output = "path"            # with quiet: the output must equal this file byte for
                                # byte (optional; relative to the repository root)
+    host_check = ["script", "arg", ...]
+                               # a network server: boot with virtio_net, TCP port
+                               # guest_port (default 80) forwarded from a free port on
+                               # 127.0.0.1 (and UDP guest_udp_port, if given), wait for
+                               # host_check_after in the output, then run the script
+                               # (python3, relative to the repository root) with
+                               # `--port P` (and `--fault-udp U`); it must exit 0 while
+                               # the image still runs, which is then stopped (its status
+                               # is not checked; expect and reject are)
 
 The script builds them all (`cargo build`; one more build for each distinct
 toolchain/profile/features combination), boots each through
@@ -56,9 +65,12 @@ build's handling of a broken SEL4_PREFIX. `make boot-test` (part of
 import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -145,7 +157,8 @@ def build_commands(cases):
 
 
 def boot(path, bt):
-    """Boots the image at `path` as its boot-test table `bt` says: (status, output, seconds)."""
+    """Boots the image at `path` as its boot-test table `bt` says: (status, output,
+    seconds); with a host check, the status is whether it passed (True/False)."""
     args = ["--timeout", str(bt.get("timeout", 60))]
     if "input" in bt:
         args += ["--input", bt["input"]]
@@ -161,10 +174,76 @@ def boot(path, bt):
         args += ["--quiet"]
     if bt.get("virtio_net"):
         args += ["--virtio-net"]
+    if "host_check" in bt:
+        return boot_with_host_check(path, bt, args)
     start = time.monotonic()
     proc = subprocess.run([RUNNER, *args, path, *bt.get("args", [])], capture_output=True,
                           text=True, errors="replace")
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    """A port on 127.0.0.1 nothing listens on now."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def boot_with_host_check(path, bt, args):
+    """Boots a server image and runs its host check against it (see the
+    module documentation): (check passed, output, seconds)."""
+    port = free_port()
+    args = args + ["--forward", f"{port}:{bt.get('guest_port', 80)}"]
+    check = [sys.executable, os.path.join(ROOT, bt["host_check"][0]), *bt["host_check"][1:],
+             "--port", str(port)]
+    if "guest_udp_port" in bt:
+        udp = free_port(socket.SOCK_DGRAM)
+        args += ["--forward", f"udp:{udp}:{bt['guest_udp_port']}"]
+        check += ["--fault-udp", str(udp)]
+    timeout = bt.get("timeout", 60)
+    start = time.monotonic()
+    proc = subprocess.Popen([RUNNER, *args, path], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace",
+                            start_new_session=True)
+    lines = []
+    ready = threading.Event()
+    pattern = re.compile(bt.get("host_check_after", "."))
+
+    def read():
+        for line in proc.stdout:
+            lines.append(line)
+            if pattern.search(line):
+                ready.set()
+        ready.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    ok = False
+    try:
+        if not ready.wait(timeout) or proc.poll() is not None:
+            lines.append(f"boot.py: the image did not get ready for its host check "
+                         f"({bt.get('host_check_after')!r})\n")
+        else:
+            left = max(10, timeout - (time.monotonic() - start))
+            try:
+                c = subprocess.run(check, capture_output=True, text=True, timeout=left)
+                lines.append(c.stdout + c.stderr)
+                ok = c.returncode == 0
+            except subprocess.TimeoutExpired as e:
+                lines.append(f"{e.stdout or ''}boot.py: the host check timed out after {left:.0f} s\n")
+            time.sleep(0.5)
+            if proc.poll() is not None:
+                lines.append("boot.py: the image ended during its host check\n")
+                ok = False
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        reader.join(timeout=5)
+    return ok, "".join(lines), time.monotonic() - start
 
 
 def output_diff(reference, output):
@@ -244,6 +323,9 @@ def main():
         want_status = bt.get("status", 0)
         started = time.time()
         status, output, secs = boot(path, bt)
+        if "host_check" in bt:
+            status, want_status = ("host check passed" if status else "host check failed",
+                                   "host check passed")
         missing = [p for p in bt.get("expect", []) if not re.search(p, output)]
         missing += [f"not {p}" for p in bt.get("reject", []) if re.search(p, output)]
         if "wall_clock" in bt:

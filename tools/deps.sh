@@ -21,7 +21,7 @@ ls /usr/src/ocaml-source-*.tar >/dev/null 2>&1 || need+=(ocaml-source)
 command -v ocamlfind >/dev/null || need+=(ocaml-findlib)
 for lib in lwt:liblwt-ocaml-dev fmt:libfmt-ocaml-dev logs:liblogs-ocaml-dev \
            mtime:libmtime-ocaml-dev ptime:libptime-ocaml-dev duration:libduration-ocaml-dev \
-           cstruct:libcstruct-ocaml-dev; do
+           cstruct:libcstruct-ocaml-dev cohttp-lwt:libcohttp-lwt-ocaml-dev; do
     [ -e "/usr/lib/ocaml/${lib%%:*}/META" ] || need+=("${lib#*:}")
 done
 # make bench counts OCaml's instructions on Linux with valgrind.

@@ -12,6 +12,9 @@
 
 extern crate alloc;
 
+pub mod stack;
+pub mod tcp;
+
 use alloc::vec::Vec;
 
 use sel4_net_queue::{mac_from_word, ClientQueues, QueueError, Signal, MAC_LABEL, MAX_FRAME};
@@ -74,6 +77,11 @@ impl QueueDevice {
                 true
             }
         }
+    }
+
+    /// Signals the driver whatever the rings say (after its restart).
+    pub fn kick(&self) {
+        let _ = self.driver.notify();
     }
 
     fn signal(&self, s: Signal) {

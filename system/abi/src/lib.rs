@@ -33,7 +33,7 @@
 #![no_std]
 
 /// The layout version in [`SystemInfo::version`].
-pub const VERSION: u64 = 3;
+pub const VERSION: u64 = 4;
 
 /// [`SystemInfo::magic`]: `"sel4sys\0"` little-endian.
 pub const MAGIC: u64 = u64::from_le_bytes(*b"sel4sys\0");
@@ -331,6 +331,31 @@ pub struct SystemInfo {
     pub tsc_hz: u64,
     /// 1 if this component may set alarms ([`TIMER_LABEL`]).
     pub timer: u64,
+    /// What the kernel's BootInfo told the initializer (the root task).
+    pub boot: BootFigures,
+}
+
+/// Figures from the kernel's `seL4_BootInfo` as the root task received it,
+/// before the initializer used any of it.
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+pub struct BootFigures {
+    /// Untyped capabilities (`untyped`), RAM and device memory.
+    pub untypeds: u64,
+    /// Those of them that are RAM (`untypedList[i].isDevice == 0`).
+    pub ram_untypeds: u64,
+    /// Bytes of untyped RAM.
+    pub ram_bytes: u64,
+    /// Bytes of device untypeds.
+    pub device_bytes: u64,
+    /// Empty slots of the root task's CNode (`empty`).
+    pub empty_slots: u64,
+    /// Radix of the root task's CNode in bits (`initThreadCNodeSizeBits`).
+    pub cnode_size_bits: u64,
+    /// Frames of the root task's image (`userImageFrames`).
+    pub image_frames: u64,
+    /// Cores the kernel runs on (`numNodes`).
+    pub nodes: u64,
 }
 
 // Every badge bit fits seL4 5.0's 28-bit badges, and channel bits stay

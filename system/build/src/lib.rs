@@ -235,6 +235,9 @@ fn build_dafny(
     for dir in ["dafny-backend", "system/dafny-component"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
+    // Its runtime (substrate-std's component personality) reads the
+    // information page as system/abi lays it out.
+    rerun_on_component_runtime();
     let mut cmd = std::process::Command::new(root.join("dafny-backend/sel4-dafny"));
     cmd.args(["build", "--component"]);
     for f in flags {
@@ -275,9 +278,10 @@ fn run_tool(mut cmd: std::process::Command, dir: &Path, what: &str) -> Result<()
     ))
 }
 
-/// Reruns the build script when the sources of the C component runtime
-/// change (`sel4-cc --component` rebuilds the library then, but only if
-/// this script runs again); C and OCaml components both link it.
+/// Reruns the build script when the sources of the component runtimes
+/// change (`sel4-cc --component` rebuilds the C library then, but only if
+/// this script runs again); C and OCaml components link it, Dafny
+/// components build on the same crates.
 fn rerun_on_component_runtime() {
     let root = substrate_build::std_link::workspace_root();
     for dir in [

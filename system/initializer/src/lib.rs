@@ -318,12 +318,38 @@ fn badge_of(i: usize) -> Word {
     2 * i as Word + 2
 }
 
+/// What every component's information page says about BootInfo.
+fn boot_figures(bootinfo: &sel4::BootInfo) -> abi::BootFigures {
+    let (mut ram_untypeds, mut ram_bytes, mut device_bytes) = (0, 0, 0);
+    for u in bootinfo.untyped_list() {
+        if u.is_device {
+            device_bytes += u.size() as u64;
+        } else {
+            ram_untypeds += 1;
+            ram_bytes += u.size() as u64;
+        }
+    }
+    abi::BootFigures {
+        untypeds: bootinfo.untyped_list().count() as u64,
+        ram_untypeds,
+        ram_bytes,
+        device_bytes,
+        empty_slots: bootinfo.empty().len() as u64,
+        cnode_size_bits: bootinfo.cnode_size_bits() as u64,
+        image_frames: bootinfo.user_image_frames().len() as u64,
+        // seL4_Word: 64 bits here, 32 on other architectures.
+        #[allow(clippy::unnecessary_cast)]
+        nodes: bootinfo.raw().numNodes as u64,
+    }
+}
+
 /// Starts the system `plan` describes and serves it until every
 /// component it waits for has exited (see the crate documentation).
 pub fn run(bootinfo: &sel4::BootInfo, plan: &'static plan::Plan) -> Result<(), Error> {
     if plan.components.is_empty() {
         return Err(Error::NoSystem);
     }
+    let figures = boot_figures(bootinfo);
     let mut objects = ObjectAllocator::new(bootinfo);
     if objects.free_memory() == 0 {
         return Err(Error::NoMemory {
@@ -432,7 +458,15 @@ pub fn run(bootinfo: &sel4::BootInfo, plan: &'static plan::Plan) -> Result<(), E
         0
     };
     for i in 0..running.len() {
-        grant(&mut objects, plan, &mut running, &regions, i, tsc_hz)?;
+        grant(
+            &mut objects,
+            plan,
+            &mut running,
+            &regions,
+            i,
+            tsc_hz,
+            &figures,
+        )?;
     }
 
     // 3. Start them in order.
@@ -501,6 +535,7 @@ fn grant(
     regions: &[Vec<cap::Frame>],
     i: usize,
     tsc_hz: u64,
+    figures: &abi::BootFigures,
 ) -> Result<(), Error> {
     let name = running[i].plan.name;
     let c = running[i].plan;
@@ -519,6 +554,7 @@ fn grant(
     info.restartable = c.restart as u64;
     info.tsc_hz = tsc_hz;
     info.timer = c.timer as u64;
+    info.boot = *figures;
 
     let own_objects = &running[i].objects;
     let slot = slots.take().during(name, "granting its notification")?;

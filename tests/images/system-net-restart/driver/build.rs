@@ -1,0 +1,3 @@
+fn main() {
+    substrate_build::component();
+}
