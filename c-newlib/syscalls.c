@@ -121,6 +121,10 @@ _Static_assert(-SUBSTRATE_EPERM == EPERM, "SUBSTRATE_EPERM is not -EPERM");
 _Static_assert(-SUBSTRATE_EPROTO == EPROTO, "SUBSTRATE_EPROTO is not -EPROTO");
 _Static_assert(-SUBSTRATE_ERANGE == ERANGE, "SUBSTRATE_ERANGE is not -ERANGE");
 _Static_assert(-SUBSTRATE_ENOBUFS == ENOBUFS, "SUBSTRATE_ENOBUFS is not -ENOBUFS");
+_Static_assert(-SUBSTRATE_EPIPE == EPIPE, "SUBSTRATE_EPIPE is not -EPIPE");
+_Static_assert(-SUBSTRATE_ECONNRESET == ECONNRESET, "SUBSTRATE_ECONNRESET is not -ECONNRESET");
+_Static_assert(-SUBSTRATE_EADDRINUSE == EADDRINUSE, "SUBSTRATE_EADDRINUSE is not -EADDRINUSE");
+_Static_assert(-SUBSTRATE_ENOTCONN == ENOTCONN, "SUBSTRATE_ENOTCONN is not -ENOTCONN");
 
 /* The prototypes of the functions below (newlib declares most in
    <reent.h>/<_syslist.h>, not all with these types). */

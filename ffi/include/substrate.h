@@ -32,6 +32,27 @@
 #define SUBSTRATE_PAGE_SIZE 4096
 
 /*
+ A broken pipe: sending on a connection the peer closed or reset
+ (`EPIPE`, 32).
+ */
+#define SUBSTRATE_EPIPE -32
+
+/*
+ The connection was reset by the peer, or timed out (`ECONNRESET`, 104).
+ */
+#define SUBSTRATE_ECONNRESET -104
+
+/*
+ The port has a listener already (`EADDRINUSE`, 112).
+ */
+#define SUBSTRATE_EADDRINUSE -112
+
+/*
+ The interface has no address yet (DHCP has not answered) (`ENOTCONN`, 128).
+ */
+#define SUBSTRATE_ENOTCONN -128
+
+/*
  The initial thread's stack: it only starts the program's main thread and
  waits on it (also for substrate-std's entry).
  */
@@ -304,6 +325,42 @@
 typedef struct substrate_ring_pool_t substrate_ring_pool_t;
 
 /*
+ How [`substrate_net_start`] sets the stack up.
+ */
+typedef struct {
+    /*
+     The channel to the network driver component (`sel4-net-queue`'s
+     regions are mapped by the description).
+     */
+    uint32_t channel;
+    /*
+     The interface's IPv4 address, `a.b.c.d` as `a << 24 | b << 16 | c
+     << 8 | d`; 0: ask DHCP.
+     */
+    uint32_t address;
+    /*
+     With `address`: the prefix length (0..=32).
+     */
+    uint32_t prefix_len;
+    /*
+     With `address`: the default router, or 0 for none.
+     */
+    uint32_t router;
+    /*
+     TCP sockets at most, listening and connected (0: 32).
+     */
+    uint32_t sockets;
+    /*
+     Bytes of each socket's receive buffer (0: 8 KiB).
+     */
+    uint32_t rx_buffer;
+    /*
+     Bytes of each socket's transmit buffer (0: 16 KiB).
+     */
+    uint32_t tx_buffer;
+} substrate_net_config_t;
+
+/*
  One end of a ring: opaque storage for the substrate (fill it with
  `substrate_ring_producer_init` or `substrate_ring_consumer_init`).
  */
@@ -418,6 +475,45 @@ typedef substrate_msg_t (*substrate_protected_fn)(uint32_t channel, substrate_ms
  What a peer's restart (on `channel`) calls.
  */
 typedef void (*substrate_peer_restarted_fn)(uint32_t channel);
+
+/*
+ Figures from the kernel's BootInfo as the system's initializer (the
+ root task) received them ([`substrate_system_boot_info`]).
+ */
+typedef struct {
+    /*
+     Untyped capabilities, RAM and device memory.
+     */
+    uint64_t untypeds;
+    /*
+     Those of them that are RAM.
+     */
+    uint64_t ram_untypeds;
+    /*
+     Bytes of untyped RAM.
+     */
+    uint64_t ram_bytes;
+    /*
+     Bytes of device untypeds.
+     */
+    uint64_t device_bytes;
+    /*
+     Empty slots of the root task's CNode.
+     */
+    uint64_t empty_slots;
+    /*
+     Radix of the root task's CNode in bits.
+     */
+    uint64_t cnode_size_bits;
+    /*
+     Frames of the root task's image.
+     */
+    uint64_t image_frames;
+    /*
+     Cores the kernel runs on.
+     */
+    uint64_t nodes;
+} substrate_boot_info_t;
 
 /*
  One event of a system component (`substrate_system_wait`).
@@ -580,6 +676,106 @@ void *substrate_pages_alloc(size_t npages);
  No pointer into the pages may be used after a successful call.
  */
 int32_t substrate_pages_free(void *p, size_t npages);
+
+/*
+ Starts the stack on the driver of `config->channel`: asks it for the
+ MAC address and attaches to the frame queues; with `address` 0 it asks
+ DHCP (see [`substrate_net_address`]). Its memory (`sockets` times both
+ buffers, and a quarter more) is taken from the top of the component's
+ heap. `SUBSTRATE_ENOSYS` outside a system component, `SUBSTRATE_EBUSY`
+ if started already, `SUBSTRATE_EINVAL` for a bad configuration,
+ `SUBSTRATE_ENOMEM` if the heap has not that much room,
+ `SUBSTRATE_EPROTO` if the driver does not answer or its queues are
+ missing.
+
+ # Safety
+ `config` points to a readable `substrate_net_config_t` (checked).
+ */
+int32_t substrate_net_start(const substrate_net_config_t *config);
+
+/*
+ Moves frames both ways and runs the stack's timers (call it after the
+ driver's signal, the deadline, or an operation). `SUBSTRATE_EPROTO`
+ once the driver's queues are broken (the stack passes no more frames).
+ */
+int32_t substrate_net_poll(void);
+
+/*
+ Before the component blocks: 1 if it may block until the driver's
+ channel is signalled or the system's clock reaches `*deadline_ns`
+ (`UINT64_MAX`: no deadline); 0 if it must poll again first (a frame
+ came meanwhile, or a timer is due).
+
+ # Safety
+ `deadline_ns` points to a writable `uint64_t` (checked).
+ */
+int32_t substrate_net_prepare_wait(uint64_t *deadline_ns);
+
+/*
+ After the driver component was restarted: signals it, so that it
+ looks at the queues (their state survives the restart).
+ */
+int32_t substrate_net_driver_restarted(void);
+
+/*
+ The interface's address and prefix length (as in
+ `substrate_net_config_t`); `SUBSTRATE_ENOTCONN` while it has none.
+
+ # Safety
+ Both point to writable `uint32_t`s (checked).
+ */
+int32_t substrate_net_address(uint32_t *address, uint32_t *prefix_len);
+
+/*
+ Listens on TCP `port` with `backlog` sockets ready for handshakes (more
+ simultaneous connection attempts are refused): the listener's number,
+ or `SUBSTRATE_EADDRINUSE` (a listener on the port, or port 0),
+ `SUBSTRATE_ENOBUFS` (no socket left).
+ */
+int32_t substrate_net_listen(uint16_t port, uint32_t backlog);
+
+/*
+ The next connection made to the listener: its number, or
+ `SUBSTRATE_EAGAIN` if none is waiting.
+ */
+int32_t substrate_net_accept(int32_t listener);
+
+/*
+ Stops listening (connections accepted stay open).
+ */
+int32_t substrate_net_close_listener(int32_t listener);
+
+/*
+ Receives up to `len` bytes into `buf`: how many, 0 once the peer has
+ closed its side and everything was read, `SUBSTRATE_EAGAIN` if nothing
+ came yet, `SUBSTRATE_ECONNRESET` if the connection was reset.
+
+ # Safety
+ `buf` has `len` writable bytes (checked).
+ */
+int64_t substrate_net_recv(int32_t conn, uint8_t *buf, size_t len);
+
+/*
+ Queues up to `len` bytes of `buf` for sending: how many,
+ `SUBSTRATE_EAGAIN` if the transmit buffer is full, `SUBSTRATE_EPIPE`
+ if the connection cannot send any more (closed or reset).
+
+ # Safety
+ `buf` has `len` readable bytes (checked).
+ */
+int64_t substrate_net_send(int32_t conn, const uint8_t *buf, size_t len);
+
+/*
+ Closes the connection: what was queued is still sent, then a FIN. The
+ number is free at once.
+ */
+int32_t substrate_net_close(int32_t conn);
+
+/*
+ Resets the connection (nothing queued is sent). The number is free at
+ once.
+ */
+int32_t substrate_net_abort(int32_t conn);
 
 /*
  Makes `*r` the producing end of the ring in the `bytes` bytes of shared
@@ -1196,6 +1392,22 @@ int32_t substrate_system_set_mr(uint32_t i, uint64_t value);
  page), or NULL outside a system component.
  */
 const char *substrate_system_name(void);
+
+/*
+ Fills `*out` with the BootInfo figures on the component's information
+ page (`seL4_BootInfo` as the initializer received it). `SUBSTRATE_ENOSYS`
+ outside a system component.
+
+ # Safety
+ `out` points to a writable `substrate_boot_info_t` (checked).
+ */
+int32_t substrate_system_boot_info(substrate_boot_info_t *out);
+
+/*
+ The kernel's version as its install records it (e.g. `5.0.0`), a
+ NUL-terminated string, or NULL if it does not.
+ */
+const char *substrate_kernel_version(void);
 
 /*
  How often this component has been restarted (0 outside a system).

@@ -35,7 +35,8 @@
 //! | threads | `substrate_thread_create`, `_join`, `_self`, `_yield`, `_self_data`, `_set_data` |
 //! | mutex, condition | `substrate_mutex_init`, `_lock`, `_trylock`, `_unlock`, `_destroy`; `substrate_cond_init`, `_wait`, `_signal`, `_broadcast`, `_destroy` |
 //! | shared rings | `substrate_ring_producer_init`, `_consumer_init`, `_push`, `_pop`, `_want_signal`, `_capacity`; `substrate_ring_pool_create`, `_take`, `_give_back`, `_destroy` |
-//! | system components | `substrate_system_run`, `_wait`, `_reply`, `_notify`, `_call`, `_mr`, `_set_mr`, `_name`, `_restarts`, `_peer_restarts`, `_region` |
+//! | network (system components) | `substrate_net_start`, `_poll`, `_prepare_wait`, `_driver_restarted`, `_address`, `_listen`, `_accept`, `_close_listener`, `_recv`, `_send`, `_close`, `_abort` |
+//! | system components | `substrate_system_run`, `_wait`, `_reply`, `_notify`, `_call`, `_mr`, `_set_mr`, `_name`, `_restarts`, `_peer_restarts`, `_region`, `_boot_info`; `substrate_kernel_version` |
 //! | seL4 | `substrate_ep_*`, `substrate_ntfn_*`, `substrate_untyped_retype`, `substrate_cnode_*`, `substrate_frame_*`, `substrate_object_alloc`, `substrate_slot_*` |
 #![no_std]
 // The C ABI names types the C way (`substrate_mutex_t`).
@@ -50,6 +51,7 @@ extern crate alloc;
 pub mod console;
 pub mod exit;
 pub mod heap;
+pub mod net;
 pub mod ring;
 pub mod runtime;
 pub mod sbrk;

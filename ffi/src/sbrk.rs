@@ -30,6 +30,9 @@ const LARGE: usize = 1 << sel4::sys::seL4_LargePageBits;
 struct Break {
     brk: usize,
     mapped: usize,
+    /// Bytes at the top of a premapped region taken by [`reserve_top`]:
+    /// the break stays below them.
+    reserved: usize,
 }
 
 /// Bytes of the region mapped so far (also in [`Break::mapped`]), readable
@@ -68,8 +71,27 @@ pub fn mapped_range() -> core::ops::Range<usize> {
 }
 
 /// Held across the maps of a growth: a notification mutex.
-static BREAK: substrate_sync::Mutex<Break> =
-    substrate_sync::Mutex::new(Break { brk: 0, mapped: 0 });
+static BREAK: substrate_sync::Mutex<Break> = substrate_sync::Mutex::new(Break {
+    brk: 0,
+    mapped: 0,
+    reserved: 0,
+});
+
+/// In a system component: takes `bytes` (a multiple of 4 KiB) from the top
+/// of the heap the initializer mapped, for the runtime's own allocator
+/// (the network stack's buffers), if the break is below them; their start.
+/// The break never grows into them afterwards. `None` outside a component,
+/// or if the heap has not that much room left above the break.
+pub(crate) fn reserve_top(bytes: usize) -> Option<usize> {
+    let &(base, size) = PREMAPPED.get()?;
+    let mut b = BREAK.lock();
+    let reserved = b.reserved.checked_add(bytes)?;
+    if !bytes.is_multiple_of(4096) || b.brk.checked_add(reserved)? > size {
+        return None;
+    }
+    b.reserved = reserved;
+    Some(base + size - reserved)
+}
 
 /// Gives the break's lock its notification (see `runtime`).
 pub(crate) fn set_lock_notification(n: cap::Notification) -> Result<(), cap::Notification> {
@@ -99,7 +121,8 @@ pub extern "C" fn substrate_sbrk(increment: isize) -> *mut c_void {
     let mut b = BREAK.lock();
     let old = b.brk;
     if let Some(&(base, size)) = PREMAPPED.get() {
-        return match old.checked_add_signed(increment).filter(|&n| n <= size) {
+        let limit = size - b.reserved;
+        return match old.checked_add_signed(increment).filter(|&n| n <= limit) {
             Some(new) => {
                 b.brk = new;
                 (base + old) as *mut c_void

@@ -304,6 +304,80 @@ pub extern "C" fn substrate_system_name() -> *const c_char {
     component::info().name.as_ptr().cast()
 }
 
+/// Figures from the kernel's BootInfo as the system's initializer (the
+/// root task) received them ([`substrate_system_boot_info`]).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct substrate_boot_info_t {
+    /// Untyped capabilities, RAM and device memory.
+    pub untypeds: u64,
+    /// Those of them that are RAM.
+    pub ram_untypeds: u64,
+    /// Bytes of untyped RAM.
+    pub ram_bytes: u64,
+    /// Bytes of device untypeds.
+    pub device_bytes: u64,
+    /// Empty slots of the root task's CNode.
+    pub empty_slots: u64,
+    /// Radix of the root task's CNode in bits.
+    pub cnode_size_bits: u64,
+    /// Frames of the root task's image.
+    pub image_frames: u64,
+    /// Cores the kernel runs on.
+    pub nodes: u64,
+}
+
+/// Fills `*out` with the BootInfo figures on the component's information
+/// page (`seL4_BootInfo` as the initializer received it). `SUBSTRATE_ENOSYS`
+/// outside a system component.
+///
+/// # Safety
+/// `out` points to a writable `substrate_boot_info_t` (checked).
+#[no_mangle]
+pub unsafe extern "C" fn substrate_system_boot_info(out: *mut substrate_boot_info_t) -> i32 {
+    if !in_component() {
+        return SUBSTRATE_ENOSYS;
+    }
+    if out.is_null() {
+        return SUBSTRATE_EINVAL;
+    }
+    if let Err(e) = crate::user_mem::check_obj(out, crate::user_mem::Access::Write) {
+        return e;
+    }
+    let b = component::info().boot;
+    let figures = substrate_boot_info_t {
+        untypeds: b.untypeds,
+        ram_untypeds: b.ram_untypeds,
+        ram_bytes: b.ram_bytes,
+        device_bytes: b.device_bytes,
+        empty_slots: b.empty_slots,
+        cnode_size_bits: b.cnode_size_bits,
+        image_frames: b.image_frames,
+        nodes: b.nodes,
+    };
+    // SAFETY: checked writable.
+    unsafe { out.write(figures) };
+    SUBSTRATE_OK
+}
+
+/// The kernel's version as its install records it (e.g. `5.0.0`), a
+/// NUL-terminated string, or NULL if it does not.
+#[no_mangle]
+pub extern "C" fn substrate_kernel_version() -> *const c_char {
+    static TEXT: spin::Once<Option<[u8; 64]>> = spin::Once::new();
+    let text = TEXT.call_once(|| {
+        let v = sel4::sys::KERNEL_VERSION?.as_bytes();
+        let mut buf = [0u8; 64];
+        let n = v.len().min(buf.len() - 1);
+        buf[..n].copy_from_slice(&v[..n]);
+        Some(buf)
+    });
+    match text {
+        Some(buf) => buf.as_ptr().cast(),
+        None => core::ptr::null(),
+    }
+}
+
 /// How often this component has been restarted (0 outside a system).
 #[no_mangle]
 pub extern "C" fn substrate_system_restarts() -> u64 {

@@ -30,6 +30,20 @@ module Stubs = struct
 
   external system_reply : int64 -> int64 array -> unit = "mirage_sel4_system_reply"
   external system_set_alarm : int64 -> int = "mirage_sel4_system_set_alarm"
+  external system_boot_info : unit -> (string * int64) list = "mirage_sel4_system_boot_info"
+  external kernel_version : unit -> string = "mirage_sel4_kernel_version"
+  external net_start : int -> int -> int = "mirage_sel4_net_start"
+  external net_poll : unit -> int = "mirage_sel4_net_poll"
+  external net_prepare_wait : unit -> int64 = "mirage_sel4_net_prepare_wait"
+  external net_address : unit -> (int32 * int) option = "mirage_sel4_net_address"
+  external net_listen : int -> int -> int = "mirage_sel4_net_listen"
+  external net_accept : int -> int = "mirage_sel4_net_accept"
+  external net_close_listener : int -> int = "mirage_sel4_net_close_listener"
+  external net_recv : int -> bytes -> int -> int -> int = "mirage_sel4_net_recv"
+  external net_send : int -> string -> int -> int -> int = "mirage_sel4_net_send"
+  external net_close : int -> int = "mirage_sel4_net_close"
+  external net_abort : int -> int = "mirage_sel4_net_abort"
+  external net_driver_restarted : unit -> int = "mirage_sel4_net_driver_restarted"
 end
 
 (* Module signatures shaped like MirageOS's device interfaces (mirage-time,
@@ -76,6 +90,18 @@ module type FLOW = sig
   val writev : flow -> Cstruct.t list -> (unit, write_error) result Lwt.t
   val shutdown : flow -> [ `read | `write | `read_write ] -> unit Lwt.t
   val close : flow -> unit Lwt.t
+end
+
+(* Mirage's TCP device (mirage-protocols' TCP, without client connections
+   and addresses): a FLOW, and [listen] calling a function with each
+   connection made to a port. *)
+module type TCP = sig
+  type t
+
+  include FLOW
+
+  val listen : t -> port:int -> (flow -> unit Lwt.t) -> unit
+  val unlisten : t -> port:int -> unit
 end
 
 (* The sleepers, by deadline (then by order of arrival). *)
@@ -165,6 +191,11 @@ module System = struct
   let name () = Stubs.system_name ()
   let restarts () = Stubs.system_restarts ()
 
+  (* The kernel's BootInfo figures as the initializer received them, and
+     its version. *)
+  let boot_info () = Stubs.system_boot_info ()
+  let kernel_version () = Stubs.kernel_version ()
+
   (* Status codes of substrate.h. *)
   let eperm = -1
   let eagain = -11
@@ -253,6 +284,208 @@ module System = struct
     | 3, channel, _, _, _ -> ignore (wake restart_waiters channel)
     | 5, _, _, _, _ -> armed := -1L (* gone off: Main.run wakes the sleepers *)
     | _ -> ()
+end
+
+(* TCP/IP through the substrate's network stack (smoltcp over a network
+   driver component's frame queues; substrate_net_* of the C ABI), in the
+   shape of Mirage's stack and TCP devices. One task moves the frames
+   ([pump]): it polls the stack, wakes the operations that were waiting
+   for it, then blocks (in the main loop) until the driver signals, the
+   stack's next timer, or an operation did something the stack must act
+   on. Operations that would block wait for the next poll. *)
+module Net = struct
+  let ( >>= ) = Lwt.bind
+
+  type t = { channel : int }
+
+  exception Net_error of string
+
+  let eagain = -11
+  let epipe = -32
+  let eaddrinuse = -112
+  let started = ref None
+
+  (* Operations waiting for the next poll, and the pump's own wake-up. *)
+  let waiters : unit Lwt.u list ref = ref []
+  let kicked = ref false
+  let kick_waiter : unit Lwt.u option ref = ref None
+
+  let kick () =
+    kicked := true;
+    match !kick_waiter with
+    | Some u ->
+        kick_waiter := None;
+        Lwt.wakeup_later u ()
+    | None -> ()
+
+  let after_poll () =
+    let p, u = Lwt.wait () in
+    waiters := u :: !waiters;
+    p
+
+  let rec pump t =
+    kicked := false;
+    let s = Stubs.net_poll () in
+    if s <> 0 then Lwt.fail (Net_error (Printf.sprintf "the driver's queues are broken (status %d)" s))
+    else begin
+      let ws = !waiters in
+      waiters := [];
+      List.iter (fun u -> Lwt.wakeup_later u ()) (List.rev ws);
+      Lwt.pause () >>= fun () ->
+      if !kicked then pump t
+      else
+        let deadline = Stubs.net_prepare_wait () in
+        if deadline = -2L then pump t
+        else begin
+          let p, u = Lwt.task () in
+          kick_waiter := Some u;
+          let timer =
+            if deadline = -1L then []
+            else [ Time.sleep_ns (Int64.sub deadline (Stubs.now_ns ())) ]
+          in
+          Lwt.pick (p :: timer) >>= fun () ->
+          kick_waiter := None;
+          pump t
+        end
+    end
+
+  (* The driver's signals and restarts, each by a task of its own that
+     waits for it for ever (a wait given up would lose a signal). *)
+  let rec watch_driver channel =
+    System.wait channel >>= fun () ->
+    kick ();
+    watch_driver channel
+
+  let rec watch_restarts channel =
+    System.restarted channel >>= fun () ->
+    ignore (Stubs.net_driver_restarted ());
+    Printf.printf "%s: the driver was restarted; the connections go on\n%!" (System.name ());
+    kick ();
+    watch_restarts channel
+
+  let address () =
+    match Stubs.net_address () with
+    | Some (a, prefix) ->
+        let b i = Int32.(to_int (logand (shift_right_logical a i) 0xffl)) in
+        Some (Printf.sprintf "%d.%d.%d.%d" (b 24) (b 16) (b 8) (b 0), prefix)
+    | None -> None
+
+  (* Starts the stack on the driver of [channel] (DHCP) and resolves once
+     it has an address; [listen] then runs it. *)
+  let connect ?(channel = 0) ?(sockets = 48) () =
+    init ();
+    if not (System.in_component ()) then
+      Lwt.fail (Net_error "Net.connect: not a component of a system")
+    else
+      match !started with
+      | Some t -> Lwt.return t
+      | None -> (
+          match Stubs.net_start channel sockets with
+          | 0 ->
+              let t = { channel } in
+              started := Some t;
+              Lwt.async (fun () -> watch_driver channel);
+              Lwt.async (fun () -> watch_restarts channel);
+              let stopped, _ = Lwt.wait () in
+              Lwt.async (fun () -> Lwt.pick [ pump t; stopped ]);
+              let rec configured () =
+                match address () with
+                | Some _ -> Lwt.return t
+                | None -> after_poll () >>= configured
+              in
+              configured ()
+          | s -> Lwt.fail (Net_error (Printf.sprintf "Net.connect: status %d" s)))
+
+  module Tcp = struct
+    type nonrec t = t
+    type flow = { id : int; mutable closed : bool; buf : bytes }
+    type error = [ `Reset ]
+    type write_error = [ `Closed | `Reset ]
+
+    let pp_error ppf `Reset = Fmt.string ppf "connection reset"
+
+    let pp_write_error ppf = function
+      | `Closed -> Fmt.string ppf "connection closed"
+      | `Reset -> Fmt.string ppf "connection reset"
+
+    let rec read flow =
+      if flow.closed then Lwt.return (Ok `Eof)
+      else
+        let n = Stubs.net_recv flow.id flow.buf 0 (Bytes.length flow.buf) in
+        if n > 0 then begin
+          kick ();
+          Lwt.return (Ok (`Data (Cstruct.of_bytes (Bytes.sub flow.buf 0 n))))
+        end
+        else if n = 0 then Lwt.return (Ok `Eof)
+        else if n = eagain then after_poll () >>= fun () -> read flow
+        else Lwt.return (Error `Reset)
+
+    let write flow buf =
+      let s = Cstruct.to_string buf in
+      let rec go off =
+        if off >= String.length s then Lwt.return (Ok ())
+        else if flow.closed then Lwt.return (Error `Closed)
+        else
+          let n = Stubs.net_send flow.id s off (String.length s - off) in
+          if n > 0 then begin
+            kick ();
+            go (off + n)
+          end
+          else if n = eagain then after_poll () >>= fun () -> go off
+          else if n = epipe then Lwt.return (Error `Closed)
+          else Lwt.return (Error `Reset)
+      in
+      go 0
+
+    let writev flow bufs = write flow (Cstruct.concat bufs)
+
+    let close flow =
+      if not flow.closed then begin
+        flow.closed <- true;
+        ignore (Stubs.net_close flow.id);
+        kick ()
+      end;
+      Lwt.return_unit
+
+    (* smoltcp closes both halves together. *)
+    let shutdown flow _ = close flow
+
+    let listeners : (int, int) Hashtbl.t = Hashtbl.create 4
+
+    let listen (_ : t) ~port callback =
+      let l = Stubs.net_listen port 16 in
+      if l = eaddrinuse then invalid_arg (Printf.sprintf "Net.Tcp.listen: port %d is taken" port)
+      else if l < 0 then raise (Net_error (Printf.sprintf "Net.Tcp.listen %d: status %d" port l));
+      Hashtbl.replace listeners port l;
+      kick ();
+      let rec accept () =
+        if Hashtbl.find_opt listeners port <> Some l then Lwt.return_unit
+        else
+          let c = Stubs.net_accept l in
+          if c >= 0 then begin
+            kick ();
+            let flow = { id = c; closed = false; buf = Bytes.create 4096 } in
+            Lwt.async (fun () ->
+                Lwt.finalize
+                  (fun () -> Lwt.catch (fun () -> callback flow) (fun _ -> Lwt.return_unit))
+                  (fun () -> close flow));
+            accept ()
+          end
+          else if c = eagain then after_poll () >>= accept
+          else Lwt.fail (Net_error (Printf.sprintf "Net.Tcp.accept: status %d" c))
+      in
+      Lwt.async accept
+
+    let unlisten (_ : t) ~port =
+      match Hashtbl.find_opt listeners port with
+      | Some l ->
+          Hashtbl.remove listeners port;
+          ignore (Stubs.net_close_listener l);
+          kick ()
+      | None -> ()
+  end
+
+  let tcp t = t
 end
 
 module Main = struct

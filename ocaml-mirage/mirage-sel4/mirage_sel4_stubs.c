@@ -398,3 +398,134 @@ value mirage_sel4_system_reply(value label, value regs)
     check(substrate_system_reply(msg), "mirage-sel4: replying failed");
     return Val_unit;
 }
+
+/* ---- the network stack (substrate_net_*, a system component's) ----------- */
+
+value mirage_sel4_net_start(value channel, value sockets)
+{
+    substrate_net_config_t cfg = {0};
+    cfg.channel = (uint32_t)Int_val(channel);
+    cfg.sockets = (uint32_t)Int_val(sockets);
+    return Val_int(substrate_net_start(&cfg));
+}
+
+value mirage_sel4_net_poll(value unit)
+{
+    (void)unit;
+    return Val_int(substrate_net_poll());
+}
+
+/* -2L: poll again now; -1L: block with no deadline; else the deadline
+   (the system clock's nanoseconds). Another status is raised. */
+value mirage_sel4_net_prepare_wait(value unit)
+{
+    (void)unit;
+    uint64_t deadline = 0;
+    int32_t s = substrate_net_prepare_wait(&deadline);
+    if (s < 0)
+        check(s, "mirage-sel4: Net: preparing to wait failed");
+    if (s == 0)
+        return caml_copy_int64(-2);
+    return caml_copy_int64(deadline == UINT64_MAX ? -1 : (int64_t)(deadline & INT64_MAX));
+}
+
+/* (address, prefix length), address as a.b.c.d = a << 24 | ...; None
+   while there is none. */
+value mirage_sel4_net_address(value unit)
+{
+    CAMLparam1(unit);
+    CAMLlocal2(pair, some);
+    uint32_t address = 0, prefix = 0;
+    if (substrate_net_address(&address, &prefix) != 0)
+        CAMLreturn(Val_int(0));
+    pair = caml_alloc_tuple(2);
+    Store_field(pair, 0, caml_copy_int32((int32_t)address));
+    Store_field(pair, 1, Val_int(prefix));
+    some = caml_alloc(1, 0);
+    Store_field(some, 0, pair);
+    CAMLreturn(some);
+}
+
+value mirage_sel4_net_listen(value port, value backlog)
+{
+    return Val_int(substrate_net_listen((uint16_t)Int_val(port), (uint32_t)Int_val(backlog)));
+}
+
+value mirage_sel4_net_accept(value listener)
+{
+    return Val_int(substrate_net_accept(Int_val(listener)));
+}
+
+value mirage_sel4_net_close_listener(value listener)
+{
+    return Val_int(substrate_net_close_listener(Int_val(listener)));
+}
+
+/* Into bytes [off, off + len) (checked by the caller). */
+value mirage_sel4_net_recv(value conn, value buf, value off, value len)
+{
+    return Val_long(substrate_net_recv(Int_val(conn), (uint8_t *)Bytes_val(buf) + Long_val(off),
+                                       (size_t)Long_val(len)));
+}
+
+value mirage_sel4_net_send(value conn, value buf, value off, value len)
+{
+    return Val_long(substrate_net_send(Int_val(conn),
+                                       (const uint8_t *)String_val(buf) + Long_val(off),
+                                       (size_t)Long_val(len)));
+}
+
+value mirage_sel4_net_close(value conn)
+{
+    return Val_int(substrate_net_close(Int_val(conn)));
+}
+
+value mirage_sel4_net_abort(value conn)
+{
+    return Val_int(substrate_net_abort(Int_val(conn)));
+}
+
+value mirage_sel4_net_driver_restarted(value unit)
+{
+    (void)unit;
+    return Val_int(substrate_net_driver_restarted());
+}
+
+/* The BootInfo figures of the information page, as (name, value) pairs;
+   [] outside a system component. */
+value mirage_sel4_system_boot_info(value unit)
+{
+    CAMLparam1(unit);
+    CAMLlocal3(list, pair, cell);
+    substrate_boot_info_t b;
+    list = Val_emptylist;
+    if (substrate_system_boot_info(&b) != 0)
+        CAMLreturn(list);
+    const struct { const char *name; uint64_t value; } figures[] = {
+        {"untyped capabilities", b.untypeds},
+        {"of them RAM", b.ram_untypeds},
+        {"untyped RAM (KiB)", b.ram_bytes / 1024},
+        {"device untyped (GiB)", b.device_bytes >> 30},
+        {"empty CNode slots", b.empty_slots},
+        {"CNode size (bits)", b.cnode_size_bits},
+        {"image frames", b.image_frames},
+        {"cores", b.nodes},
+    };
+    for (int i = (int)(sizeof figures / sizeof figures[0]) - 1; i >= 0; i--) {
+        pair = caml_alloc_tuple(2);
+        Store_field(pair, 0, caml_copy_string(figures[i].name));
+        Store_field(pair, 1, caml_copy_int64((int64_t)figures[i].value));
+        cell = caml_alloc(2, 0);
+        Store_field(cell, 0, pair);
+        Store_field(cell, 1, list);
+        list = cell;
+    }
+    CAMLreturn(list);
+}
+
+value mirage_sel4_kernel_version(value unit)
+{
+    (void)unit;
+    const char *v = substrate_kernel_version();
+    return caml_copy_string(v != NULL ? v : "(version not recorded)");
+}
