@@ -126,6 +126,7 @@ bench: deps
 		tools/runner/sel4-run --quiet --icount 0 --timeout 300 target/std/release/std-bench && \
 		python3 bench/ocaml/run.py && \
 		python3 bench/dafny/run.py && \
+		python3 bench/net/run.py && \
 		$(CARGO) build -q --release -p system-pingpong -p system-restart -p system-polyglot && \
 		for s in system-pingpong system-restart system-polyglot; do \
 			tools/runner/sel4-run --icount 0 --timeout 300 $${CARGO_TARGET_DIR:-target}/release/$$s | grep 'components initialized' || exit 1; done

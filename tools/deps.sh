@@ -26,6 +26,8 @@ for lib in lwt:liblwt-ocaml-dev fmt:libfmt-ocaml-dev logs:liblogs-ocaml-dev \
 done
 # make bench counts OCaml's instructions on Linux with valgrind.
 command -v valgrind >/dev/null || need+=(valgrind)
+# The HTTP servers' load generator (make bench: bench/net/run.py).
+command -v wrk >/dev/null || need+=(wrk)
 # Dafny guests: dafny-backend/tests/oracle.py runs Debian's Dafny 2.3 (which
 # depends on z3, mono-runtime and mono-mcs for its C# backend) and node for
 # its JavaScript backend; npm installs the bignumber.js that one needs.

@@ -2,7 +2,7 @@
    requests and writes the answers over mirage-sel4's Net.Tcp flow (the
    substrate's TCP/IP stack in this component, on the driver component's
    frame queues); [/] shows the kernel's BootInfo figures, [/hello.txt] is
-   a static page. *)
+   a static page, [/blob] 64 KiB of bytes [i mod 251]. *)
 open Lwt.Infix
 module S = Mirage_sel4
 module Tcp = S.Net.Tcp
@@ -93,6 +93,9 @@ let hello =
    substrate's smoltcp stack, the virtio-net driver component's shared rings\n\
    and QEMU's user network.\n"
 
+(* /blob: 64 KiB of bytes i mod 251 (for throughput measurements). *)
+let blob = String.init 65536 (fun i -> Char.chr (i mod 251))
+
 let requests = ref 0
 
 let index () =
@@ -109,9 +112,10 @@ let index () =
     @ rows
     @ [ "</table>\n";
         Printf.sprintf
-          "<p>up %Ld ms, %d requests answered; also <a href=\"/hello.txt\">/hello.txt</a></p>\n"
+          "<p>up %Ld ms, %d requests answered, woken %d times; also <a \
+           href=\"/hello.txt\">/hello.txt</a></p>\n"
           (Int64.div (S.Mclock.elapsed_ns ()) 1_000_000L)
-          !requests;
+          !requests (S.Main.wakeups ());
         "</body></html>\n" ])
 
 let site req =
@@ -122,6 +126,9 @@ let site req =
   | (`GET | `HEAD), ("/" | "/index.html") ->
       Server.respond_string ~headers:html ~status:`OK ~body:(index ()) ()
   | (`GET | `HEAD), "/hello.txt" -> Server.respond_string ~headers:text ~status:`OK ~body:hello ()
+  | (`GET | `HEAD), "/blob" ->
+      let octets = Cohttp.Header.init_with "content-type" "application/octet-stream" in
+      Server.respond_string ~headers:octets ~status:`OK ~body:blob ()
   | (`GET | `HEAD), _ -> Server.respond_string ~headers:text ~status:`Not_found ~body:"404 Not Found\n" ()
   | _ -> Server.respond_string ~headers:text ~status:`Method_not_allowed ~body:"405\n" ()
 

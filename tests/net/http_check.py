@@ -3,13 +3,14 @@
 user network forwards from 127.0.0.1 (tests/boot.py runs it while the
 image runs: `host_check` in a boot-test table).
 
-    http_check.py --port P [--index REGEX] [--static PATH=FILE ...]
+    http_check.py --port P [--index REGEX] [--static PATH=FILE ...] [--blob PATH=N ...]
                   [--clients 8] [--requests 200] [--fault-udp PORT --fault-payload TEXT]
 
 It checks, in order, and exits 1 at the first that fails:
 
 1. `GET /` is 200 and its body matches --index; every --static PATH is
-   200 with the bytes of FILE (relative to the repository); a missing
+   200 with the bytes of FILE (relative to the repository), every --blob
+   PATH N bytes `i % 251`; a missing
    path is 404;
 2. keep-alive: 20 requests on one connection, answered on it;
 3. pipelining: two requests in one write, two answers in order;
@@ -204,6 +205,8 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--index", default=".")
     ap.add_argument("--static", action="append", default=[], metavar="PATH=FILE")
+    ap.add_argument("--blob", action="append", default=[], metavar="PATH=N",
+                    help="PATH answers N bytes, byte i being i %% 251")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--fault-udp", type=int)
@@ -214,6 +217,9 @@ def main():
         path, _, file = s.partition("=")
         with open(os.path.join(ROOT, file), "rb") as f:
             pages.append((path, f.read()))
+    for b in opts.blob:
+        path, _, n = b.partition("=")
+        pages.append((path, bytes(i % 251 for i in range(int(n)))))
     steps = [
         ("pages", lambda: check_pages(opts.port, pages) or f"{len(pages)} pages and a 404"),
         ("keep-alive", lambda: f"20 requests on one connection (from {check_keep_alive(opts.port, pages)[1]})"),

@@ -298,6 +298,13 @@ impl ClientQueues {
         Ok(self.tx.push(d)?)
     }
 
+    /// Whether a frame can be queued now ([`ClientQueues::send`] would
+    /// find a buffer), after taking back the buffers the driver sent.
+    pub fn can_send(&mut self) -> Result<bool, QueueError> {
+        self.reclaim()?;
+        Ok(self.pool.available() > 0)
+    }
+
     /// Takes back the buffers of frames the driver has sent.
     fn reclaim(&mut self) -> Result<(), QueueError> {
         while let Some(d) = self.tx_done.pop()? {
@@ -306,9 +313,13 @@ impl ClientQueues {
         Ok(())
     }
 
-    /// Before blocking: asks the driver to signal its next received frame;
+    /// Before blocking: asks the driver to signal its next received frame
+    /// and, while every transmit buffer is out, the next one it gives back;
     /// `false` if one came meanwhile.
     pub fn want_receive_signal(&self) -> Result<bool, QueueError> {
-        Ok(self.rx_used.want_signal()?)
+        if !self.rx_used.want_signal()? {
+            return Ok(false);
+        }
+        Ok(self.pool.available() > 0 || self.tx_done.want_signal()?)
     }
 }

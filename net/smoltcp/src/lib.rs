@@ -152,7 +152,18 @@ impl phy::Device for QueueDevice {
         if self.broken.is_some() {
             return None;
         }
-        Some(TxToken(self))
+        // No buffer free: smoltcp keeps the segment for later rather than
+        // building a frame that would be dropped (and then resent only
+        // after a retransmission timeout). The driver's signal as it
+        // hands buffers back wakes the component again.
+        match self.queues.can_send() {
+            Ok(true) => Some(TxToken(self)),
+            Ok(false) => None,
+            Err(e) => {
+                self.broken = Some(e);
+                None
+            }
+        }
     }
 
     fn capabilities(&self) -> DeviceCapabilities {

@@ -110,6 +110,14 @@ fn register(list: &mut Vec<Waker>, waker: &Waker) {
     }
 }
 
+static WAKEUPS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// How often the executor has blocked in the component's event loop and
+/// been woken (by a notification, a call, a restart or the timer).
+pub fn wakeups() -> u64 {
+    WAKEUPS.load(core::sync::atomic::Ordering::Relaxed)
+}
+
 /// Starts `future` as a task of its own (polled from the next round on).
 pub fn spawn(future: impl Future<Output = ()> + 'static) {
     REACTOR.lock().spawned.push(Box::pin(future));
@@ -389,7 +397,9 @@ fn run(seen: [u64; abi::MAX_CHANNELS]) {
             component::init_done();
             Events::new(seen)
         });
-        match events.wait() {
+        let event = events.wait();
+        WAKEUPS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        match event {
             Event::Notified(bits) => {
                 let mut r = REACTOR.lock();
                 for id in 0..abi::MAX_CHANNELS {

@@ -1,8 +1,8 @@
 //! server: HTTP/1.1 on port 80, one task per connection.
 //!
 //! `/` is a page of the kernel's BootInfo figures (as the system's
-//! initializer received them), `/hello.txt` a static file; anything else is
-//! 404. The address comes from DHCP.
+//! initializer received them), `/hello.txt` a static file, `/blob` 64 KiB
+//! of bytes `i % 251`; anything else is 404. The address comes from DHCP.
 #![no_std]
 #![no_main]
 
@@ -20,6 +20,17 @@ use sel4_system_executor::{spawn, Channel};
 
 const DRIVER: Channel = Channel::new(0);
 const HELLO: &[u8] = include_bytes!("../site/hello.txt");
+
+/// `/blob`: 64 KiB of bytes `i % 251` (for throughput measurements).
+static BLOB: [u8; 65536] = {
+    let mut b = [0; 65536];
+    let mut i = 0;
+    while i < b.len() {
+        b[i] = (i % 251) as u8;
+        i += 1;
+    }
+    b
+};
 
 fn fail(what: core::fmt::Arguments) -> ! {
     sel4::debug_println!("server: FAILED: {what}");
@@ -52,8 +63,9 @@ fn index() -> Response {
     }
     page.push_str("</table>\n");
     page.push_str(&format!(
-        "<p>up {uptime_ms} ms, {} requests answered; also <a href=\"/hello.txt\">/hello.txt</a></p>\n",
-        REQUESTS.load(Ordering::Relaxed)
+        "<p>up {uptime_ms} ms, {} requests answered, woken {} times; also <a href=\"/hello.txt\">/hello.txt</a></p>\n",
+        REQUESTS.load(Ordering::Relaxed),
+        sel4_system_executor::wakeups()
     ));
     page.push_str("</body></html>\n");
     Response::new(200, "text/html; charset=utf-8", page.into_bytes())
@@ -67,6 +79,7 @@ fn site(req: &Request) -> Response {
     match req.path {
         "/" | "/index.html" => index(),
         "/hello.txt" => Response::new(200, "text/plain; charset=utf-8", HELLO.to_vec()),
+        "/blob" => Response::new(200, "application/octet-stream", BLOB.to_vec()),
         _ => Response::not_found(),
     }
 }
