@@ -18,7 +18,11 @@ It checks, in order, and exits 1 at the first that fails:
    keep-alive connection, all open at once), every answer right;
 5. a malformed request gets `400` and the connection is closed; the
    server goes on serving;
-6. with --fault-udp: a connection is opened and used, then the datagram
+6. with --fault-udp and --garble-payload: 9 datagrams of that text to the
+   forwarded UDP port, which a driver built for it hands the client as
+   malformed frames; the server goes on serving (on a connection opened
+   before them too);
+7. with --fault-udp: a connection is opened and used, then the datagram
    --fault-payload is sent to that forwarded UDP port (a driver built to
    fault on it, as a fault injection); the server must answer new
    connections again within 60 s, and the connection opened before.
@@ -172,6 +176,23 @@ def check_malformed(port):
             raise Failed("the connection stayed open after the 400")
 
 
+def check_garbled(port, udp_port, payload, pages):
+    """Datagrams the driver turns into malformed frames for the client;
+    the server must go on serving, on a connection made before them too."""
+    before = http.client.HTTPConnection(HOST, port, timeout=20)
+    path, want = pages[0]
+    r, body = get(before, path)
+    check_body(path, r, body, want)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        for _ in range(9):
+            u.sendto(payload.encode() + b" " * 64, (HOST, udp_port))
+            time.sleep(0.05)
+    r, body = get(before, path)
+    check_body(path, r, body, want)
+    before.close()
+    check_pages(port, pages)
+
+
 def check_fault(port, udp_port, payload, pages):
     before = http.client.HTTPConnection(HOST, port, timeout=60)
     path, want = pages[0]
@@ -211,6 +232,9 @@ def main():
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--fault-udp", type=int)
     ap.add_argument("--fault-payload", default="")
+    ap.add_argument("--garble-payload",
+                    help="with --fault-udp: first send this, which the driver turns into"
+                         " malformed frames")
     opts = ap.parse_args()
     pages = [("/", opts.index)]
     for s in opts.static:
@@ -229,6 +253,9 @@ def main():
         ("malformed", lambda: check_malformed(opts.port) or "400, connection closed"),
         ("after", lambda: check_pages(opts.port, pages[:1]) or "still serving"),
     ]
+    if opts.fault_udp and opts.garble_payload:
+        steps.append(("malformed frames", lambda: check_garbled(
+            opts.port, opts.fault_udp, opts.garble_payload, pages) or "9 to the server, still serving"))
     if opts.fault_udp:
         steps.append(("driver fault", lambda: "answering again "
                       f"{check_fault(opts.port, opts.fault_udp, opts.fault_payload, pages):.1f} s after "

@@ -53,8 +53,12 @@ pub struct Driver {
     tx_free: alloc::vec::Vec<Page>,
     tx_busy: alloc::vec::Vec<(u16, Page, usize)>,
     dropped: u64,
-    inspect: fn(&[u8]),
+    inspect: Inspect,
 }
+
+/// A test's look at each received frame ([`Driver::init_with`]): it may
+/// change the bytes, and returns how many of them the client gets.
+pub type Inspect = fn(&mut [u8]) -> usize;
 
 fn fail(what: &str) -> ! {
     sel4::debug_println!("virtio-net: {what}");
@@ -71,18 +75,19 @@ fn dma_page() -> Page {
 /// the component does before serving); a problem ends the component
 /// (status 1) after saying what it is.
 pub fn init() -> Driver {
-    Driver::init_with(|_| {})
+    Driver::init_with(|frame| frame.len())
 }
 
 impl Driver {
-    /// [`init`], calling `inspect` with every frame received, before the
-    /// client gets it (for tests: a fault injected on a given frame).
-    pub fn init_with(inspect: fn(&[u8])) -> Driver {
+    /// [`init`], calling `inspect` with every frame received before the
+    /// client gets it (for tests: a fault, or a malformed frame, injected
+    /// on a given frame).
+    pub fn init_with(inspect: Inspect) -> Driver {
         start(inspect)
     }
 }
 
-fn start(inspect: fn(&[u8])) -> Driver {
+fn start(inspect: Inspect) -> Driver {
     sel4_virtio_hal::init("dma").unwrap_or_else(|_| fail("no DMA region `dma`"));
     let ports = || PortCam::new().unwrap_or_else(|| fail("no PCI configuration ports"));
     let mut root = PciRoot::new(ports());
@@ -222,7 +227,7 @@ impl Driver {
             // SAFETY: the buffer given to receive_begin with this token.
             match unsafe { self.net.receive_complete(token, page) } {
                 Ok((header, len)) if header + len <= page.len() => {
-                    (self.inspect)(&page[header..header + len]);
+                    let len = (self.inspect)(&mut page[header..header + len]).min(len);
                     match self.queues.deliver(&page[header..header + len]) {
                         Ok(signal) => self.signal(signal),
                         Err(QueueError::NoBuffer | QueueError::TooLong) => self.dropped += 1,
