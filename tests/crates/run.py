@@ -15,6 +15,11 @@ doc-tests stay a host affair) into target/crates. A crate passes when both
 runs succeed and the numbers of passed tests (summed over libtest's `test
 result:` lines) are equal and not zero. Prints a table and exits 1 if any
 crate failed.
+
+Both runs build with `opt-level = 1` in cargo's dev profile
+(CARGO_PROFILE_DEV_OPT_LEVEL), keeping its debug assertions and overflow
+checks: unoptimised, the heavier suites (ryu's, hashbrown's) spend minutes
+in QEMU's software emulation.
 """
 
 import os
@@ -83,7 +88,7 @@ def passed(output):
 
 
 def run(cmd, cwd):
-    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET))
+    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET), CARGO_PROFILE_DEV_OPT_LEVEL="1")
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
                           errors="replace")
     return proc.returncode, proc.stdout + proc.stderr
