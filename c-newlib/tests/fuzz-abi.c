@@ -47,10 +47,12 @@
  * the ABI function (addr2line on the image).
  *
  * What is not fuzzed, and why:
- *   - The functions of a system component (substrate_system_*) are called
- *     here outside a system, where each must refuse at once (ENOSYS) or
- *     report nothing; the same calls inside a component are booted by the
- *     system images (tests/images/system-c, system-timer, system-ocaml).
+ *   - The functions of a system component (substrate_system_*, and its
+ *     network stack, substrate_net_*) are called here outside a system,
+ *     where each must refuse at once (ENOSYS) or report nothing; the same
+ *     calls inside a component are booted by the system images
+ *     (tests/images/system-c, system-timer, system-ocaml; the network
+ *     stack by examples/mirage-http and tests/images/system-mirage-restart).
  *     The shared rings (substrate_ring_*) are not fuzzed yet: the boot
  *     test c:ring and the system-ring image's hostile peer cover them.
  *   - substrate_exit and substrate_abort end the system (they never return);
@@ -256,6 +258,12 @@ enum {
     S_COUNT = 1 << 9,
     S_EPERM = 1 << 10,
     S_EBUSY = 1 << 11,
+    S_EPROTO = 1 << 12,
+    S_ENOBUFS = 1 << 13,
+    S_EPIPE = 1 << 14,
+    S_ECONNRESET = 1 << 15,
+    S_EADDRINUSE = 1 << 16,
+    S_ENOTCONN = 1 << 17,
 };
 
 static unsigned status_bit(int64_t s)
@@ -281,6 +289,18 @@ static unsigned status_bit(int64_t s)
         return S_EPERM;
     case SUBSTRATE_EBUSY:
         return S_EBUSY;
+    case SUBSTRATE_EPROTO:
+        return S_EPROTO;
+    case SUBSTRATE_ENOBUFS:
+        return S_ENOBUFS;
+    case SUBSTRATE_EPIPE:
+        return S_EPIPE;
+    case SUBSTRATE_ECONNRESET:
+        return S_ECONNRESET;
+    case SUBSTRATE_EADDRINUSE:
+        return S_EADDRINUSE;
+    case SUBSTRATE_ENOTCONN:
+        return S_ENOTCONN;
     }
     /* seL4_Error numbers are 1 .. 10 (seL4_NotEnoughMemory). */
     if (s <= SUBSTRATE_ESEL4_BASE - 1 && s >= SUBSTRATE_ESEL4_BASE - 10)
@@ -292,7 +312,8 @@ static void out_status_set(unsigned set)
 {
     static const char *const names[] = {"OK", "EINVAL", "ENOMEM", "ENOSYS", "EBADCAP",
                                         "EAGAIN", "EDEADLK", "EFAULT", "KERNEL", "COUNT",
-                                        "EPERM", "EBUSY"};
+                                        "EPERM", "EBUSY", "EPROTO", "ENOBUFS", "EPIPE",
+                                        "ECONNRESET", "EADDRINUSE", "ENOTCONN"};
     bool first = true;
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (set & (1u << i)) {
@@ -394,6 +415,21 @@ enum fn {
     F_SYSTEM_REPLY,
     F_SYSTEM_SET_ALARM,
     F_SYSTEM_TSC_HZ,
+    F_SYSTEM_BOOT_INFO,
+    F_KERNEL_VERSION,
+    /* A system component's network stack, outside a system. */
+    F_NET_START,
+    F_NET_POLL,
+    F_NET_PREPARE_WAIT,
+    F_NET_DRIVER_RESTARTED,
+    F_NET_ADDRESS,
+    F_NET_LISTEN,
+    F_NET_ACCEPT,
+    F_NET_CLOSE_LISTENER,
+    F_NET_RECV,
+    F_NET_SEND,
+    F_NET_CLOSE,
+    F_NET_ABORT,
     F_COUNT
 };
 
@@ -3629,6 +3665,158 @@ static void fz_system_tsc_hz(void)
         wrong("a system clock outside a system");
 }
 
+static void fz_system_boot_info(void)
+{
+    substrate_boot_info_t b[2];
+    struct ptr p = gen_ptr(F_SYSTEM_BOOT_INFO, b, 8, true);
+    begin(F_SYSTEM_BOOT_INFO);
+    arg_ptr(p);
+    made();
+    check_why(substrate_system_boot_info(p.p), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_kernel_version(void)
+{
+    begin(F_KERNEL_VERSION);
+    made();
+    const char *v = substrate_kernel_version();
+    /* The embedded kernel and every install built by cmake record one. */
+    if (v == NULL || v[0] < '0' || v[0] > '9')
+        wrong("no kernel version, or one that is not a number");
+}
+
+/* A connection or listener number: small, negative or huge. */
+static int32_t any_net_id(void)
+{
+    return (int32_t)PICK(below(4), -1, INT32_MIN, INT32_MAX, (int32_t)rnd());
+}
+
+static void fz_net_start(void)
+{
+    substrate_net_config_t c[2];
+    memset(c, 0, sizeof c);
+    c[0].channel = any_channel();
+    c[0].address = (uint32_t)PICK(0, 0x0a00020f, rnd());
+    c[0].prefix_len = (uint32_t)PICK(24, 33, rnd());
+    c[0].sockets = (uint32_t)PICK(0, 1, 2000, rnd());
+    struct ptr p = gen_ptr(F_NET_START, c, 4, false);
+    begin(F_NET_START);
+    arg_ptr(p);
+    made();
+    check_why(substrate_net_start(p.p), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_poll(void)
+{
+    begin(F_NET_POLL);
+    made();
+    check_why(substrate_net_poll(), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_prepare_wait(void)
+{
+    uint64_t d[2];
+    struct ptr p = gen_ptr(F_NET_PREPARE_WAIT, d, 8, true);
+    begin(F_NET_PREPARE_WAIT);
+    arg_ptr(p);
+    made();
+    check_why(substrate_net_prepare_wait(p.p), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_driver_restarted(void)
+{
+    begin(F_NET_DRIVER_RESTARTED);
+    made();
+    check_why(substrate_net_driver_restarted(), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_address(void)
+{
+    uint32_t a[2], n[2];
+    struct ptr pa = gen_ptr(F_NET_ADDRESS, a, 4, true);
+    struct ptr pn = gen_ptr(F_NET_ADDRESS, n, 4, true);
+    begin(F_NET_ADDRESS);
+    arg_ptr(pa);
+    arg_ptr(pn);
+    made();
+    check_why(substrate_net_address(pa.p, pn.p), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_listen(void)
+{
+    uint16_t port = (uint16_t)PICK(0, 80, 65535, rnd());
+    uint32_t backlog = (uint32_t)PICK(0, 16, UINT32_MAX, rnd());
+    begin(F_NET_LISTEN);
+    arg(NULL, port);
+    arg(NULL, backlog);
+    made();
+    check_why(substrate_net_listen(port, backlog), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_accept(void)
+{
+    int32_t l = any_net_id();
+    begin(F_NET_ACCEPT);
+    arg(NULL, (uint64_t)(int64_t)l);
+    made();
+    check_why(substrate_net_accept(l), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_close_listener(void)
+{
+    int32_t l = any_net_id();
+    begin(F_NET_CLOSE_LISTENER);
+    arg(NULL, (uint64_t)(int64_t)l);
+    made();
+    check_why(substrate_net_close_listener(l), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_recv(void)
+{
+    uint8_t buf[64];
+    struct ptr p = gen_ptr(F_NET_RECV, buf, 1, true);
+    int32_t c = any_net_id();
+    size_t len = (size_t)PICK(0, 1, sizeof buf, (uint64_t)INTPTR_MAX + 1, rnd());
+    begin(F_NET_RECV);
+    arg(NULL, (uint64_t)(int64_t)c);
+    arg_ptr(p);
+    arg(NULL, len);
+    made();
+    check_why(substrate_net_recv(c, p.p, len), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_send(void)
+{
+    uint8_t buf[64] = {0};
+    struct ptr p = gen_ptr(F_NET_SEND, buf, 1, false);
+    int32_t c = any_net_id();
+    size_t len = (size_t)PICK(0, 1, sizeof buf, (uint64_t)INTPTR_MAX + 1, rnd());
+    begin(F_NET_SEND);
+    arg(NULL, (uint64_t)(int64_t)c);
+    arg_ptr(p);
+    arg(NULL, len);
+    made();
+    check_why(substrate_net_send(c, p.p, len), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_close(void)
+{
+    int32_t c = any_net_id();
+    begin(F_NET_CLOSE);
+    arg(NULL, (uint64_t)(int64_t)c);
+    made();
+    check_why(substrate_net_close(c), S_ENOSYS, MUST_FAIL);
+}
+
+static void fz_net_abort(void)
+{
+    int32_t c = any_net_id();
+    begin(F_NET_ABORT);
+    arg(NULL, (uint64_t)(int64_t)c);
+    made();
+    check_why(substrate_net_abort(c), S_ENOSYS, MUST_FAIL);
+}
+
 /* ============================================================================ */
 /* The table: every function of substrate.h, what its doc says it returns,     */
 /* and which hostile classes it gets.                                           */
@@ -3744,6 +3932,39 @@ static const struct fn_entry table[F_COUNT] = {
     [F_SYSTEM_SET_ALARM] = {"substrate_system_set_alarm", fz_system_set_alarm,
                             S_OK | S_EPERM | S_ENOMEM | S_ENOSYS, X_ALL, 1},
     [F_SYSTEM_TSC_HZ] = {"substrate_system_tsc_hz", fz_system_tsc_hz, 0, X_ALL, 1},
+    [F_SYSTEM_BOOT_INFO] = {"substrate_system_boot_info", fz_system_boot_info,
+                            S_OK | S_EINVAL | S_EFAULT | S_ENOSYS, X_ALL, 1},
+    [F_KERNEL_VERSION] = {"substrate_kernel_version", fz_kernel_version, 0, X_ALL, 1},
+    [F_NET_START] = {"substrate_net_start", fz_net_start,
+                     S_OK | S_EINVAL | S_EFAULT | S_EBUSY | S_ENOMEM | S_EPROTO | S_ENOSYS, X_ALL, 1},
+    [F_NET_POLL] = {"substrate_net_poll", fz_net_poll,
+                    S_OK | S_EINVAL | S_EBUSY | S_EPROTO | S_ENOSYS, X_ALL, 1},
+    [F_NET_PREPARE_WAIT] = {"substrate_net_prepare_wait", fz_net_prepare_wait,
+                            S_OK | S_COUNT | S_EINVAL | S_EFAULT | S_EBUSY | S_ENOSYS, X_ALL, 1},
+    [F_NET_DRIVER_RESTARTED] = {"substrate_net_driver_restarted", fz_net_driver_restarted,
+                                S_OK | S_EINVAL | S_EBUSY | S_ENOSYS, X_ALL, 1},
+    [F_NET_ADDRESS] = {"substrate_net_address", fz_net_address,
+                       S_OK | S_EINVAL | S_EFAULT | S_EBUSY | S_ENOTCONN | S_ENOSYS, X_ALL, 1},
+    [F_NET_LISTEN] = {"substrate_net_listen", fz_net_listen,
+                      S_OK | S_COUNT | S_EINVAL | S_EBUSY | S_EADDRINUSE | S_ENOBUFS | S_ENOSYS,
+                      X_ALL, 1},
+    [F_NET_ACCEPT] = {"substrate_net_accept", fz_net_accept,
+                      S_OK | S_COUNT | S_EINVAL | S_EBUSY | S_EAGAIN | S_ENOBUFS | S_ENOSYS, X_ALL,
+                      1},
+    [F_NET_CLOSE_LISTENER] = {"substrate_net_close_listener", fz_net_close_listener,
+                              S_OK | S_EINVAL | S_EBUSY | S_ENOSYS, X_ALL, 1},
+    [F_NET_RECV] = {"substrate_net_recv", fz_net_recv,
+                    S_OK | S_COUNT | S_EINVAL | S_EFAULT | S_EBUSY | S_EAGAIN | S_ECONNRESET |
+                        S_EPROTO | S_ENOSYS,
+                    X_ALL, 1},
+    [F_NET_SEND] = {"substrate_net_send", fz_net_send,
+                    S_OK | S_COUNT | S_EINVAL | S_EFAULT | S_EBUSY | S_EAGAIN | S_EPIPE |
+                        S_ECONNRESET | S_EPROTO | S_ENOSYS,
+                    X_ALL, 1},
+    [F_NET_CLOSE] = {"substrate_net_close", fz_net_close, S_OK | S_EINVAL | S_EBUSY | S_ENOSYS,
+                     X_ALL, 1},
+    [F_NET_ABORT] = {"substrate_net_abort", fz_net_abort, S_OK | S_EINVAL | S_EBUSY | S_ENOSYS,
+                     X_ALL, 1},
 };
 
 /* ---- health check ---------------------------------------------------------------- */

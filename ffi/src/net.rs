@@ -16,6 +16,8 @@
 //! }
 //! ```
 //!
+//! Outside a system component every function returns `SUBSTRATE_ENOSYS`
+//! at once; before [`substrate_net_start`] succeeded, `SUBSTRATE_EINVAL`.
 //! Nothing blocks: an operation that would returns `SUBSTRATE_EAGAIN`, and
 //! the component blocks in its own loop (`substrate_system_wait`) until the
 //! driver's channel is signalled or the deadline
@@ -97,6 +99,16 @@ fn status(e: NetError) -> i32 {
     }
 }
 
+/// `SUBSTRATE_ENOSYS` outside a system component: every function refuses
+/// at once there, whatever its arguments.
+fn guard() -> Result<(), i32> {
+    if crate::system::in_component() {
+        Ok(())
+    } else {
+        Err(SUBSTRATE_ENOSYS)
+    }
+}
+
 fn with<R>(f: impl FnOnce(&mut Stack) -> Result<R, i32>) -> Result<R, i32> {
     let mut net = NET.try_lock().ok_or(SUBSTRATE_EBUSY)?;
     match net.as_mut() {
@@ -123,8 +135,8 @@ fn ipv4(a: u32) -> Ipv4Address {
 /// `config` points to a readable `substrate_net_config_t` (checked).
 #[no_mangle]
 pub unsafe extern "C" fn substrate_net_start(config: *const substrate_net_config_t) -> i32 {
-    if !crate::system::in_component() {
-        return SUBSTRATE_ENOSYS;
+    if let Err(e) = guard() {
+        return e;
     }
     if config.is_null() {
         return SUBSTRATE_EINVAL;
@@ -191,6 +203,9 @@ pub unsafe extern "C" fn substrate_net_start(config: *const substrate_net_config
 /// once the driver's queues are broken (the stack passes no more frames).
 #[no_mangle]
 pub extern "C" fn substrate_net_poll() -> i32 {
+    if let Err(e) = guard() {
+        return e;
+    }
     match with(|s| s.poll().map_err(status)) {
         Ok(()) => SUBSTRATE_OK,
         Err(e) => e,
@@ -206,6 +221,9 @@ pub extern "C" fn substrate_net_poll() -> i32 {
 /// `deadline_ns` points to a writable `uint64_t` (checked).
 #[no_mangle]
 pub unsafe extern "C" fn substrate_net_prepare_wait(deadline_ns: *mut u64) -> i32 {
+    if let Err(e) = guard() {
+        return e;
+    }
     if deadline_ns.is_null() {
         return SUBSTRATE_EINVAL;
     }
@@ -237,6 +255,9 @@ pub unsafe extern "C" fn substrate_net_prepare_wait(deadline_ns: *mut u64) -> i3
 /// looks at the queues (their state survives the restart).
 #[no_mangle]
 pub extern "C" fn substrate_net_driver_restarted() -> i32 {
+    if let Err(e) = guard() {
+        return e;
+    }
     match with(|s| {
         s.driver_restarted();
         Ok(())
@@ -253,6 +274,9 @@ pub extern "C" fn substrate_net_driver_restarted() -> i32 {
 /// Both point to writable `uint32_t`s (checked).
 #[no_mangle]
 pub unsafe extern "C" fn substrate_net_address(address: *mut u32, prefix_len: *mut u32) -> i32 {
+    if let Err(e) = guard() {
+        return e;
+    }
     if address.is_null() || prefix_len.is_null() {
         return SUBSTRATE_EINVAL;
     }
@@ -278,6 +302,9 @@ pub unsafe extern "C" fn substrate_net_address(address: *mut u32, prefix_len: *m
 /// `SUBSTRATE_ENOBUFS` (no socket left).
 #[no_mangle]
 pub extern "C" fn substrate_net_listen(port: u16, backlog: u32) -> i32 {
+    if let Err(e) = guard() {
+        return e;
+    }
     match with(|s| s.listen(port, backlog as usize).map_err(status)) {
         Ok(id) => i32::try_from(id).unwrap_or(SUBSTRATE_ENOBUFS),
         Err(e) => e,
@@ -288,6 +315,9 @@ pub extern "C" fn substrate_net_listen(port: u16, backlog: u32) -> i32 {
 /// `SUBSTRATE_EAGAIN` if none is waiting.
 #[no_mangle]
 pub extern "C" fn substrate_net_accept(listener: i32) -> i32 {
+    if let Err(e) = guard() {
+        return e;
+    }
     let Ok(l) = u32::try_from(listener) else {
         return SUBSTRATE_EINVAL;
     };
@@ -301,6 +331,9 @@ pub extern "C" fn substrate_net_accept(listener: i32) -> i32 {
 /// Stops listening (connections accepted stay open).
 #[no_mangle]
 pub extern "C" fn substrate_net_close_listener(listener: i32) -> i32 {
+    if let Err(e) = guard() {
+        return e;
+    }
     let Ok(l) = u32::try_from(listener) else {
         return SUBSTRATE_EINVAL;
     };
@@ -322,6 +355,9 @@ fn conn_id(conn: i32) -> Result<u32, i32> {
 /// `buf` has `len` writable bytes (checked).
 #[no_mangle]
 pub unsafe extern "C" fn substrate_net_recv(conn: i32, buf: *mut u8, len: usize) -> i64 {
+    if let Err(e) = guard() {
+        return e as i64;
+    }
     let r = conn_id(conn).and_then(|c| {
         if len == 0 || buf.is_null() {
             return Err(SUBSTRATE_EINVAL);
@@ -346,6 +382,9 @@ pub unsafe extern "C" fn substrate_net_recv(conn: i32, buf: *mut u8, len: usize)
 /// `buf` has `len` readable bytes (checked).
 #[no_mangle]
 pub unsafe extern "C" fn substrate_net_send(conn: i32, buf: *const u8, len: usize) -> i64 {
+    if let Err(e) = guard() {
+        return e as i64;
+    }
     let r = conn_id(conn).and_then(|c| {
         if len == 0 || buf.is_null() {
             return Err(SUBSTRATE_EINVAL);
@@ -371,6 +410,9 @@ pub unsafe extern "C" fn substrate_net_send(conn: i32, buf: *const u8, len: usiz
 /// number is free at once.
 #[no_mangle]
 pub extern "C" fn substrate_net_close(conn: i32) -> i32 {
+    if let Err(e) = guard() {
+        return e;
+    }
     match conn_id(conn).and_then(|c| with(|s| s.close(c).map_err(status))) {
         Ok(()) => SUBSTRATE_OK,
         Err(e) => e,
@@ -381,6 +423,9 @@ pub extern "C" fn substrate_net_close(conn: i32) -> i32 {
 /// once.
 #[no_mangle]
 pub extern "C" fn substrate_net_abort(conn: i32) -> i32 {
+    if let Err(e) = guard() {
+        return e;
+    }
     match conn_id(conn).and_then(|c| with(|s| s.abort(c).map_err(status))) {
         Ok(()) => SUBSTRATE_OK,
         Err(e) => e,
