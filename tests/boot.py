@@ -65,17 +65,18 @@ build's handling of a broken SEL4_PREFIX. `make boot-test` (part of
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "c-newlib", "tests"))
 import cimages  # noqa: E402  (C images: c-newlib/tests/*.toml)
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "net"))
+from serving import Serving, free_port  # noqa: E402  (server images and their host checks)
 
 RUNNER = os.path.join(ROOT, "tools", "runner", "sel4-run")
 TARGET = cimages.TARGET
@@ -182,13 +183,6 @@ def boot(path, bt):
     return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - start
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    """A port on 127.0.0.1 nothing listens on now."""
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def boot_with_host_check(path, bt, args):
     """Boots a server image and runs its host check against it (see the
     module documentation): (check passed, output, seconds)."""
@@ -202,48 +196,28 @@ def boot_with_host_check(path, bt, args):
         check += ["--fault-udp", str(udp)]
     timeout = bt.get("timeout", 60)
     start = time.monotonic()
-    proc = subprocess.Popen([RUNNER, *args, path], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace",
-                            start_new_session=True)
-    lines = []
-    ready = threading.Event()
-    pattern = re.compile(bt.get("host_check_after", "."))
-
-    def read():
-        for line in proc.stdout:
-            lines.append(line)
-            if pattern.search(line):
-                ready.set()
-        ready.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
+    server = Serving([*args, path], bt.get("host_check_after", "."))
+    notes = []
     ok = False
     try:
-        if not ready.wait(timeout) or proc.poll() is not None:
-            lines.append(f"boot.py: the image did not get ready for its host check "
+        if not server.wait_ready(timeout):
+            notes.append(f"boot.py: the image did not get ready for its host check "
                          f"({bt.get('host_check_after')!r})\n")
         else:
             left = max(10, timeout - (time.monotonic() - start))
             try:
                 c = subprocess.run(check, capture_output=True, text=True, timeout=left)
-                lines.append(c.stdout + c.stderr)
+                notes.append(c.stdout + c.stderr)
                 ok = c.returncode == 0
             except subprocess.TimeoutExpired as e:
-                lines.append(f"{e.stdout or ''}boot.py: the host check timed out after {left:.0f} s\n")
+                notes.append(f"{e.stdout or ''}boot.py: the host check timed out after {left:.0f} s\n")
             time.sleep(0.5)
-            if proc.poll() is not None:
-                lines.append("boot.py: the image ended during its host check\n")
+            if not server.running():
+                notes.append("boot.py: the image ended during its host check\n")
                 ok = False
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        reader.join(timeout=5)
-    return ok, "".join(lines), time.monotonic() - start
+        server.stop()
+    return ok, server.output() + "".join(notes), time.monotonic() - start
 
 
 def output_diff(reference, output):

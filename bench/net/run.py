@@ -19,62 +19,38 @@ user network forwarding a free port of 127.0.0.1.
 
 import os
 import re
-import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "net"))
+from serving import Serving, free_port  # noqa: E402
+
 TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
-RUNNER = os.path.join(ROOT, "tools", "runner", "sel4-run")
 SERVERS = [("net-http", "Rust, sel4-net-http"), ("mirage-http", "OCaml, cohttp-lwt")]
-READY = re.compile(r"server: serving http://")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+READY = r"server: serving http://"
 
 
 class Boot:
-    """A server image running in QEMU until stopped."""
+    """A server image running in QEMU, port 80 forwarded, until stopped."""
 
     def __init__(self, name, extra=()):
         self.port = free_port()
-        self.proc = subprocess.Popen(
-            [RUNNER, "--timeout", "600", "--forward", f"{self.port}:80", *extra,
-             os.path.join(TARGET, "release", name)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-            start_new_session=True)
-        self.lines = []
-        ready = threading.Event()
-
-        def read():
-            for line in self.proc.stdout:
-                self.lines.append(line)
-                if READY.search(line):
-                    ready.set()
-            ready.set()
-
-        threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(120) or self.proc.poll() is not None:
+        self.server = Serving(["--timeout", "600", "--forward", f"{self.port}:80", *extra,
+                               os.path.join(TARGET, "release", name)], READY)
+        if not self.server.wait_ready(120):
             self.stop()
-            sys.exit(f"bench/net: {name} did not start serving:\n{''.join(self.lines[-20:])}")
+            sys.exit(f"bench/net: {name} did not start serving:\n"
+                     f"{''.join(self.server.lines[-20:])}")
 
     def get(self, path):
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=30) as r:
             return r.read().decode("utf-8", "replace")
 
     def stop(self):
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.server.stop()
 
 
 def wrk(port, path):

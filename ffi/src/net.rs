@@ -117,6 +117,12 @@ fn with<R>(f: impl FnOnce(&mut Stack) -> Result<R, i32>) -> Result<R, i32> {
     }
 }
 
+/// A listener's or connection's number as C passes it: `SUBSTRATE_EINVAL`
+/// if negative.
+fn number(n: i32) -> Result<u32, i32> {
+    u32::try_from(n).map_err(|_| SUBSTRATE_EINVAL)
+}
+
 fn ipv4(a: u32) -> Ipv4Address {
     Ipv4Address::from_bits(a)
 }
@@ -318,10 +324,7 @@ pub extern "C" fn substrate_net_accept(listener: i32) -> i32 {
     if let Err(e) = guard() {
         return e;
     }
-    let Ok(l) = u32::try_from(listener) else {
-        return SUBSTRATE_EINVAL;
-    };
-    match with(|s| s.accept(l, None).map_err(status)) {
+    match number(listener).and_then(|l| with(|s| s.accept(l, None).map_err(status))) {
         Ok(Some(c)) => i32::try_from(c).unwrap_or(SUBSTRATE_ENOBUFS),
         Ok(None) => SUBSTRATE_EAGAIN,
         Err(e) => e,
@@ -334,17 +337,10 @@ pub extern "C" fn substrate_net_close_listener(listener: i32) -> i32 {
     if let Err(e) = guard() {
         return e;
     }
-    let Ok(l) = u32::try_from(listener) else {
-        return SUBSTRATE_EINVAL;
-    };
-    match with(|s| s.close_listener(l).map_err(status)) {
+    match number(listener).and_then(|l| with(|s| s.close_listener(l).map_err(status))) {
         Ok(()) => SUBSTRATE_OK,
         Err(e) => e,
     }
-}
-
-fn conn_id(conn: i32) -> Result<u32, i32> {
-    u32::try_from(conn).map_err(|_| SUBSTRATE_EINVAL)
 }
 
 /// Receives up to `len` bytes into `buf`: how many, 0 once the peer has
@@ -358,7 +354,7 @@ pub unsafe extern "C" fn substrate_net_recv(conn: i32, buf: *mut u8, len: usize)
     if let Err(e) = guard() {
         return e as i64;
     }
-    let r = conn_id(conn).and_then(|c| {
+    let r = number(conn).and_then(|c| {
         if len == 0 || buf.is_null() {
             return Err(SUBSTRATE_EINVAL);
         }
@@ -385,7 +381,7 @@ pub unsafe extern "C" fn substrate_net_send(conn: i32, buf: *const u8, len: usiz
     if let Err(e) = guard() {
         return e as i64;
     }
-    let r = conn_id(conn).and_then(|c| {
+    let r = number(conn).and_then(|c| {
         if len == 0 || buf.is_null() {
             return Err(SUBSTRATE_EINVAL);
         }
@@ -413,7 +409,7 @@ pub extern "C" fn substrate_net_close(conn: i32) -> i32 {
     if let Err(e) = guard() {
         return e;
     }
-    match conn_id(conn).and_then(|c| with(|s| s.close(c).map_err(status))) {
+    match number(conn).and_then(|c| with(|s| s.close(c).map_err(status))) {
         Ok(()) => SUBSTRATE_OK,
         Err(e) => e,
     }
@@ -426,7 +422,7 @@ pub extern "C" fn substrate_net_abort(conn: i32) -> i32 {
     if let Err(e) = guard() {
         return e;
     }
-    match conn_id(conn).and_then(|c| with(|s| s.abort(c).map_err(status))) {
+    match number(conn).and_then(|c| with(|s| s.abort(c).map_err(status))) {
         Ok(()) => SUBSTRATE_OK,
         Err(e) => e,
     }

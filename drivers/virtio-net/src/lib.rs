@@ -83,60 +83,58 @@ impl Driver {
     /// client gets it (for tests: a fault, or a malformed frame, injected
     /// on a given frame).
     pub fn init_with(inspect: Inspect) -> Driver {
-        start(inspect)
-    }
-}
-
-fn start(inspect: Inspect) -> Driver {
-    sel4_virtio_hal::init("dma").unwrap_or_else(|_| fail("no DMA region `dma`"));
-    let ports = || PortCam::new().unwrap_or_else(|| fail("no PCI configuration ports"));
-    let mut root = PciRoot::new(ports());
-    let df = root
-        .enumerate_bus(0)
-        .find(|(_, info)| virtio_device_type(info) == Some(DeviceType::Network))
-        .map(|(df, _)| df)
-        .unwrap_or_else(|| fail("no virtio-net device on PCI bus 0"));
-    place_virtio_bars(&mut root, df)
-        .unwrap_or_else(|e| fail(alloc::format!("placing its BARs: {e:?}").as_str()));
-    let line = ports().read_word(df, 0x3c) & 0xff;
-    let pin = irq_pin().unwrap_or_else(|| fail("no interrupt on channel 1"));
-    if line as u64 != pin {
-        fail(
-            alloc::format!("the device interrupts on line {line}, the description says pin {pin}")
+        sel4_virtio_hal::init("dma").unwrap_or_else(|_| fail("no DMA region `dma`"));
+        let ports = || PortCam::new().unwrap_or_else(|| fail("no PCI configuration ports"));
+        let mut root = PciRoot::new(ports());
+        let df = root
+            .enumerate_bus(0)
+            .find(|(_, info)| virtio_device_type(info) == Some(DeviceType::Network))
+            .map(|(df, _)| df)
+            .unwrap_or_else(|| fail("no virtio-net device on PCI bus 0"));
+        place_virtio_bars(&mut root, df)
+            .unwrap_or_else(|e| fail(alloc::format!("placing its BARs: {e:?}").as_str()));
+        let line = ports().read_word(df, 0x3c) & 0xff;
+        let pin = irq_pin().unwrap_or_else(|| fail("no interrupt on channel 1"));
+        if line as u64 != pin {
+            fail(
+                alloc::format!(
+                    "the device interrupts on line {line}, the description says pin {pin}"
+                )
                 .as_str(),
+            );
+        }
+        let transport = PciTransport::new::<SystemHal, _>(&mut root, df)
+            .unwrap_or_else(|e| fail(alloc::format!("its virtio transport: {e}").as_str()));
+        let mut net = Net::new(transport)
+            .unwrap_or_else(|e| fail(alloc::format!("starting it: {e}").as_str()));
+        let queues = DriverQueues::attach()
+            .unwrap_or_else(|e| fail(alloc::format!("the client's queues: {e:?}").as_str()));
+        net.enable_interrupts();
+        let rx = core::array::from_fn(|_| {
+            let page = dma_page();
+            // SAFETY: the page is untouched until the device has filled it.
+            let token = unsafe { net.receive_begin(page) }
+                .unwrap_or_else(|e| fail(alloc::format!("posting a receive buffer: {e}").as_str()));
+            (token, Some(page))
+        });
+        sel4::debug_println!(
+            "virtio-net: 00:{:02x}.{} up, MAC {}, interrupt line {line}",
+            df.device,
+            df.function,
+            Mac(net.mac_address())
         );
+        let mut d = Driver {
+            net,
+            queues,
+            rx,
+            tx_free: (0..BUFFERS).map(|_| dma_page()).collect(),
+            tx_busy: alloc::vec::Vec::new(),
+            dropped: 0,
+            inspect,
+        };
+        d.transmit_all();
+        d
     }
-    let transport = PciTransport::new::<SystemHal, _>(&mut root, df)
-        .unwrap_or_else(|e| fail(alloc::format!("its virtio transport: {e}").as_str()));
-    let mut net =
-        Net::new(transport).unwrap_or_else(|e| fail(alloc::format!("starting it: {e}").as_str()));
-    let queues = DriverQueues::attach()
-        .unwrap_or_else(|e| fail(alloc::format!("the client's queues: {e:?}").as_str()));
-    net.enable_interrupts();
-    let rx = core::array::from_fn(|_| {
-        let page = dma_page();
-        // SAFETY: the page is untouched until the device has filled it.
-        let token = unsafe { net.receive_begin(page) }
-            .unwrap_or_else(|e| fail(alloc::format!("posting a receive buffer: {e}").as_str()));
-        (token, Some(page))
-    });
-    sel4::debug_println!(
-        "virtio-net: 00:{:02x}.{} up, MAC {}, interrupt line {line}",
-        df.device,
-        df.function,
-        Mac(net.mac_address())
-    );
-    let mut d = Driver {
-        net,
-        queues,
-        rx,
-        tx_free: (0..BUFFERS).map(|_| dma_page()).collect(),
-        tx_busy: alloc::vec::Vec::new(),
-        dropped: 0,
-        inspect,
-    };
-    d.transmit_all();
-    d
 }
 
 /// The IOAPIC pin the description routes to [`IRQ`].

@@ -104,6 +104,21 @@ struct Listener {
     waker: Option<Waker>,
 }
 
+/// Puts `value` in the first free place of `table` (or a new one at its
+/// end): its number.
+fn put<T>(table: &mut Vec<Option<T>>, value: T) -> usize {
+    match table.iter().position(Option::is_none) {
+        Some(i) => {
+            table[i] = Some(value);
+            i
+        }
+        None => {
+            table.push(Some(value));
+            table.len() - 1
+        }
+    }
+}
+
 /// The stack (see the module documentation).
 pub struct Stack {
     dev: QueueDevice,
@@ -313,16 +328,7 @@ impl Stack {
             ready: VecDeque::new(),
             waker: None,
         };
-        let id = match self.listeners.iter().position(Option::is_none) {
-            Some(i) => {
-                self.listeners[i] = Some(l);
-                i
-            }
-            None => {
-                self.listeners.push(Some(l));
-                self.listeners.len() - 1
-            }
-        };
+        let id = put(&mut self.listeners, l);
         self.tend_listeners();
         if self.listeners[id]
             .as_ref()
@@ -355,16 +361,7 @@ impl Stack {
             }
             return Ok(None);
         };
-        let id = match self.conns.iter().position(Option::is_none) {
-            Some(i) => {
-                self.conns[i] = Some(h);
-                i
-            }
-            None => {
-                self.conns.push(Some(h));
-                self.conns.len() - 1
-            }
-        };
+        let id = put(&mut self.conns, h);
         Ok(Some(id as ConnId))
     }
 

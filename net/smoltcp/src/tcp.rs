@@ -121,6 +121,16 @@ impl Net {
     }
 }
 
+/// A stack operation's answer as a poll: `Ok(None)` (it would block; it
+/// registered the waker) is pending.
+fn until_ready<T>(r: Result<Option<T>, NetError>) -> Poll<Result<T, NetError>> {
+    match r {
+        Ok(Some(v)) => Poll::Ready(Ok(v)),
+        Ok(None) => Poll::Pending,
+        Err(e) => Poll::Ready(Err(e)),
+    }
+}
+
 /// A listening port.
 pub struct TcpListener {
     net: Net,
@@ -130,14 +140,8 @@ pub struct TcpListener {
 impl TcpListener {
     /// The next connection made to the port.
     pub async fn accept(&self) -> Result<TcpStream, NetError> {
-        let id = poll_fn(
-            |cx| match self.net.with(|s| s.accept(self.id, Some(cx.waker()))) {
-                Ok(Some(c)) => Poll::Ready(Ok(c)),
-                Ok(None) => Poll::Pending,
-                Err(e) => Poll::Ready(Err(e)),
-            },
-        )
-        .await?;
+        let id = poll_fn(|cx| until_ready(self.net.with(|s| s.accept(self.id, Some(cx.waker())))))
+            .await?;
         // Its place in the backlog is filled at the next poll.
         self.net.kick();
         Ok(TcpStream {
@@ -170,14 +174,9 @@ impl TcpStream {
 
     /// Bytes received into `buf`; 0 once the peer has closed its side.
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<usize, NetError> {
-        let n = poll_fn(
-            |cx| match self.net.with(|s| s.recv(self.id, buf, Some(cx.waker()))) {
-                Ok(Some(n)) => Poll::Ready(Ok(n)),
-                Ok(None) => Poll::Pending,
-                Err(e) => Poll::Ready(Err(e)),
-            },
-        )
-        .await?;
+        let n =
+            poll_fn(|cx| until_ready(self.net.with(|s| s.recv(self.id, buf, Some(cx.waker())))))
+                .await?;
         // The window opened: the stack may have to say so.
         self.net.kick();
         Ok(n)
@@ -186,13 +185,9 @@ impl TcpStream {
     /// Queues all of `buf` for sending, waiting for room as needed.
     pub async fn write_all(&mut self, mut buf: &[u8]) -> Result<(), NetError> {
         while !buf.is_empty() {
-            let n = poll_fn(
-                |cx| match self.net.with(|s| s.send(self.id, buf, Some(cx.waker()))) {
-                    Ok(Some(n)) => Poll::Ready(Ok(n)),
-                    Ok(None) => Poll::Pending,
-                    Err(e) => Poll::Ready(Err(e)),
-                },
-            )
+            let n = poll_fn(|cx| {
+                until_ready(self.net.with(|s| s.send(self.id, buf, Some(cx.waker()))))
+            })
             .await?;
             buf = &buf[n..];
             self.net.kick();
