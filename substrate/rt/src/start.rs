@@ -10,9 +10,14 @@
 //! zero-fills every segment beyond its file bytes (`elf_load` in seL4 5.0
 //! and current kernels), so clearing it again would only cost time.
 
+// Weak, like the runtime's other definitions (see the crate's root): in a
+// host test binary of a crate that depends on this one, the C library's
+// `_start` (Scrt1.o) wins without a duplicate-symbol error, however the
+// compiler splits this crate into object files. In an image it is the
+// only definition, and the linker script's `ENTRY(_start)` pulls it in.
 core::arch::global_asm!(
     ".section .text._start, \"ax\", @progbits",
-    ".global _start",
+    ".weak _start",
     ".type _start, @function",
     "_start:",
     // Keep the BootInfo pointer in a callee-saved register.
