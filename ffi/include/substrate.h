@@ -695,8 +695,12 @@ int32_t substrate_net_start(const substrate_net_config_t *config);
 
 /*
  Moves frames both ways and runs the stack's timers (call it after the
- driver's signal, the deadline, or an operation). `SUBSTRATE_EPROTO`
- once the driver's queues are broken (the stack passes no more frames).
+ driver's signal, the deadline, or an operation). When the driver wrote
+ impossible ring state, the stack starts its queues over and the
+ connections go on; `SUBSTRATE_EPROTO` if it does so again before its
+ next restart: the stack then passes no frames until
+ [`substrate_net_driver_restarted`] (keep polling and blocking as
+ usual; nothing but frames is lost).
  */
 int32_t substrate_net_poll(void);
 
@@ -712,8 +716,11 @@ int32_t substrate_net_poll(void);
 int32_t substrate_net_prepare_wait(uint64_t *deadline_ns);
 
 /*
- After the driver component was restarted: signals it, so that it
- looks at the queues (their state survives the restart).
+ After the driver component was restarted: starts its queues over with
+ it (a protected call; the restarted driver waits for it), and the
+ connections go on. `SUBSTRATE_EPROTO` if the driver did not answer (it
+ was restarted again before it did): no frames pass until the next
+ restart.
  */
 int32_t substrate_net_driver_restarted(void);
 

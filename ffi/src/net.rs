@@ -205,8 +205,12 @@ pub unsafe extern "C" fn substrate_net_start(config: *const substrate_net_config
 }
 
 /// Moves frames both ways and runs the stack's timers (call it after the
-/// driver's signal, the deadline, or an operation). `SUBSTRATE_EPROTO`
-/// once the driver's queues are broken (the stack passes no more frames).
+/// driver's signal, the deadline, or an operation). When the driver wrote
+/// impossible ring state, the stack starts its queues over and the
+/// connections go on; `SUBSTRATE_EPROTO` if it does so again before its
+/// next restart: the stack then passes no frames until
+/// [`substrate_net_driver_restarted`] (keep polling and blocking as
+/// usual; nothing but frames is lost).
 #[no_mangle]
 pub extern "C" fn substrate_net_poll() -> i32 {
     if let Err(e) = guard() {
@@ -257,17 +261,17 @@ pub unsafe extern "C" fn substrate_net_prepare_wait(deadline_ns: *mut u64) -> i3
     }
 }
 
-/// After the driver component was restarted: signals it, so that it
-/// looks at the queues (their state survives the restart).
+/// After the driver component was restarted: starts its queues over with
+/// it (a protected call; the restarted driver waits for it), and the
+/// connections go on. `SUBSTRATE_EPROTO` if the driver did not answer (it
+/// was restarted again before it did): no frames pass until the next
+/// restart.
 #[no_mangle]
 pub extern "C" fn substrate_net_driver_restarted() -> i32 {
     if let Err(e) = guard() {
         return e;
     }
-    match with(|s| {
-        s.driver_restarted();
-        Ok(())
-    }) {
+    match with(|s| s.driver_restarted().map_err(status)) {
         Ok(()) => SUBSTRATE_OK,
         Err(e) => e,
     }

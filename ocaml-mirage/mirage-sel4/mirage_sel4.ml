@@ -325,9 +325,11 @@ module Net = struct
 
   let rec pump t =
     kicked := false;
-    let s = Stubs.net_poll () in
-    if s <> 0 then Lwt.fail (Net_error (Printf.sprintf "the driver's queues are broken (status %d)" s))
-    else begin
+    (* A status other than 0: the driver's queues are broken until its
+       restart (the stack said so on the console); the pump goes on
+       blocking as usual, and the restart starts them over. *)
+    ignore (Stubs.net_poll ());
+    begin
       let ws = !waiters in
       waiters := [];
       List.iter (fun u -> Lwt.wakeup_later u ()) (List.rev ws);
@@ -358,8 +360,11 @@ module Net = struct
 
   let rec watch_restarts channel =
     System.restarted channel >>= fun () ->
-    ignore (Stubs.net_driver_restarted ());
-    Printf.printf "%s: the driver was restarted; the connections go on\n%!" (System.name ());
+    (if Stubs.net_driver_restarted () = 0 then
+       Printf.printf "%s: the driver was restarted; the connections go on\n%!" (System.name ())
+     else
+       Printf.printf "%s: the driver was restarted, and did not start its queues over\n%!"
+         (System.name ()));
     kick ();
     watch_restarts channel
 

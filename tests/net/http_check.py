@@ -4,7 +4,8 @@ user network forwards from 127.0.0.1 (tests/boot.py runs it while the
 image runs: `host_check` in a boot-test table).
 
     http_check.py --port P [--index REGEX] [--static PATH=FILE ...] [--blob PATH=N ...]
-                  [--clients 8] [--requests 200] [--fault-udp PORT --fault-payload TEXT]
+                  [--clients 8] [--requests 200] [--fault-udp PORT --fault-payload TEXT
+                  [--garble-payload TEXT] [--scribble-payload TEXT]]
 
 It checks, in order, and exits 1 at the first that fails:
 
@@ -22,10 +23,16 @@ It checks, in order, and exits 1 at the first that fails:
    forwarded UDP port, which a driver built for it hands the client as
    malformed frames; the server goes on serving (on a connection opened
    before them too);
-7. with --fault-udp: a connection is opened and used, then the datagram
-   --fault-payload is sent to that forwarded UDP port (a driver built to
-   fault on it, as a fault injection); the server must answer new
-   connections again within 60 s, and the connection opened before.
+7. with --fault-udp and --scribble-payload: one datagram of that text,
+   on which a driver built for it writes an impossible state into a ring
+   it shares with the client; the client starts the queues over with the
+   driver and goes on serving (on a connection opened before too);
+8. with --fault-udp: a connection is opened and used, then (with
+   --scribble-payload) that datagram again, which the client now leaves
+   alone until the driver's restart, and the datagram --fault-payload is
+   sent to that forwarded UDP port (a driver built to fault on it, as a
+   fault injection); the server must answer new connections again within
+   60 s, and the connection opened before.
 
 Only 127.0.0.1 is contacted.
 """
@@ -193,12 +200,34 @@ def check_garbled(port, udp_port, payload, pages):
     check_pages(port, pages)
 
 
-def check_fault(port, udp_port, payload, pages):
+def check_scribbled(port, udp_port, payload, pages):
+    """A datagram on which the driver writes an impossible ring state: the
+    server must go on serving, on a connection made before it too (TCP
+    sends again what the queues dropped when they were started over)."""
+    before = http.client.HTTPConnection(HOST, port, timeout=30)
+    path, want = pages[0]
+    r, body = get(before, path)
+    check_body(path, r, body, want)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        u.sendto(payload.encode(), (HOST, udp_port))
+    time.sleep(0.2)
+    r, body = get(before, path)
+    check_body(path, r, body, want)
+    before.close()
+    check_pages(port, pages)
+
+
+def check_fault(port, udp_port, payload, pages, scribble=None):
     before = http.client.HTTPConnection(HOST, port, timeout=60)
     path, want = pages[0]
     r, body = get(before, path)
     check_body(path, r, body, want)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        if scribble:
+            # The second impossible ring state of the driver's run: the
+            # client waits for the driver's restart.
+            u.sendto(scribble.encode(), (HOST, udp_port))
+            time.sleep(0.5)
         u.sendto(payload.encode(), (HOST, udp_port))
     started = time.monotonic()
     while True:
@@ -235,6 +264,9 @@ def main():
     ap.add_argument("--garble-payload",
                     help="with --fault-udp: first send this, which the driver turns into"
                          " malformed frames")
+    ap.add_argument("--scribble-payload",
+                    help="with --fault-udp: then send this, on which the driver writes an"
+                         " impossible ring state")
     opts = ap.parse_args()
     pages = [("/", opts.index)]
     for s in opts.static:
@@ -256,9 +288,12 @@ def main():
     if opts.fault_udp and opts.garble_payload:
         steps.append(("malformed frames", lambda: check_garbled(
             opts.port, opts.fault_udp, opts.garble_payload, pages) or "9 to the server, still serving"))
+    if opts.fault_udp and opts.scribble_payload:
+        steps.append(("impossible ring state", lambda: check_scribbled(
+            opts.port, opts.fault_udp, opts.scribble_payload, pages) or "the queues started over, still serving"))
     if opts.fault_udp:
         steps.append(("driver fault", lambda: "answering again "
-                      f"{check_fault(opts.port, opts.fault_udp, opts.fault_payload, pages):.1f} s after "
+                      f"{check_fault(opts.port, opts.fault_udp, opts.fault_payload, pages, opts.scribble_payload):.1f} s after "
                       "it, and on the connection opened before"))
     for name, step in steps:
         try:

@@ -4,8 +4,8 @@
 //! the PCI configuration ports 0xcf8..0xcff; device memory for the
 //! device's registers (the driver moves the BAR there); a `dma` region for
 //! the device's queues and its own frame buffers; the five regions of
-//! `sel4-net-queue` shared with its client on channel 0 (which may call
-//! it for the MAC address, `MAC_LABEL`); and the device's
+//! `sel4-net-queue` shared with its client on channel 0 (which calls it,
+//! `ATTACH_LABEL`, to start the queues and learn the MAC address); and the device's
 //! interrupt on channel 1 (its IOAPIC pin the firmware's interrupt line,
 //! which the driver checks).
 //!
@@ -13,7 +13,9 @@
 //! client offered; frames the client queues are copied into the driver's
 //! own transmit buffers. The client never sees DMA memory, and nothing it
 //! writes into the shared regions reaches the device unchecked. The driver
-//! blocks until the device interrupts or the client signals.
+//! blocks until the device interrupts or the client signals. Until the
+//! client's first `ATTACH_LABEL` call, and after the client wrote an
+//! impossible ring state until its next one, received frames are dropped.
 //!
 //! The component (`src/main.rs`) is `component!(sel4_virtio_net::init)`;
 //! [`Driver::init_with`] gives a test a look at every received frame.
@@ -21,7 +23,7 @@
 
 extern crate alloc;
 
-use sel4_net_queue::{mac_to_word, DriverQueues, Mac, QueueError, Signal, MAC_LABEL};
+use sel4_net_queue::{mac_to_word, DriverQueues, Mac, QueueError, Signal, ATTACH_LABEL};
 use sel4_system_component::{exit, sel4, set_mr, Channel, Handler, MessageInfo};
 use sel4_virtio_hal::{place_virtio_bars, PortCam, SystemHal};
 use virtio_drivers::device::net::VirtIONetRaw;
@@ -46,7 +48,8 @@ type Page = &'static mut [u8];
 /// The driver's state; its [`Handler`] serves the client and the device.
 pub struct Driver {
     net: Net,
-    queues: DriverQueues,
+    /// The client's queues, from its `ATTACH_LABEL` call on.
+    queues: Option<DriverQueues>,
     /// Receive buffers posted to the device, by token.
     rx: [(u16, Option<Page>); BUFFERS],
     /// Transmit buffers: free, or in flight with their token.
@@ -71,9 +74,9 @@ fn dma_page() -> Page {
     unsafe { core::slice::from_raw_parts_mut(p.as_ptr(), PAGE_SIZE) }
 }
 
-/// Finds the device, starts it and attaches to the client's queues (what
-/// the component does before serving); a problem ends the component
-/// (status 1) after saying what it is.
+/// Finds the device and starts it (what the component does before
+/// serving; it attaches to the client's queues on the client's call); a
+/// problem ends the component (status 1) after saying what it is.
 pub fn init() -> Driver {
     Driver::init_with(|frame| frame.len())
 }
@@ -107,8 +110,6 @@ impl Driver {
             .unwrap_or_else(|e| fail(alloc::format!("its virtio transport: {e}").as_str()));
         let mut net = Net::new(transport)
             .unwrap_or_else(|e| fail(alloc::format!("starting it: {e}").as_str()));
-        let queues = DriverQueues::attach()
-            .unwrap_or_else(|e| fail(alloc::format!("the client's queues: {e:?}").as_str()));
         net.enable_interrupts();
         let rx = core::array::from_fn(|_| {
             let page = dma_page();
@@ -123,17 +124,15 @@ impl Driver {
             df.function,
             Mac(net.mac_address())
         );
-        let mut d = Driver {
+        Driver {
             net,
-            queues,
+            queues: None,
             rx,
             tx_free: (0..BUFFERS).map(|_| dma_page()).collect(),
             tx_busy: alloc::vec::Vec::new(),
             dropped: 0,
             inspect,
-        };
-        d.transmit_all();
-        d
+        }
     }
 }
 
@@ -153,7 +152,10 @@ impl Driver {
     fn transmit_all(&mut self) {
         loop {
             self.transmit();
-            match self.queues.want_transmit_signal() {
+            let Some(queues) = &self.queues else {
+                return;
+            };
+            match queues.want_transmit_signal() {
                 Ok(true) => return,
                 Ok(false) if self.tx_free.is_empty() => return,
                 Ok(false) => {}
@@ -165,6 +167,9 @@ impl Driver {
     /// Hands the client's queued frames to the device while it has room.
     fn transmit(&mut self) {
         loop {
+            let Some(queues) = &mut self.queues else {
+                return;
+            };
             let Some(page) = self.tx_free.pop() else {
                 return;
             };
@@ -172,7 +177,7 @@ impl Driver {
                 Ok(h) => h,
                 Err(_) => fail("a transmit buffer too small for the header"),
             };
-            let copied = self.queues.transmit(|frame| {
+            let copied = queues.transmit(|frame| {
                 page[header..header + frame.len()].copy_from_slice(frame);
                 header + frame.len()
             });
@@ -197,7 +202,10 @@ impl Driver {
                     self.tx_free.push(page);
                     return;
                 }
-                Err(e) => self.client_error(e),
+                Err(e) => {
+                    self.tx_free.push(page);
+                    self.client_error(e);
+                }
             }
         }
     }
@@ -226,10 +234,16 @@ impl Driver {
             match unsafe { self.net.receive_complete(token, page) } {
                 Ok((header, len)) if header + len <= page.len() => {
                     let len = (self.inspect)(&mut page[header..header + len]).min(len);
-                    match self.queues.deliver(&page[header..header + len]) {
-                        Ok(signal) => self.signal(signal),
-                        Err(QueueError::NoBuffer | QueueError::TooLong) => self.dropped += 1,
-                        Err(e) => self.client_error(e),
+                    match self
+                        .queues
+                        .as_mut()
+                        .map(|q| q.deliver(&page[header..header + len]))
+                    {
+                        Some(Ok(signal)) => self.signal(signal),
+                        Some(Err(QueueError::NoBuffer | QueueError::TooLong)) | None => {
+                            self.dropped += 1
+                        }
+                        Some(Err(e)) => self.client_error(e),
                     }
                 }
                 _ => self.dropped += 1,
@@ -247,18 +261,29 @@ impl Driver {
         }
     }
 
-    /// The client wrote impossible ring state: say so, and stop serving it.
-    fn client_error(&mut self, e: QueueError) -> ! {
-        fail(alloc::format!("the client's queues are corrupt ({e:?}); stopping").as_str())
+    /// The client wrote impossible ring state: say so, and leave the
+    /// queues alone until it attaches again.
+    fn client_error(&mut self, e: QueueError) {
+        sel4::debug_println!(
+            "virtio-net: the client's queues are corrupt ({e:?}); dropping frames until it attaches again"
+        );
+        self.queues = None;
     }
 }
 
 impl Handler for Driver {
-    /// The client asks for the device's MAC address.
+    /// The client (re)starts the queues: they are emptied and attached to
+    /// afresh, and the answer is the device's MAC address.
     fn protected(&mut self, _channel: Channel, msg: MessageInfo) -> MessageInfo {
-        if msg.label() != MAC_LABEL {
+        if msg.label() != ATTACH_LABEL {
             return MessageInfo::new(1, 0, 0);
         }
+        match DriverQueues::attach() {
+            Ok(q) => self.queues = Some(q),
+            Err(e) => fail(alloc::format!("the client's queues: {e:?}").as_str()),
+        }
+        // Ask for the client's first frame to send before it can queue one.
+        self.transmit_all();
         set_mr(0, mac_to_word(&self.net.mac_address()));
         MessageInfo::new(0, 0, 1)
     }

@@ -12,17 +12,30 @@
 //! | `data` | bytes | | the buffers, [`BUFFER_SIZE`] bytes each, lent by the client |
 //!
 //! and one channel, a notification each way, signalled only on the rings'
-//! transitions (`substrate-shared-ring`'s `want_signal`). The client owns
+//! transitions (`substrate-shared-ring`'s `want_signal`), on which the
+//! client also calls the driver ([`ATTACH_LABEL`]). The client owns
 //! the buffers ([`BufferPool`]) and takes back only what it lent; the
 //! driver writes a frame only into a buffer the client offered and within
 //! its length, and reads only within the data region. Neither trusts what
 //! the other wrote: a bad index or descriptor is an error of the call
 //! ([`QueueError`]), never a fault.
+//!
+//! # Starting over
+//!
+//! The driver touches the rings only after the client's [`ATTACH_LABEL`]
+//! call, and on each such call it empties all four and attaches to them
+//! afresh ([`DriverQueues::attach`]) before it answers. The client calls
+//! it when it starts, when the driver was restarted, and when it found the
+//! rings in an impossible state; once the answer is back it attaches too
+//! ([`ClientQueues::attach`]: every buffer is its own again). While the
+//! client waits for the answer neither side uses the rings, so no frame is
+//! half moved; the frames the rings held are dropped, as a link drops
+//! them, and TCP sends its segments again.
 #![no_std]
 
 extern crate alloc;
 
-use sel4_system_component::{abi, info};
+use sel4_system_component::{abi, info, mr, Channel, ChannelError, MessageInfo};
 pub use substrate_shared_ring::Signal;
 use substrate_shared_ring::{BufferPool, Consumer, Descriptor, Producer, RingError};
 
@@ -34,10 +47,12 @@ pub const BUFFER_SIZE: u32 = 2048;
 /// the 14-byte header; no FCS).
 pub const MAX_FRAME: usize = 1514;
 
-/// The label of the client's protected call to the driver asking for the
-/// device's MAC address; the reply has the label 0 and the address in
-/// message register 0 (byte `i` of the address in bits `8 i ..`).
-pub const MAC_LABEL: u64 = 1;
+/// The label of the client's protected call to the driver that (re)starts
+/// the queues (see [Starting over](crate#starting-over)): the driver
+/// empties the rings and attaches to them, then replies with the label 0
+/// and the device's MAC address in message register 0 (byte `i` of the
+/// address in bits `8 i ..`).
+pub const ATTACH_LABEL: u64 = 1;
 
 /// A MAC address, shown as `52:54:00:12:34:56`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +69,12 @@ impl core::fmt::Display for Mac {
     }
 }
 
-/// The MAC address in a [`MAC_LABEL`] reply's message register.
+/// The MAC address in a [`ATTACH_LABEL`] reply's message register.
 pub fn mac_from_word(word: u64) -> [u8; 6] {
     core::array::from_fn(|i| (word >> (8 * i)) as u8)
 }
 
-/// A MAC address as a [`MAC_LABEL`] reply's message register.
+/// A MAC address as a [`ATTACH_LABEL`] reply's message register.
 pub fn mac_to_word(mac: &[u8; 6]) -> u64 {
     mac.iter()
         .enumerate()
@@ -90,6 +105,10 @@ pub enum QueueError {
     NoBuffer,
     /// The frame is longer than [`MAX_FRAME`] or than its buffer.
     TooLong,
+    /// The driver did not answer the [`ATTACH_LABEL`] call: the channel
+    /// grants no calls, the driver refused, or it was restarted before it
+    /// answered, again and again.
+    NoAnswer,
 }
 
 impl From<RingError> for QueueError {
@@ -160,9 +179,17 @@ pub struct DriverQueues {
 }
 
 impl DriverQueues {
-    /// Attaches to the five regions.
+    /// Empties the four rings and attaches to the five regions: what the
+    /// driver does on the client's [`ATTACH_LABEL`] call, before it
+    /// answers (and only then).
     pub fn attach() -> Result<Self, QueueError> {
         let data = Data::attach()?;
+        for name in [RX_FREE, RX_USED, TX, TX_DONE] {
+            let (base, size) = region(name)?;
+            // SAFETY: the region is mapped read-write and page-aligned;
+            // the client waits for the answer to its call meanwhile.
+            unsafe { substrate_shared_ring::reset(base, size) }?;
+        }
         Ok(DriverQueues {
             rx_free: consumer(RX_FREE, data.len)?,
             rx_used: producer(RX_USED, data.len)?,
@@ -233,6 +260,7 @@ pub struct Transmitted<R> {
 
 /// The client's side.
 pub struct ClientQueues {
+    mac: [u8; 6],
     rx_free: Producer,
     rx_used: Consumer,
     tx: Producer,
@@ -242,11 +270,27 @@ pub struct ClientQueues {
 }
 
 impl ClientQueues {
-    /// Attaches to the five regions and offers the driver half of the
-    /// buffers for received frames (the other half is for sending).
-    pub fn attach() -> Result<Self, QueueError> {
+    /// Calls the driver on `driver` ([`ATTACH_LABEL`]: it empties the
+    /// rings), then attaches to the five regions and offers the driver
+    /// half of the buffers for received frames (the other half is for
+    /// sending); every buffer is this side's at first. A driver restarted
+    /// before it answered is called again (three times at most).
+    ///
+    /// The call blocks until the driver answers: a driver that never does
+    /// (and never faults, which answers for it) keeps the client waiting.
+    pub fn attach(driver: Channel) -> Result<Self, QueueError> {
+        let mut tries = 0;
+        loop {
+            match driver.call(MessageInfo::new(ATTACH_LABEL, 0, 0)) {
+                Err(ChannelError::PeerRestarted) if tries < 2 => tries += 1,
+                Ok(r) if r.label() == 0 && r.length() >= 1 => break,
+                _ => return Err(QueueError::NoAnswer),
+            }
+        }
+        let mac = mac_from_word(mr(0));
         let data = Data::attach()?;
         let mut q = ClientQueues {
+            mac,
             rx_free: producer(RX_FREE, data.len)?,
             rx_used: consumer(RX_USED, data.len)?,
             tx: producer(TX, data.len)?,
@@ -262,6 +306,11 @@ impl ClientQueues {
             let _ = q.rx_free.push(d)?;
         }
         Ok(q)
+    }
+
+    /// The device's MAC address, from the driver's answer.
+    pub fn mac(&self) -> [u8; 6] {
+        self.mac
     }
 
     /// The next received frame, given to `f`; its buffer is then offered

@@ -17,8 +17,8 @@ pub mod tcp;
 
 use alloc::vec::Vec;
 
-use sel4_net_queue::{mac_from_word, ClientQueues, QueueError, Signal, MAC_LABEL, MAX_FRAME};
-use sel4_system_component::{mr, time, Channel, MessageInfo};
+use sel4_net_queue::{ClientQueues, QueueError, Signal, MAX_FRAME};
+use sel4_system_component::{time, Channel};
 use smoltcp::phy::{self, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 
@@ -32,44 +32,60 @@ pub fn now() -> Instant {
 pub struct QueueDevice {
     queues: ClientQueues,
     driver: Channel,
-    mac: [u8; 6],
-    /// Errors of the queues seen (a driver writing impossible ring state);
-    /// the device then stops passing frames.
+    /// An error of the queues (a driver writing impossible ring state):
+    /// the device passes no frames until [`QueueDevice::reset`].
     broken: Option<QueueError>,
 }
 
 impl QueueDevice {
-    /// Attaches to the queues of the driver on `driver` and asks it for
-    /// the MAC address (a protected call, `MAC_LABEL`).
+    /// Attaches to the queues of the driver on `driver`
+    /// (`ClientQueues::attach`: a protected call, `ATTACH_LABEL`, whose
+    /// answer has the MAC address).
     pub fn attach(driver: Channel) -> Result<Self, QueueError> {
-        let reply = driver
-            .call(MessageInfo::new(MAC_LABEL, 0, 0))
-            .map_err(|_| QueueError::NoRegion("the driver's channel"))?;
-        if reply.label() != 0 || reply.length() < 1 {
-            return Err(QueueError::NoRegion("the driver's MAC address"));
-        }
-        let mac = mac_from_word(mr(0));
         Ok(QueueDevice {
-            queues: ClientQueues::attach()?,
+            queues: ClientQueues::attach(driver)?,
             driver,
-            mac,
             broken: None,
         })
     }
 
-    /// The device's MAC address, as the driver gave it.
-    pub fn mac(&self) -> [u8; 6] {
-        self.mac
+    /// Starts the queues over with the driver, after it was restarted or
+    /// wrote impossible ring state: the same call again, and every buffer
+    /// this side's again; the frames the rings held are dropped. An error
+    /// leaves the device broken.
+    pub fn reset(&mut self) -> Result<(), QueueError> {
+        match ClientQueues::attach(self.driver) {
+            Ok(q) => {
+                self.queues = q;
+                self.broken = None;
+                Ok(())
+            }
+            Err(e) => {
+                self.broken = Some(e);
+                Err(e)
+            }
+        }
     }
 
-    /// What went wrong with the queues, if anything has.
+    /// The device's MAC address, as the driver gave it.
+    pub fn mac(&self) -> [u8; 6] {
+        self.queues.mac()
+    }
+
+    /// What went wrong with the queues, if anything has (until
+    /// [`QueueDevice::reset`]).
     pub fn error(&self) -> Option<QueueError> {
         self.broken
     }
 
     /// Before blocking: asks the driver to signal the next frame; `false`
-    /// if one came meanwhile (poll again instead).
+    /// if one came meanwhile (poll again instead). While the queues are
+    /// broken, always `true`: the frames there are not taken, so polling
+    /// again would only spin.
     pub fn want_receive_signal(&mut self) -> bool {
+        if self.broken.is_some() {
+            return true;
+        }
         match self.queues.want_receive_signal() {
             Ok(wait) => wait,
             Err(e) => {
@@ -77,11 +93,6 @@ impl QueueDevice {
                 true
             }
         }
-    }
-
-    /// Signals the driver whatever the rings say (after its restart).
-    pub fn kick(&self) {
-        let _ = self.driver.notify();
     }
 
     fn signal(&self, s: Signal) {

@@ -61,9 +61,10 @@ impl Default for Limits {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetError {
     /// The device's queues are broken (the driver wrote impossible ring
-    /// state); the stack passes no more frames.
+    /// state again after they were started over): the stack passes no
+    /// frames until the driver's restart ([`Stack::driver_restarted`]).
     Device(QueueError),
-    /// The driver did not answer the MAC address call.
+    /// The driver did not answer the call that attaches to its queues.
     NoDriver,
     /// No such listener or connection (closed, or never opened).
     BadHandle,
@@ -132,6 +133,10 @@ pub struct Stack {
     /// Connections closed by their owner, kept until their goodbye is sent.
     closing: Vec<SocketHandle>,
     address_waker: Option<Waker>,
+    /// The queues were started over since the driver's last (re)start.
+    reset: bool,
+    /// They are broken until the driver's restart (and it was said).
+    stuck: bool,
 }
 
 impl Stack {
@@ -140,7 +145,7 @@ impl Stack {
     /// the server's answer ([`Stack::address`]).
     pub fn new(driver: Channel, addressing: Addressing, limits: Limits) -> Result<Self, NetError> {
         let mut dev = QueueDevice::attach(driver).map_err(|e| match e {
-            QueueError::NoRegion(_) => NetError::NoDriver,
+            QueueError::NoRegion(_) | QueueError::NoAnswer => NetError::NoDriver,
             e => NetError::Device(e),
         })?;
         let config = Config::new(HardwareAddress::Ethernet(EthernetAddress(dev.mac())));
@@ -156,6 +161,8 @@ impl Stack {
             conns: Vec::new(),
             closing: Vec::new(),
             address_waker: None,
+            reset: false,
+            stuck: false,
         };
         match addressing {
             Addressing::Dhcp => stack.dhcp = Some(stack.sockets.add(dhcpv4::Socket::new())),
@@ -198,12 +205,37 @@ impl Stack {
 
     /// Moves frames both ways, runs TCP's and DHCP's timers, and moves
     /// listeners' established connections to their accept queues. Wakers
-    /// registered for what changed are woken. An error: the device is
-    /// broken (it stays so).
+    /// registered for what changed are woken.
+    ///
+    /// If the driver wrote impossible ring state, the queues are started
+    /// over with it (`QueueDevice::reset`) and the connections go on; if
+    /// it does so again before its next restart, the error is
+    /// [`NetError::Device`] until [`Stack::driver_restarted`] (keep
+    /// polling and blocking as usual meanwhile: nothing is lost but
+    /// frames).
     pub fn poll(&mut self) -> Result<(), NetError> {
         self.iface.poll(now(), &mut self.dev, &mut self.sockets);
         if let Some(e) = self.dev.error() {
-            return Err(NetError::Device(e));
+            if self.reset {
+                if !self.stuck {
+                    self.stuck = true;
+                    say(format_args!(
+                        "the driver's queues hold an impossible state again ({e:?}); waiting for its restart"
+                    ));
+                }
+                return Err(NetError::Device(e));
+            }
+            self.reset = true;
+            say(format_args!(
+                "the driver's queues hold an impossible state ({e:?}); starting them over"
+            ));
+            if let Err(e) = self.dev.reset() {
+                self.stuck = true;
+                say(format_args!(
+                    "the driver did not start its queues over ({e:?}); waiting for its restart"
+                ));
+                return Err(NetError::Device(e));
+            }
         }
         if let Some(h) = self.dhcp {
             let event = self
@@ -297,8 +329,12 @@ impl Stack {
 
     /// Nanoseconds until the stack needs [`Stack::poll`] again without a
     /// frame arriving (a retransmission, DHCP); `None`: not until a frame
-    /// comes or the component does something.
+    /// comes or the component does something (nor while the queues are
+    /// broken until the driver's restart: no frame could move).
     pub fn poll_delay_ns(&mut self) -> Option<u64> {
+        if self.stuck {
+            return None;
+        }
         self.iface
             .poll_delay(now(), &self.sockets)
             .map(|d| d.total_micros().saturating_mul(1000))
@@ -310,10 +346,14 @@ impl Stack {
         self.dev.want_receive_signal()
     }
 
-    /// After the driver was restarted: signals it, so that it looks at the
-    /// queues (their state survives it).
-    pub fn driver_restarted(&mut self) {
-        self.dev.kick();
+    /// After the driver was restarted: starts the queues over with it (the
+    /// restarted driver waits for that call); the connections go on. An
+    /// error: the driver did not answer (it was restarted again, say);
+    /// the device passes no frames until the next restart.
+    pub fn driver_restarted(&mut self) -> Result<(), NetError> {
+        self.reset = false;
+        self.stuck = false;
+        self.dev.reset().map_err(NetError::Device)
     }
 
     /// Listens on TCP `port` with `backlog` sockets waiting for handshakes.
@@ -476,4 +516,9 @@ impl Stack {
             self.closing.push(h);
         }
     }
+}
+
+/// A line on the console, after the component's name.
+fn say(what: core::fmt::Arguments) {
+    sel4_system_component::sel4::debug_println!("{}: {what}", sel4_system_component::name());
 }

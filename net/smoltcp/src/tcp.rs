@@ -61,13 +61,16 @@ impl Net {
     }
 
     /// The task moving the stack's frames, for a driver on `driver`; it
-    /// returns only if the device breaks.
-    pub async fn run(self, driver: Channel) -> NetError {
+    /// never ends. The stack starts the driver's queues over when the
+    /// driver writes impossible ring state or is restarted ([`Stack::poll`],
+    /// [`Stack::driver_restarted`]); while they are broken, this task
+    /// blocks until the driver's restart (TCP's timers only wake it).
+    pub async fn run(self, driver: Channel) -> core::convert::Infallible {
         loop {
             self.0.kicked.set(false);
-            if let Err(e) = self.with(Stack::poll) {
-                return e;
-            }
+            // An error (the queues broken until the driver's restart) has
+            // been said on the console by the stack; the loop goes on.
+            let _ = self.with(Stack::poll);
             // Let the tasks it woke run before the next poll.
             yield_now().await;
             if self.0.kicked.get() || !self.with(Stack::want_signal) {
@@ -87,11 +90,15 @@ impl Net {
             )
             .await;
             if let Either::First(Either::Second(())) = woke {
-                sel4_system_executor::component::sel4::debug_println!(
-                    "{}: the driver was restarted; the connections go on",
-                    sel4_system_executor::component::name()
-                );
-                self.with(Stack::driver_restarted);
+                let name = sel4_system_executor::component::name();
+                match self.with(Stack::driver_restarted) {
+                    Ok(()) => sel4_system_executor::component::sel4::debug_println!(
+                        "{name}: the driver was restarted; the connections go on"
+                    ),
+                    Err(e) => sel4_system_executor::component::sel4::debug_println!(
+                        "{name}: the driver was restarted, and {e}"
+                    ),
+                }
             }
         }
     }

@@ -33,7 +33,8 @@
 //!   arrives while no task waits for it is kept for the next wait;
 //! * the system's timer: [`sleep_until`], [`sleep_ns`] (the description
 //!   says `timer = true`);
-//! * a peer's restart: [`peer_restarted`];
+//! * a peer's restart: [`peer_restarted`] (kept, as a signal is, for the
+//!   next wait);
 //! * protected calls are answered by the function given to [`serve`], one
 //!   at a time, between polls (a call's reply must be sent before the next
 //!   wait).
@@ -74,6 +75,8 @@ struct Reactor {
     pending: u32,
     /// Who waits for each channel's peer to be restarted.
     restart_waiters: [Vec<Waker>; abi::MAX_CHANNELS],
+    /// Restarts that no wait has taken yet (bit `id`).
+    restarted: u32,
     /// Sleepers by (deadline, sequence number).
     timers: BTreeMap<(u64, u64), Waker>,
     next_timer: u64,
@@ -88,6 +91,7 @@ impl Reactor {
             channel_waiters: [const { Vec::new() }; abi::MAX_CHANNELS],
             pending: 0,
             restart_waiters: [const { Vec::new() }; abi::MAX_CHANNELS],
+            restarted: 0,
             timers: BTreeMap::new(),
             next_timer: 0,
             server: None,
@@ -163,39 +167,33 @@ impl Future for Notified {
     }
 }
 
-/// Resolves when the peer of `channel` is next restarted after a fault.
+/// Resolves at the next restart of the peer of `channel` after a fault,
+/// or at once if one came that no wait has taken yet (a restart while the
+/// task was busy elsewhere is not lost). One restart resolves one wait.
 pub fn peer_restarted(channel: Channel) -> PeerRestarted {
-    PeerRestarted {
-        channel,
-        registered: false,
-    }
+    PeerRestarted { channel }
 }
 
 /// The future of [`peer_restarted`].
 #[derive(Debug)]
 pub struct PeerRestarted {
     channel: Channel,
-    registered: bool,
 }
 
 impl Future for PeerRestarted {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let id = self.channel.id() as usize;
         if id >= abi::MAX_CHANNELS {
             return Poll::Pending;
         }
         let mut r = REACTOR.lock();
-        let waiting = r.restart_waiters[id]
-            .iter()
-            .any(|w| w.will_wake(cx.waker()));
-        if self.registered && !waiting {
-            // Woken by the restart (the list was emptied).
+        if r.restarted & (1 << id) != 0 {
+            r.restarted &= !(1 << id);
             return Poll::Ready(());
         }
         register(&mut r.restart_waiters[id], cx.waker());
-        self.registered = true;
         Poll::Pending
     }
 }
@@ -431,8 +429,15 @@ fn run(seen: [u64; abi::MAX_CHANNELS]) {
                 events.reply(reply);
             }
             Event::PeerRestarted(channel) => {
-                let waiters =
-                    core::mem::take(&mut REACTOR.lock().restart_waiters[channel.id() as usize]);
+                let id = channel.id() as usize;
+                let waiters = {
+                    let mut r = REACTOR.lock();
+                    // Kept until a wait takes it, as a notification is.
+                    if id < abi::MAX_CHANNELS {
+                        r.restarted |= 1 << id;
+                    }
+                    core::mem::take(&mut r.restart_waiters[id])
+                };
                 waiters.into_iter().for_each(Waker::wake);
             }
             Event::Timer => armed = u64::MAX,

@@ -28,8 +28,8 @@
 //!   peer cannot make two users share a buffer.
 //!
 //! An error leaves this side's state unchanged; what to do with a peer that
-//! corrupts its rings (stop using it, ask for it to be restarted) is the
-//! caller's decision.
+//! corrupts its rings (stop using it, ask for it to be restarted, or
+//! [`reset`] the rings with it) is the caller's decision.
 //!
 //! # Notifications on transitions only
 //!
@@ -182,6 +182,24 @@ impl Shared {
             Ok(n)
         }
     }
+}
+
+/// Empties the ring in `bytes` bytes at `base`: its head, tail and
+/// waiting flag become 0, as in a fresh region. Ends attached before it
+/// must attach again ([`Producer::new`], [`Consumer::new`]); the protocol
+/// above the ring sees to it that neither end uses the ring meanwhile.
+/// This is how two components start over after one of them wrote an
+/// impossible state, or was restarted.
+///
+/// # Safety
+/// `base..base + bytes` is mapped read-write, 64-byte aligned.
+pub unsafe fn reset(base: *mut u8, bytes: usize) -> Result<(), RingError> {
+    // SAFETY: the caller's contract.
+    let ring = unsafe { Shared::new(base, bytes)? };
+    for word in [HEAD, TAIL, WAITING] {
+        ring.word(word).store(0, Ordering::Release);
+    }
+    Ok(())
 }
 
 /// The producing end of a ring.

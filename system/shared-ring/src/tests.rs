@@ -164,6 +164,40 @@ fn an_impossible_peer_index_is_reported_not_followed() {
     assert_eq!(c.pop(), Ok(None));
 }
 
+#[test]
+fn reset_empties_an_impossible_ring_for_both_ends() {
+    let mut r = region();
+    let base = r.0.as_mut_ptr();
+    // SAFETY: as above.
+    let mut p = unsafe { Producer::new(base, BYTES, DATA).unwrap() };
+    for i in 0..5 {
+        assert_eq!(p.push(desc(i * 512, i as u32)), Ok(Signal::NotNeeded));
+    }
+    r.0[HEAD..HEAD + 4].copy_from_slice(&0x8000_0000u32.to_ne_bytes());
+    r.0[WAITING..WAITING + 4].copy_from_slice(&1u32.to_ne_bytes());
+    // SAFETY: as above.
+    assert!(matches!(
+        unsafe { Consumer::new(base, BYTES, DATA) },
+        Err(RingError::Corrupt)
+    ));
+    // SAFETY: as above.
+    unsafe { reset(base, BYTES).unwrap() };
+    // SAFETY: as above.
+    let (mut p, mut c) = unsafe {
+        (
+            Producer::new(base, BYTES, DATA).unwrap(),
+            Consumer::new(base, BYTES, DATA).unwrap(),
+        )
+    };
+    assert_eq!(c.pop(), Ok(None));
+    assert_eq!(p.free(), Ok(8));
+    // Nobody asked to be signalled since.
+    assert_eq!(p.push(desc(0, 9)), Ok(Signal::NotNeeded));
+    assert_eq!(c.pop(), Ok(Some(desc(0, 9))));
+    // SAFETY: a region too small is refused, nothing written.
+    assert_eq!(unsafe { reset(base, 8) }, Err(RingError::BadRegion));
+}
+
 /// The honest side against a peer that writes random bytes over the whole
 /// ring between operations: never a panic, never a descriptor outside the
 /// data region, and its own index only moves by its own operations.

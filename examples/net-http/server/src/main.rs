@@ -94,8 +94,7 @@ async fn main() {
     let net = Net::new(stack);
     let frames = net.clone();
     spawn(async move {
-        let e = frames.run(DRIVER).await;
-        fail(format_args!("{e}"))
+        frames.run(DRIVER).await;
     });
     let address = net.address().await;
     let listener = net

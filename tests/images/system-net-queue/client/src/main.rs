@@ -1,12 +1,12 @@
-//! client: asks the driver for the MAC address, then sends ARP requests
-//! for QEMU's gateway (10.0.2.2) and DNS server (10.0.2.3) through the
-//! driver's queues, one at a time, each time blocking until the driver
-//! signals a received frame.
+//! client: attaches to the driver's queues (its answer gives the MAC
+//! address), then sends ARP requests for QEMU's gateway (10.0.2.2) and
+//! DNS server (10.0.2.3) through them, one at a time, each time blocking
+//! until the driver signals a received frame.
 #![no_std]
 #![no_main]
 
-use sel4_net_queue::{mac_from_word, ClientQueues, Mac, Signal, MAC_LABEL};
-use sel4_system_component::{exit, mr, sel4, Channel, Handler, MessageInfo};
+use sel4_net_queue::{ClientQueues, Mac, Signal};
+use sel4_system_component::{exit, sel4, Channel, Handler};
 
 const DRIVER: Channel = Channel::new(0);
 const OUR_IP: [u8; 4] = [10, 0, 2, 15];
@@ -52,15 +52,9 @@ impl Client {
 }
 
 fn init() -> Client {
-    let reply = DRIVER
-        .call(MessageInfo::new(MAC_LABEL, 0, 0))
-        .unwrap_or_else(|_| fail("asking the driver for the MAC"));
-    if reply.label() != 0 {
-        fail("the driver refused the MAC request");
-    }
-    let mac = mac_from_word(mr(0));
+    let queues = ClientQueues::attach(DRIVER).unwrap_or_else(|_| fail("attaching to the queues"));
+    let mac = queues.mac();
     sel4::debug_println!("client: the driver says the MAC is {}", Mac(mac));
-    let queues = ClientQueues::attach().unwrap_or_else(|_| fail("attaching to the queues"));
     let mut c = Client {
         queues,
         mac,

@@ -1,7 +1,9 @@
 //! driver: the virtio-net driver component, which faults (a VM fault at
 //! address 0) on a received frame that carries [`TRIGGER`], as a driver
-//! with a bug would, and hands the client malformed frames in place of
-//! those that carry [`GARBLE`].
+//! with a bug would, hands the client malformed frames in place of
+//! those that carry [`GARBLE`], and on one that carries [`SCRIBBLE`]
+//! writes an impossible head into the `tx-done` ring it shares with the
+//! client, as a driver with a stray pointer would.
 #![no_std]
 #![no_main]
 
@@ -9,6 +11,33 @@
 const TRIGGER: &[u8] = b"sel4-substrate: fault the driver";
 /// What it sends for malformed frames.
 const GARBLE: &[u8] = b"sel4-substrate: garble this frame";
+/// What it sends for an impossible ring state.
+const SCRIBBLE: &[u8] = b"sel4-substrate: scribble on the rings";
+
+/// Adds 2^31 to the head of the `tx-done` ring (the word at its region's
+/// start, `substrate-shared-ring`'s layout): more entries than the ring
+/// holds. The driver's own head is unchanged, so it writes the word
+/// again only when it next gives a buffer back, after the client has
+/// looked at it.
+fn scribble() {
+    use sel4_system_component::abi;
+    let info = sel4_system_component::info();
+    let Some(r) = info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
+        .iter()
+        .find(|r| abi::name_str(&r.name) == "tx-done" && r.flags & abi::REGION_WRITE != 0)
+    else {
+        sel4_system_component::sel4::debug_println!("driver: no `tx-done` region to scribble on");
+        return;
+    };
+    // SAFETY: the region is mapped read-write at `vaddr` for the
+    // component's life, page-aligned; its first word is the ring's head,
+    // which only this side writes (atomically, as here).
+    let head = unsafe { &*(r.vaddr as usize as *const core::sync::atomic::AtomicU32) };
+    head.fetch_add(0x8000_0000, core::sync::atomic::Ordering::SeqCst);
+    sel4_system_component::sel4::debug_println!(
+        "driver: wrote an impossible head into the `tx-done` ring"
+    );
+}
 
 /// The malformed frames, in turn: the client gets the frame's first
 /// bytes, its headers overwritten with a pattern, or the whole of it with
@@ -44,6 +73,10 @@ fn inspect(frame: &mut [u8]) -> usize {
             round % 3
         );
         return len;
+    }
+    if frame.windows(SCRIBBLE.len()).any(|w| w == SCRIBBLE) {
+        scribble();
+        return frame.len();
     }
     if frame.windows(TRIGGER.len()).any(|w| w == TRIGGER) {
         // SAFETY: deliberately reads the unmapped page 0; the kernel stops
