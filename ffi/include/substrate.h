@@ -718,7 +718,8 @@ int32_t substrate_net_prepare_wait(uint64_t *deadline_ns);
 /*
  After the driver component was restarted: starts its queues over with
  it (a protected call; the restarted driver waits for it), and the
- connections go on. `SUBSTRATE_EPROTO` if the driver did not answer (it
+ connections go on; the stack says on the console how it went.
+ `SUBSTRATE_EPROTO` if the driver did not answer (it
  was restarted again before it did): no frames pass until the next
  restart.
  */

@@ -263,7 +263,8 @@ pub unsafe extern "C" fn substrate_net_prepare_wait(deadline_ns: *mut u64) -> i3
 
 /// After the driver component was restarted: starts its queues over with
 /// it (a protected call; the restarted driver waits for it), and the
-/// connections go on. `SUBSTRATE_EPROTO` if the driver did not answer (it
+/// connections go on; the stack says on the console how it went.
+/// `SUBSTRATE_EPROTO` if the driver did not answer (it
 /// was restarted again before it did): no frames pass until the next
 /// restart.
 #[no_mangle]

@@ -71,13 +71,11 @@ pub fn is_region(range: &core::ops::Range<usize>, write: bool) -> bool {
     if !write && page.start <= range.start && range.end <= page.end {
         return true;
     }
-    info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
-        .iter()
-        .any(|r| {
-            let start = r.vaddr as usize;
-            let end = start.saturating_add(r.size as usize);
-            start <= range.start && range.end <= end && (!write || r.flags & abi::REGION_WRITE != 0)
-        })
+    info.valid_regions().iter().any(|r| {
+        let start = r.vaddr as usize;
+        let end = start.saturating_add(r.size as usize);
+        start <= range.start && range.end <= end && (!write || r.flags & abi::REGION_WRITE != 0)
+    })
 }
 
 /// A message as C sees it: a label and how many message registers
@@ -444,7 +442,8 @@ pub unsafe extern "C" fn substrate_system_region(
     }
     let wanted = &wanted[..len];
     let info = component::info();
-    let found = info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
+    let found = info
+        .valid_regions()
         .iter()
         .find(|r| abi::name_str(&r.name).as_bytes() == wanted);
     match found {

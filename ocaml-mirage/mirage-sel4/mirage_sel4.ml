@@ -329,27 +329,25 @@ module Net = struct
        restart (the stack said so on the console); the pump goes on
        blocking as usual, and the restart starts them over. *)
     ignore (Stubs.net_poll ());
-    begin
-      let ws = !waiters in
-      waiters := [];
-      List.iter (fun u -> Lwt.wakeup_later u ()) (List.rev ws);
-      Lwt.pause () >>= fun () ->
-      if !kicked then pump t
-      else
-        let deadline = Stubs.net_prepare_wait () in
-        if deadline = -2L then pump t
-        else begin
-          let p, u = Lwt.task () in
-          kick_waiter := Some u;
-          let timer =
-            if deadline = -1L then []
-            else [ Time.sleep_ns (Int64.sub deadline (Stubs.now_ns ())) ]
-          in
-          Lwt.pick (p :: timer) >>= fun () ->
-          kick_waiter := None;
-          pump t
-        end
-    end
+    let ws = !waiters in
+    waiters := [];
+    List.iter (fun u -> Lwt.wakeup_later u ()) (List.rev ws);
+    Lwt.pause () >>= fun () ->
+    if !kicked then pump t
+    else
+      let deadline = Stubs.net_prepare_wait () in
+      if deadline = -2L then pump t
+      else begin
+        let p, u = Lwt.task () in
+        kick_waiter := Some u;
+        let timer =
+          if deadline = -1L then []
+          else [ Time.sleep_ns (Int64.sub deadline (Stubs.now_ns ())) ]
+        in
+        Lwt.pick (p :: timer) >>= fun () ->
+        kick_waiter := None;
+        pump t
+      end
 
   (* The driver's signals and restarts, each by a task of its own that
      waits for it for ever (a wait given up would lose a signal). *)
@@ -360,11 +358,8 @@ module Net = struct
 
   let rec watch_restarts channel =
     System.restarted channel >>= fun () ->
-    (if Stubs.net_driver_restarted () = 0 then
-       Printf.printf "%s: the driver was restarted; the connections go on\n%!" (System.name ())
-     else
-       Printf.printf "%s: the driver was restarted, and did not start its queues over\n%!"
-         (System.name ()));
+    (* The stack says on the console how it went. *)
+    ignore (Stubs.net_driver_restarted ());
     kick ();
     watch_restarts channel
 

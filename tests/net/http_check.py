@@ -183,38 +183,38 @@ def check_malformed(port):
             raise Failed("the connection stayed open after the 400")
 
 
-def check_garbled(port, udp_port, payload, pages):
-    """Datagrams the driver turns into malformed frames for the client;
-    the server must go on serving, on a connection made before them too."""
-    before = http.client.HTTPConnection(HOST, port, timeout=20)
+def check_survives(port, pages, timeout, send):
+    """The server must go on serving after `send` (given a UDP socket)
+    sent datagrams that upset the driver or the queues: on a connection
+    made before them too, and on new ones."""
+    before = http.client.HTTPConnection(HOST, port, timeout=timeout)
     path, want = pages[0]
     r, body = get(before, path)
     check_body(path, r, body, want)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+        send(u)
+    r, body = get(before, path)
+    check_body(path, r, body, want)
+    before.close()
+    check_pages(port, pages)
+
+
+def check_garbled(port, udp_port, payload, pages):
+    """Datagrams the driver turns into malformed frames for the client."""
+    def send(u):
         for _ in range(9):
             u.sendto(payload.encode() + b" " * 64, (HOST, udp_port))
             time.sleep(0.05)
-    r, body = get(before, path)
-    check_body(path, r, body, want)
-    before.close()
-    check_pages(port, pages)
+    check_survives(port, pages, 20, send)
 
 
 def check_scribbled(port, udp_port, payload, pages):
-    """A datagram on which the driver writes an impossible ring state: the
-    server must go on serving, on a connection made before it too (TCP
+    """A datagram on which the driver writes an impossible ring state (TCP
     sends again what the queues dropped when they were started over)."""
-    before = http.client.HTTPConnection(HOST, port, timeout=30)
-    path, want = pages[0]
-    r, body = get(before, path)
-    check_body(path, r, body, want)
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+    def send(u):
         u.sendto(payload.encode(), (HOST, udp_port))
-    time.sleep(0.2)
-    r, body = get(before, path)
-    check_body(path, r, body, want)
-    before.close()
-    check_pages(port, pages)
+        time.sleep(0.2)
+    check_survives(port, pages, 30, send)
 
 
 def check_fault(port, udp_port, payload, pages, scribble=None):

@@ -115,7 +115,8 @@ pub fn place_bar<C: ConfigurationAccess>(
         return Err(BarError::NotMemory);
     };
     let info = info();
-    let region = info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
+    let region = info
+        .valid_regions()
         .iter()
         .find(|r| {
             r.flags & abi::REGION_DEVICE != 0
@@ -192,7 +193,8 @@ pub enum InitError {
 /// maps read-write) the memory of [`SystemHal`]'s DMA allocations.
 pub fn init(dma_region: &str) -> Result<(), InitError> {
     let info = info();
-    let r = info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
+    let r = info
+        .valid_regions()
         .iter()
         .find(|r| {
             abi::name_str(&r.name) == dma_region
@@ -303,7 +305,8 @@ unsafe impl Hal for SystemHal {
 
     unsafe fn mmio_phys_to_virt(paddr: PhysAddr, size: usize) -> NonNull<u8> {
         let info = info();
-        let r = info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
+        let r = info
+            .valid_regions()
             .iter()
             .find(|r| {
                 r.flags & abi::REGION_DEVICE != 0

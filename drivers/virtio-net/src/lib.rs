@@ -138,8 +138,8 @@ impl Driver {
 
 /// The IOAPIC pin the description routes to [`IRQ`].
 fn irq_pin() -> Option<u64> {
-    let info = sel4_system_component::info();
-    info.irqs[..(info.irq_count as usize).min(sel4_system_component::abi::MAX_IRQS)]
+    sel4_system_component::info()
+        .valid_irqs()
         .iter()
         .find(|q| q.channel == IRQ.id() as u64)
         .map(|q| q.pin)

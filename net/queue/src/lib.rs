@@ -35,7 +35,7 @@
 
 extern crate alloc;
 
-use sel4_system_component::{abi, info, mr, Channel, ChannelError, MessageInfo};
+use sel4_system_component::{info, mr, Channel, ChannelError, MessageInfo};
 pub use substrate_shared_ring::Signal;
 use substrate_shared_ring::{BufferPool, Consumer, Descriptor, Producer, RingError};
 
@@ -119,10 +119,8 @@ impl From<RingError> for QueueError {
 
 /// A region the component maps read-write, by name.
 fn region(name: &'static str) -> Result<(*mut u8, usize), QueueError> {
-    let info = info();
-    info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
-        .iter()
-        .find(|r| abi::name_str(&r.name) == name && r.flags & abi::REGION_WRITE != 0)
+    info()
+        .writable_region(name)
         .map(|r| (r.vaddr as usize as *mut u8, r.size as usize))
         .ok_or(QueueError::NoRegion(name))
 }

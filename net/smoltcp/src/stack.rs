@@ -347,13 +347,21 @@ impl Stack {
     }
 
     /// After the driver was restarted: starts the queues over with it (the
-    /// restarted driver waits for that call); the connections go on. An
-    /// error: the driver did not answer (it was restarted again, say);
-    /// the device passes no frames until the next restart.
+    /// restarted driver waits for that call), and says on the console
+    /// that the connections go on. An error (also said): the driver did
+    /// not answer (it was restarted again, say); the device passes no
+    /// frames until the next restart.
     pub fn driver_restarted(&mut self) -> Result<(), NetError> {
         self.reset = false;
         self.stuck = false;
-        self.dev.reset().map_err(NetError::Device)
+        let result = self.dev.reset().map_err(NetError::Device);
+        match result {
+            Ok(()) => say(format_args!(
+                "the driver was restarted; the connections go on"
+            )),
+            Err(e) => say(format_args!("the driver was restarted, and {e}")),
+        }
+        result
     }
 
     /// Listens on TCP `port` with `backlog` sockets waiting for handshakes.

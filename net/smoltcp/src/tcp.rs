@@ -90,15 +90,8 @@ impl Net {
             )
             .await;
             if let Either::First(Either::Second(())) = woke {
-                let name = sel4_system_executor::component::name();
-                match self.with(Stack::driver_restarted) {
-                    Ok(()) => sel4_system_executor::component::sel4::debug_println!(
-                        "{name}: the driver was restarted; the connections go on"
-                    ),
-                    Err(e) => sel4_system_executor::component::sel4::debug_println!(
-                        "{name}: the driver was restarted, and {e}"
-                    ),
-                }
+                // The stack says how it went on the console.
+                let _ = self.with(Stack::driver_restarted);
             }
         }
     }

@@ -335,6 +335,27 @@ pub struct SystemInfo {
     pub boot: BootFigures,
 }
 
+impl SystemInfo {
+    /// The valid entries of [`SystemInfo::regions`] (`region_count` of
+    /// them; never more than [`MAX_REGIONS`], whatever the count says).
+    pub fn valid_regions(&self) -> &[Region] {
+        &self.regions[..(self.region_count as usize).min(MAX_REGIONS)]
+    }
+
+    /// The region named `name` that the component maps read-write, if any.
+    pub fn writable_region(&self, name: &str) -> Option<&Region> {
+        self.valid_regions()
+            .iter()
+            .find(|r| name_str(&r.name) == name && r.flags & REGION_WRITE != 0)
+    }
+
+    /// The valid entries of [`SystemInfo::irqs`] (`irq_count` of them;
+    /// never more than [`MAX_IRQS`]).
+    pub fn valid_irqs(&self) -> &[Irq] {
+        &self.irqs[..(self.irq_count as usize).min(MAX_IRQS)]
+    }
+}
+
 /// Figures from the kernel's `seL4_BootInfo` as the root task received it,
 /// before the initializer used any of it.
 #[derive(Debug, Clone, Copy)]

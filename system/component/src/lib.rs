@@ -176,8 +176,8 @@ impl Channel {
     /// Acknowledges the interrupt delivered on this channel, so the next
     /// one can come (`seL4_IRQHandler_Ack`).
     pub fn irq_ack(self) -> Result<(), ChannelError> {
-        let info = info();
-        let irq = info.irqs[..info.irq_count as usize]
+        let irq = info()
+            .valid_irqs()
             .iter()
             .find(|q| q.channel == self.0 as u64)
             .ok_or(ChannelError::NotGranted)?;

@@ -433,9 +433,7 @@ fn run(seen: [u64; abi::MAX_CHANNELS]) {
                 let waiters = {
                     let mut r = REACTOR.lock();
                     // Kept until a wait takes it, as a notification is.
-                    if id < abi::MAX_CHANNELS {
-                        r.restarted |= 1 << id;
-                    }
+                    r.restarted |= 1 << id;
                     core::mem::take(&mut r.restart_waiters[id])
                 };
                 waiters.into_iter().for_each(Waker::wake);

@@ -20,12 +20,7 @@ const SCRIBBLE: &[u8] = b"sel4-substrate: scribble on the rings";
 /// again only when it next gives a buffer back, after the client has
 /// looked at it.
 fn scribble() {
-    use sel4_system_component::abi;
-    let info = sel4_system_component::info();
-    let Some(r) = info.regions[..(info.region_count as usize).min(abi::MAX_REGIONS)]
-        .iter()
-        .find(|r| abi::name_str(&r.name) == "tx-done" && r.flags & abi::REGION_WRITE != 0)
-    else {
+    let Some(r) = sel4_system_component::info().writable_region("tx-done") else {
         sel4_system_component::sel4::debug_println!("driver: no `tx-done` region to scribble on");
         return;
     };
